@@ -1,0 +1,304 @@
+/* check_cmd.c - `mailtls check`: options, scan, checks, reports, exit code. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checks/checks.h"
+#include "cli/cli.h"
+#include "core/esc.h"
+#include "core/log.h"
+#include "dns/resolve.h"
+#include "report/report.h"
+#include "scan/scan.h"
+
+void cmd_check_usage(FILE *out)
+{
+	fputs("Usage: mailtls check [OPTIONS] TARGET\n"
+	      "\n"
+	      "TARGET is host, host:port, [ipv6]:port or an address; the port defaults to 25.\n"
+	      "Every A and AAAA address of the host is scanned as its own endpoint.\n"
+	      "\n"
+	      "Mode:\n"
+	      "  --implicit              TLS from the first byte (465, 993, 995, ...)\n"
+	      "  --starttls PROTO        not implemented yet (arrives with the dialogues);\n"
+	      "                          ports that imply STARTTLS are refused for now\n"
+	      "TLS:\n"
+	      "  --sni NAME              send NAME as SNI (default: the host name; none for\n"
+	      "                          an address) and verify an address against it\n"
+	      "  --ca-file FILE          trust these CA certificates instead of the system's\n"
+	      "  --ca-path DIR           trust a hashed CA directory instead\n"
+	      "Addresses:\n"
+	      "  --ip ADDR               connect to ADDR (name still used for SNI and verify)\n"
+	      "  --first-ip              scan only the first address of the host\n"
+	      "Limits:\n"
+	      "  --connect-timeout SECS  TCP connect deadline (default 10)\n"
+	      "  --read-timeout SECS     longest wait for the server (default 15)\n"
+	      "  --timeout SECS          whole-connection deadline (default 60)\n"
+	      "  --max-conns-per-host N  parallel connections to one host (default 4)\n"
+	      "  --max-conns N           parallel connections overall (default 64)\n"
+	      "Output:\n"
+	      "  --json FILE             write the mailtls/1 JSON report (- for stdout, then\n"
+	      "                          no text report)\n"
+	      "  --fail-on SEVERITY      exit 1 when a finding is at or above it: ok, info,\n"
+	      "                          low, medium, high (default), critical\n"
+	      "  -v, -vv                 progress (info) and debug logs on stderr\n"
+	      "  -h, --help              this text\n"
+	      "\n"
+	      "Exit codes: 0 scanned, nothing at or above --fail-on; 1 findings at or above\n"
+	      "--fail-on; 2 usage error; 3 could not scan (resolve, connect, TLS, CA file).\n",
+	      out);
+}
+
+enum {
+	OPT_IMPLICIT = 256,
+	OPT_STARTTLS,
+	OPT_SNI,
+	OPT_CA_FILE,
+	OPT_CA_PATH,
+	OPT_IP,
+	OPT_FIRST_IP,
+	OPT_CONNECT_TO,
+	OPT_READ_TO,
+	OPT_TOTAL_TO,
+	OPT_MAX_HOST,
+	OPT_MAX_CONNS,
+	OPT_JSON,
+	OPT_FAIL_ON,
+};
+
+static const struct option long_opts[] = {
+	{"implicit", no_argument, NULL, OPT_IMPLICIT},
+	{"starttls", required_argument, NULL, OPT_STARTTLS},
+	{"sni", required_argument, NULL, OPT_SNI},
+	{"ca-file", required_argument, NULL, OPT_CA_FILE},
+	{"ca-path", required_argument, NULL, OPT_CA_PATH},
+	{"ip", required_argument, NULL, OPT_IP},
+	{"first-ip", no_argument, NULL, OPT_FIRST_IP},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TO},
+	{"read-timeout", required_argument, NULL, OPT_READ_TO},
+	{"timeout", required_argument, NULL, OPT_TOTAL_TO},
+	{"max-conns-per-host", required_argument, NULL, OPT_MAX_HOST},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* One line on stderr; the text (it may quote argv) is escaped as a whole. */
+static int PRINTF(1, 2) usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	char *safe = esc_term_dup(msg);
+	fprintf(stderr, "mailtls: error: %s (try 'mailtls check --help')\n", safe);
+	free(safe);
+	return EXIT_USAGE;
+}
+
+/* Seconds (fractions allowed) to milliseconds, 0.001..86400. */
+static int parse_secs(const char *s, int *ms)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0.001 || v > 86400)
+		return -1;
+	*ms = (int)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+static int parse_count(const char *s, int max, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+struct check_opts {
+	struct scan_cfg cfg;
+	int implicit;
+	const char *starttls;
+	const char *json_path;
+	enum severity fail_on;
+	const char *target;
+};
+
+static int parse_args(int argc, char **argv, struct check_opts *o)
+{
+	int c;
+	struct dns_addr a;
+
+	scan_cfg_defaults(&o->cfg);
+	o->fail_on = SEV_HIGH;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_IMPLICIT:
+			o->implicit = 1;
+			break;
+		case OPT_STARTTLS:
+			o->starttls = optarg;
+			break;
+		case OPT_SNI:
+			o->cfg.sni = optarg;
+			break;
+		case OPT_CA_FILE:
+			o->cfg.ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			o->cfg.ca_path = optarg;
+			break;
+		case OPT_IP:
+			if (dns_parse_numeric(optarg, &a) != 0)
+				return usage_error("--ip wants a numeric address, not '%s'", optarg);
+			o->cfg.pin_ip = optarg;
+			break;
+		case OPT_FIRST_IP:
+			o->cfg.first_ip = 1;
+			break;
+		case OPT_CONNECT_TO:
+			if (parse_secs(optarg, &o->cfg.connect_ms))
+				return usage_error("invalid --connect-timeout '%s'", optarg);
+			break;
+		case OPT_READ_TO:
+			if (parse_secs(optarg, &o->cfg.read_ms))
+				return usage_error("invalid --read-timeout '%s'", optarg);
+			break;
+		case OPT_TOTAL_TO:
+			if (parse_secs(optarg, &o->cfg.total_ms))
+				return usage_error("invalid --timeout '%s'", optarg);
+			break;
+		case OPT_MAX_HOST:
+			if (parse_count(optarg, 64, &o->cfg.max_conns_per_host))
+				return usage_error("invalid --max-conns-per-host '%s' (1-64)", optarg);
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_count(optarg, 4096, &o->cfg.max_conns))
+				return usage_error("invalid --max-conns '%s' (1-4096)", optarg);
+			break;
+		case OPT_JSON:
+			o->json_path = optarg;
+			break;
+		case OPT_FAIL_ON:
+			if (severity_parse(optarg, &o->fail_on))
+				return usage_error("invalid --fail-on '%s'", optarg);
+			break;
+		case 'v':
+			log_verbosity++;
+			break;
+		case 'h':
+			cmd_check_usage(stdout);
+			return -1;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", optind >= argc ? "no TARGET given"
+							: "exactly one TARGET expected");
+	o->target = argv[optind];
+	return 0;
+}
+
+static int write_json(const struct result *r, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = report_json(r, f);
+	if (f != stdout && fclose(f) != 0)
+		rc = -1;
+	if (rc != 0)
+		log_error("writing the JSON report to %s failed", path);
+	return rc;
+}
+
+static void say_errors(const struct result *r)
+{
+	for (size_t i = 0; i < r->neps; i++) {
+		const struct endpoint *ep = r->eps[i];
+		for (size_t j = 0; j < ep->nerrors; j++) {
+			char *host = esc_term_dup(ep->host);
+			char *msg = esc_term_dup(ep->errors[j].message);
+			log_error("%s [%s]:%u: %s: %s", host, ep->address ? ep->address : "?",
+				  ep->port, ep->errors[j].stage, msg);
+			free(host);
+			free(msg);
+		}
+	}
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = {0};
+	struct target t;
+	struct err e;
+	int rc = parse_args(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? EXIT_OK : rc;
+
+	err_clear(&e);
+	if (target_parse(o.target, 25, &t, &e) != 0)
+		return usage_error("%s", e.msg);
+	if (o.implicit && o.starttls)
+		return usage_error("%s", "--implicit and --starttls exclude each other");
+	if (o.starttls)
+		return usage_error("--starttls %s: STARTTLS dialogues are not implemented yet; "
+				   "use --implicit for a TLS port",
+				   o.starttls);
+	if (o.implicit) {
+		t.mode = MODE_IMPLICIT;
+		t.mode_set = 1;
+	} else if (target_port_mode(t.port, &t.mode, &t.starttls) != 0 ||
+		   t.mode != MODE_IMPLICIT) {
+		char port[8];
+		snprintf(port, sizeof port, "%u", t.port);
+		return usage_error("port %s implies STARTTLS (or no known mode), and STARTTLS "
+				   "dialogues are not implemented yet; add --implicit if the port "
+				   "speaks TLS from the first byte",
+				   port);
+	}
+
+	struct result *r = result_new();
+	int scanned = scan_check(&o.cfg, &t, r, &e) == 0;
+	if (!scanned) {
+		char *msg = esc_term_dup(e.msg);
+		log_error("%s", msg);
+		free(msg);
+	}
+	checks_run(r);
+	say_errors(r);
+
+	int json_failed = 0;
+	if (o.json_path)
+		json_failed = write_json(r, o.json_path) != 0;
+	if (!o.json_path || strcmp(o.json_path, "-") != 0)
+		report_text(r, stdout);
+
+	rc = EXIT_OK;
+	for (size_t i = 0; i < r->neps; i++) {
+		if (!r->eps[i]->tls.done)
+			rc = EXIT_NOSCAN;
+		else if (rc == EXIT_OK && ep_max_severity(r->eps[i]) >= o.fail_on &&
+			 o.fail_on > SEV_OK)
+			rc = EXIT_FINDINGS;
+	}
+	if (!scanned || r->neps == 0 || json_failed)
+		rc = EXIT_NOSCAN;
+	result_free(r);
+	return rc;
+}

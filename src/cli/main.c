@@ -1,0 +1,53 @@
+/* main.c - mailtls entry point: pick the subcommand. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: mailtls COMMAND [OPTIONS] ...\n"
+	      "\n"
+	      "Audit the TLS of mail servers.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  check HOST[:PORT]   one endpoint: TLS handshake, protocol, cipher, group,\n"
+	      "                      certificate chain and its verification\n"
+	      "  help [COMMAND]      this text, or a command's options\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help          this text\n"
+	      "  -V, --version       print the version\n"
+	      "\n"
+	      "Exit codes: 0 scanned and nothing at or above --fail-on; 1 findings at or\n"
+	      "above --fail-on (default high); 2 usage error; 3 could not scan.\n"
+	      "Coming with later issues: STARTTLS dialogues, `domain`, `serve`.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		if (argc > 2 && strcmp(argv[2], "check") == 0)
+			cmd_check_usage(stdout);
+		else
+			usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("mailtls %s\n", MAILTLS_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	fprintf(stderr, "mailtls: error: unknown command '%s' (try 'mailtls --help')\n", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,277 @@
+/* resolve.c - A/AAAA lookups through libunbound's async API on our loop. */
+#include "dns/resolve.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <unbound.h>
+#include "core/mem.h"
+
+struct dns {
+	struct event_base *base;
+	struct ub_ctx *ub;
+	struct event *ev;
+};
+
+struct dns_q;
+
+struct dns_sub {
+	struct dns_q *q;
+	int rrtype;
+	int id;
+	int active;
+	int rcode;
+	int secure, bogus;
+	char why[128];
+	struct dns_addrs got;
+};
+
+struct dns_q {
+	struct dns *d;
+	char host[256];
+	struct dns_sub sub[2]; /* A, AAAA */
+	int outstanding;
+	struct event *timer;
+	int timeout_ms;
+	dns_addrs_cb *cb;
+	void *arg;
+	struct dns_addr numeric;
+	int is_numeric;
+	int send_failed;
+};
+
+static void on_ub_fd(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns *d = arg;
+	(void)ub_process(d->ub);
+}
+
+struct dns *dns_new(struct event_base *base, struct err *e)
+{
+	struct dns *d = xcalloc(1, sizeof(*d));
+	d->base = base;
+	d->ub = ub_ctx_create();
+	if (!d->ub) {
+		err_set(e, ERR_LOCAL, "cannot create the DNS resolver");
+		free(d);
+		return NULL;
+	}
+	int r;
+	if ((r = ub_ctx_async(d->ub, 1)) != 0 || (r = ub_ctx_resolvconf(d->ub, NULL)) != 0 ||
+	    (r = ub_ctx_hosts(d->ub, NULL)) != 0) {
+		err_set(e, ERR_LOCAL, "DNS resolver setup: %s", ub_strerror(r));
+		ub_ctx_delete(d->ub);
+		free(d);
+		return NULL;
+	}
+	d->ev = event_new(base, ub_fd(d->ub), EV_READ | EV_PERSIST, on_ub_fd, d);
+	event_add(d->ev, NULL);
+	return d;
+}
+
+void dns_free(struct dns *d)
+{
+	if (!d)
+		return;
+	event_free(d->ev);
+	ub_ctx_delete(d->ub);
+	free(d);
+}
+
+int dns_parse_numeric(const char *text, struct dns_addr *out)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(text, NULL, &hints, &ai) != 0 || !ai)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
+	out->len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (getnameinfo((struct sockaddr *)&out->ss, out->len, out->text, sizeof out->text, NULL, 0,
+			NI_NUMERICHOST) != 0)
+		return -1;
+	return 0;
+}
+
+void dns_addr_set_port(struct dns_addr *a, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+}
+
+static void addrs_push(struct dns_addrs *a, const struct dns_addr *x)
+{
+	struct dns_addr *slot = xvec_push(&a->v, &a->n, &a->cap, sizeof(*slot));
+	*slot = *x;
+}
+
+static void q_free(struct dns_q *q)
+{
+	for (int i = 0; i < 2; i++)
+		free(q->sub[i].got.v);
+	if (q->timer)
+		event_free(q->timer);
+	free(q);
+}
+
+static void q_finish(struct dns_q *q, int timed_out)
+{
+	struct dns_addrs all = {0};
+	struct err e;
+	err_clear(&e);
+
+	all.dnssec = DNSSEC_SECURE;
+	int answered = 0;
+	for (int i = 0; i < 2; i++) {
+		struct dns_sub *s = &q->sub[i];
+		if (!s->rrtype || s->active)
+			continue;
+		answered++;
+		for (size_t j = 0; j < s->got.n; j++)
+			addrs_push(&all, &s->got.v[j]);
+		if (s->bogus)
+			all.dnssec = DNSSEC_BOGUS;
+		else if (!s->secure && all.dnssec != DNSSEC_BOGUS)
+			all.dnssec = DNSSEC_INSECURE;
+	}
+	if (!answered)
+		all.dnssec = DNSSEC_INSECURE;
+	if (all.n == 0) {
+		const char *why = NULL;
+		for (int i = 0; i < 2 && !why; i++)
+			if (q->sub[i].why[0])
+				why = q->sub[i].why;
+		if (timed_out)
+			err_set(&e, ERR_TIMEOUT, "%s: the resolver did not answer within %d ms",
+				q->host, q->timeout_ms);
+		else
+			err_set(&e, ERR_RESOLVE, "%s: %s", q->host,
+				why ? why : "no A or AAAA record");
+	}
+	q->cb(q->arg, all.n ? &all : NULL, all.n ? NULL : &e);
+	free(all.v);
+	q_free(q);
+}
+
+static void on_answer(void *mydata, int err, struct ub_result *res)
+{
+	struct dns_sub *s = mydata;
+	struct dns_q *q = s->q;
+	s->active = 0;
+	if (err != 0) {
+		snprintf(s->why, sizeof s->why, "resolver error: %s", ub_strerror(err));
+	} else {
+		s->rcode = res->rcode;
+		s->secure = res->secure;
+		s->bogus = res->bogus;
+		if (res->nxdomain)
+			snprintf(s->why, sizeof s->why, "no such domain (NXDOMAIN)");
+		else if (res->bogus)
+			snprintf(s->why, sizeof s->why, "DNSSEC validation failed: %s",
+				 res->why_bogus ? res->why_bogus : "bogus");
+		else if (res->rcode != 0)
+			snprintf(s->why, sizeof s->why, "resolver answered rcode %d%s", res->rcode,
+				 res->rcode == 2 ? " (SERVFAIL)" : "");
+		for (int i = 0; res->havedata && res->data[i]; i++) {
+			struct dns_addr a = {0};
+			if (s->rrtype == 1 && res->len[i] == 4) {
+				struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
+				sin->sin_family = AF_INET;
+				memcpy(&sin->sin_addr, res->data[i], 4);
+				a.len = sizeof(*sin);
+			} else if (s->rrtype == 28 && res->len[i] == 16) {
+				struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.ss;
+				sin6->sin6_family = AF_INET6;
+				memcpy(&sin6->sin6_addr, res->data[i], 16);
+				a.len = sizeof(*sin6);
+			} else {
+				continue; /* wrong length: ignore the record */
+			}
+			if (getnameinfo((struct sockaddr *)&a.ss, a.len, a.text, sizeof a.text,
+					NULL, 0, NI_NUMERICHOST) == 0)
+				addrs_push(&s->got, &a);
+		}
+		ub_resolve_free(res);
+	}
+	if (--q->outstanding == 0)
+		q_finish(q, 0);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_q *q = arg;
+	if (q->is_numeric) {
+		struct dns_addrs one = {&q->numeric, 1, 1, DNSSEC_INSECURE};
+		q->cb(q->arg, &one, NULL);
+		q_free(q);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (q->sub[i].active) {
+			(void)ub_cancel(q->d->ub, q->sub[i].id);
+			q->sub[i].active = 0;
+			q->sub[i].rrtype = 0; /* no answer: not counted */
+		}
+	}
+	q_finish(q, !q->send_failed);
+}
+
+int dns_resolve_addrs(struct dns *d, const char *host, int want, int timeout_ms,
+		      dns_addrs_cb *cb, void *arg)
+{
+	struct dns_q *q = xcalloc(1, sizeof(*q));
+	q->d = d;
+	q->cb = cb;
+	q->arg = arg;
+	q->timeout_ms = timeout_ms;
+	snprintf(q->host, sizeof q->host, "%s", host);
+	q->timer = evtimer_new(d->base, on_timer, q);
+
+	if (dns_parse_numeric(host, &q->numeric) == 0) {
+		/* Delivered from the loop like every other answer. */
+		q->is_numeric = 1;
+		struct timeval zero = {0, 0};
+		evtimer_add(q->timer, &zero);
+		return 0;
+	}
+	const int types[2] = {1, 28};
+	const int bits[2] = {DNS_WANT_V4, DNS_WANT_V6};
+	for (int i = 0; i < 2; i++) {
+		if (!(want & bits[i]))
+			continue;
+		struct dns_sub *s = &q->sub[i];
+		s->q = q;
+		s->rrtype = types[i];
+		s->active = 1;
+		q->outstanding++;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct dns_sub *s = &q->sub[i];
+		if (!s->active)
+			continue;
+		int r = ub_resolve_async(d->ub, host, s->rrtype, 1, s, on_answer, &s->id);
+		if (r != 0) {
+			snprintf(s->why, sizeof s->why, "resolver error: %s", ub_strerror(r));
+			s->active = 0;
+			q->outstanding--;
+		}
+	}
+	if (q->outstanding == 0) {
+		/* Nothing could be sent; report from the loop. */
+		q->send_failed = 1;
+		struct timeval zero = {0, 0};
+		evtimer_add(q->timer, &zero);
+		return 0;
+	}
+	if (timeout_ms > 0) {
+		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		evtimer_add(q->timer, &tv);
+	}
+	return 0;
+}

@@ -1,0 +1,225 @@
+/* result.c - construction and release of the result model. */
+#include "model/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "core/mem.h"
+
+static const char *const sev_names[] = {"ok", "info", "low", "medium", "high", "critical"};
+static const char *const proto_names[P_COUNT] = {"SSLv2",   "SSLv3",   "TLSv1.0",
+						 "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+
+const char *severity_name(enum severity s)
+{
+	return (unsigned)s < ARRAY_LEN(sev_names) ? sev_names[s] : "?";
+}
+
+int severity_parse(const char *s, enum severity *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(sev_names); i++) {
+		if (strcmp(s, sev_names[i]) == 0) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tls_proto_name(enum tls_proto p)
+{
+	return (unsigned)p < P_COUNT ? proto_names[p] : "?";
+}
+
+void str_set(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = s ? xstrdup(s) : NULL;
+}
+
+struct result *result_new(void)
+{
+	return xcalloc(1, sizeof(struct result));
+}
+
+static void errors_free(struct ep_error *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].stage);
+		free(v[i].category);
+		free(v[i].message);
+	}
+	free(v);
+}
+
+static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *stage,
+		       const char *category, const char *message)
+{
+	struct ep_error *e = xvec_push(v, n, cap, sizeof(*e));
+	e->stage = xstrdup(stage);
+	e->category = xstrdup(category);
+	e->message = xstrdup(message);
+}
+
+static void cert_free(struct cert_entry *c)
+{
+	free(c->subject);
+	free(c->issuer);
+	free(c->serial);
+	free(c->not_before);
+	free(c->not_after);
+	free(c->key);
+	free(c->sig_alg);
+	free(c->sha256);
+	for (size_t i = 0; i < c->nsan; i++)
+		free(c->san[i]);
+	free(c->san);
+}
+
+static void endpoint_free(struct endpoint *ep)
+{
+	free(ep->host);
+	free(ep->address);
+	free(ep->starttls);
+	free(ep->sni);
+	free(ep->tls.version);
+	free(ep->tls.cipher);
+	free(ep->tls.cipher_openssl);
+	free(ep->tls.group);
+	free(ep->tls.verify_message);
+	free(ep->tls.verify_name);
+	for (size_t i = 0; i < ep->tls.nverify_errors; i++)
+		free(ep->tls.verify_errors[i].message);
+	free(ep->tls.verify_errors);
+	free(ep->protocols);
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		free(ep->ciphers[i].iana);
+		free(ep->ciphers[i].openssl);
+		free(ep->ciphers[i].kx);
+	}
+	free(ep->ciphers);
+	for (size_t i = 0; i < ep->ngroups; i++)
+		free(ep->groups[i]);
+	free(ep->groups);
+	for (size_t i = 0; i < ep->ncerts; i++)
+		cert_free(&ep->certs[i]);
+	free(ep->certs);
+	for (size_t i = 0; i < ep->nfindings; i++) {
+		struct finding *f = &ep->findings[i];
+		free(f->id);
+		free(f->title);
+		free(f->detail);
+		free(f->fix);
+		for (size_t j = 0; j < f->ncve; j++)
+			free(f->cve[j]);
+		free(f->cve);
+	}
+	free(ep->findings);
+	for (size_t i = 0; i < ep->ntranscript; i++)
+		free(ep->transcript[i].text);
+	free(ep->transcript);
+	errors_free(ep->errors, ep->nerrors);
+	free(ep);
+}
+
+void result_free(struct result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->neps; i++)
+		endpoint_free(r->eps[i]);
+	free(r->eps);
+	errors_free(r->errors, r->nerrors);
+	free(r);
+}
+
+void result_add_error(struct result *r, const char *stage, const char *category,
+		      const char *message)
+{
+	error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
+}
+
+struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_t port,
+				     const char *address)
+{
+	struct endpoint *ep = xcalloc(1, sizeof(*ep));
+	ep->host = xstrdup(host);
+	ep->port = port;
+	ep->address = address ? xstrdup(address) : NULL;
+	ep->tls.verify_code = -1;
+	struct endpoint **slot = xvec_push(&r->eps, &r->neps, &r->capeps, sizeof(*r->eps));
+	*slot = ep;
+	return ep;
+}
+
+struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
+			       const char *title, const char *detail, const char *fix)
+{
+	struct finding *f =
+		xvec_push(&ep->findings, &ep->nfindings, &ep->capfindings, sizeof(*f));
+	f->id = xstrdup(id);
+	f->sev = sev;
+	f->title = xstrdup(title);
+	f->detail = detail ? xstrdup(detail) : NULL;
+	f->fix = fix ? xstrdup(fix) : NULL;
+	return f;
+}
+
+void finding_add_cve(struct finding *f, const char *cve)
+{
+	f->cve = xrealloc(f->cve, (f->ncve + 1) * sizeof(*f->cve));
+	f->cve[f->ncve++] = xstrdup(cve);
+}
+
+void ep_add_error(struct endpoint *ep, const char *stage, const char *category,
+		  const char *message)
+{
+	error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);
+}
+
+void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len)
+{
+	struct tline *l =
+		xvec_push(&ep->transcript, &ep->ntranscript, &ep->captranscript, sizeof(*l));
+	l->t_ms = t_ms;
+	l->dir = dir;
+	l->text = xmalloc(len + 1);
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	l->len = len;
+}
+
+struct cert_entry *ep_add_cert(struct endpoint *ep)
+{
+	struct cert_entry *c = xvec_push(&ep->certs, &ep->ncerts, &ep->capcerts, sizeof(*c));
+	c->depth = (int)ep->ncerts - 1;
+	return c;
+}
+
+void cert_add_san(struct cert_entry *c, const char *name)
+{
+	c->san = xrealloc(c->san, (c->nsan + 1) * sizeof(*c->san));
+	c->san[c->nsan++] = xstrdup(name);
+}
+
+void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered)
+{
+	for (size_t i = 0; i < ep->nprotocols; i++) {
+		if (ep->protocols[i].proto == p) {
+			ep->protocols[i].offered = offered;
+			return;
+		}
+	}
+	struct proto_entry *e =
+		xvec_push(&ep->protocols, &ep->nprotocols, &ep->capprotocols, sizeof(*e));
+	e->proto = p;
+	e->offered = offered;
+}
+
+enum severity ep_max_severity(const struct endpoint *ep)
+{
+	enum severity m = SEV_OK;
+	for (size_t i = 0; i < ep->nfindings; i++)
+		if (ep->findings[i].sev > m)
+			m = ep->findings[i].sev;
+	return m;
+}

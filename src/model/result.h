@@ -1,0 +1,155 @@
+/* result.h - the one result model (ARCHITECTURE.md "Result model").
+ * Scanning code fills it, checks add findings to it, renderers only read it.
+ * Every string that came from a peer is stored as received (raw bytes with a
+ * length where it may hold NULs); renderers escape for their output. */
+#ifndef MAILTLS_RESULT_H
+#define MAILTLS_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/compiler.h"
+
+enum severity { SEV_OK, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out) WUR;
+
+enum tls_mode { MODE_IMPLICIT, MODE_STARTTLS };
+
+/* Protocol versions, in order; the index is stable. */
+enum tls_proto { P_SSLV2, P_SSLV3, P_TLS10, P_TLS11, P_TLS12, P_TLS13, P_COUNT };
+const char *tls_proto_name(enum tls_proto p); /* "SSLv2" ... "TLSv1.3" */
+
+struct finding {
+	char *id; /* stable, lower-case, dashes: "cert-self-signed" */
+	enum severity sev;
+	char *title;
+	char *detail;
+	char *fix;
+	char **cve;
+	size_t ncve;
+};
+
+struct tline {
+	double t_ms; /* since the connection started */
+	char dir;    /* 'S' server, 'C' client */
+	char *text;  /* raw bytes, without the line ending */
+	size_t len;
+};
+
+struct ep_error {
+	char *stage;   /* "resolve", "connect", "dialogue", "tls", ... */
+	char *category; /* err_cat_name() */
+	char *message;
+};
+
+struct proto_entry {
+	enum tls_proto proto;
+	int offered; /* 1 yes, 0 no, -1 not tested */
+};
+
+struct cipher_entry {
+	enum tls_proto proto;
+	uint32_t code; /* 2 bytes, SSLv2: 3 bytes */
+	char *iana;
+	char *openssl;
+	char *kx;
+	int bits;
+	int order; /* 1-based server preference, 0 unknown */
+};
+
+struct cert_entry {
+	int depth; /* 0 = leaf, as sent by the server */
+	char *subject;
+	char *issuer;
+	char *serial;     /* hex */
+	char *not_before; /* ISO 8601 UTC */
+	char *not_after;
+	char *key;        /* "RSA 2048", "EC P-256", "Ed25519" */
+	char *sig_alg;
+	char *sha256;     /* fingerprint, hex upper-case with colons */
+	char **san;
+	size_t nsan;
+};
+
+struct verify_error {
+	long code; /* X509_V_ERR_* */
+	int depth; /* position in the chain, 0 = leaf */
+	char *message;
+};
+
+struct tls_summary {
+	int done;         /* a handshake completed */
+	char *version;    /* "TLSv1.3" */
+	char *cipher;     /* IANA name */
+	char *cipher_openssl;
+	uint32_t cipher_code;
+	char *group;      /* "X25519", "secp256r1", "ffdhe2048", "DH 2048" */
+	long verify_code; /* X509_V_OK = 0 */
+	char *verify_message;
+	int hostname_checked; /* the verify included a name check */
+	char *verify_name;    /* the name (or address) checked */
+	struct verify_error *verify_errors; /* every problem, in the order seen */
+	size_t nverify_errors;
+	double handshake_ms;
+};
+
+struct endpoint {
+	char *host;    /* as the user gave it */
+	uint16_t port;
+	char *address; /* numeric */
+	enum tls_mode mode;
+	char *starttls; /* protocol name, NULL for implicit */
+	char *sni;      /* NULL when none was sent (IP literal) */
+
+	struct tls_summary tls;
+	struct proto_entry *protocols;
+	size_t nprotocols, capprotocols;
+	struct cipher_entry *ciphers;
+	size_t nciphers, capciphers;
+	char **groups;
+	size_t ngroups, capgroups;
+	struct cert_entry *certs;
+	size_t ncerts, capcerts;
+	struct finding *findings;
+	size_t nfindings, capfindings;
+	struct tline *transcript;
+	size_t ntranscript, captranscript;
+	struct ep_error *errors;
+	size_t nerrors, caperrors;
+
+	struct {
+		int connections;
+		double duration_ms;
+	} stats;
+};
+
+struct result {
+	struct endpoint **eps;
+	size_t neps, capeps;
+	struct ep_error *errors; /* run-level: bad target, CA file, resolve */
+	size_t nerrors, caperrors;
+};
+
+struct result *result_new(void);
+void result_free(struct result *r);
+struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_t port,
+				     const char *address);
+
+void result_add_error(struct result *r, const char *stage, const char *category,
+		      const char *message);
+struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
+			       const char *title, const char *detail, const char *fix);
+void finding_add_cve(struct finding *f, const char *cve);
+void ep_add_error(struct endpoint *ep, const char *stage, const char *category,
+		  const char *message);
+void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len);
+struct cert_entry *ep_add_cert(struct endpoint *ep);
+void cert_add_san(struct cert_entry *c, const char *name);
+void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered);
+/* Highest severity among the findings, SEV_OK when none. */
+enum severity ep_max_severity(const struct endpoint *ep);
+
+/* Set *slot to a copy of s (freeing the old value); NULL stays NULL. */
+void str_set(char **slot, const char *s);
+
+#endif

@@ -1,0 +1,146 @@
+/* json.c - the mailtls/1 document through jansson. Peer strings are made
+ * valid UTF-8 first (esc_utf8); jansson escapes the rest. */
+#include "report/report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/esc.h"
+
+#define SCHEMA "mailtls/1"
+
+static json_t *jstrn(const char *s, size_t n)
+{
+	if (!s)
+		return json_null();
+	struct buf b;
+	buf_init(&b, 8 * n + 16);
+	json_t *j = esc_utf8(&b, s, n) == 0 ? json_stringn((const char *)b.data ? (const char *)b.data : "", b.len)
+					  : json_string("");
+	buf_free(&b);
+	return j ? j : json_string("");
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? jstrn(s, strlen(s)) : json_null();
+}
+
+void report_code_point(char *out, size_t n, enum tls_proto p, uint32_t code)
+{
+	snprintf(out, n, p == P_SSLV2 ? "0x%06X" : "0x%04X", (unsigned)code);
+}
+
+static json_t *errors_json(const struct ep_error *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "stage", jstr(v[i].stage),
+						   "category", jstr(v[i].category), "message",
+						   jstr(v[i].message)));
+	return a;
+}
+
+static json_t *tls_json(const struct endpoint *ep)
+{
+	const struct tls_summary *t = &ep->tls;
+	char code[16];
+	if (!t->done)
+		return json_null();
+	json_t *verrs = json_array();
+	for (size_t i = 0; i < t->nverify_errors; i++) {
+		const struct verify_error *v = &t->verify_errors[i];
+		json_array_append_new(verrs, json_pack("{s:I,s:i,s:o}", "code", (json_int_t)v->code,
+						       "depth", v->depth, "message",
+						       jstr(v->message)));
+	}
+	report_code_point(code, sizeof code, P_TLS12, t->cipher_code);
+	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:f,s:{s:I,s:o,s:b,s:o,s:o}}", "version",
+			 jstr(t->version), "cipher", jstr(t->cipher), "cipher_openssl",
+			 jstr(t->cipher_openssl), "cipher_code", code, "group", jstr(t->group),
+			 "handshake_ms", t->handshake_ms, "verify", "code", (json_int_t)t->verify_code,
+			 "message", jstr(t->verify_message), "hostname_checked", t->hostname_checked,
+			 "name", jstr(t->verify_name), "errors", verrs);
+}
+
+static json_t *endpoint_json(const struct endpoint *ep)
+{
+	json_t *protocols = json_array(), *ciphers = json_array(), *groups = json_array();
+	json_t *certs = json_array(), *findings = json_array(), *transcript = json_array();
+	char code[16];
+
+	for (size_t i = 0; i < ep->nprotocols; i++) {
+		const struct proto_entry *p = &ep->protocols[i];
+		json_array_append_new(protocols,
+				      json_pack("{s:s,s:o}", "name", tls_proto_name(p->proto),
+						"offered", p->offered < 0 ? json_null()
+									  : json_boolean(p->offered)));
+	}
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		report_code_point(code, sizeof code, c->proto, c->code);
+		json_array_append_new(ciphers,
+				      json_pack("{s:s,s:s,s:o,s:o,s:o,s:i,s:i}", "protocol",
+						tls_proto_name(c->proto), "code", code, "iana",
+						jstr(c->iana), "openssl", jstr(c->openssl), "kx",
+						jstr(c->kx), "bits", c->bits, "order", c->order));
+	}
+	for (size_t i = 0; i < ep->ngroups; i++)
+		json_array_append_new(groups, jstr(ep->groups[i]));
+	for (size_t i = 0; i < ep->ncerts; i++) {
+		const struct cert_entry *c = &ep->certs[i];
+		json_t *san = json_array();
+		for (size_t j = 0; j < c->nsan; j++)
+			json_array_append_new(san, jstr(c->san[j]));
+		json_array_append_new(
+			certs, json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "depth",
+					 c->depth, "subject", jstr(c->subject), "issuer",
+					 jstr(c->issuer), "serial", jstr(c->serial), "not_before",
+					 jstr(c->not_before), "not_after", jstr(c->not_after), "key",
+					 jstr(c->key), "sig_alg", jstr(c->sig_alg), "sha256",
+					 jstr(c->sha256), "san", san));
+	}
+	for (size_t i = 0; i < ep->nfindings; i++) {
+		const struct finding *f = &ep->findings[i];
+		json_t *cve = json_array();
+		for (size_t j = 0; j < f->ncve; j++)
+			json_array_append_new(cve, jstr(f->cve[j]));
+		json_array_append_new(findings,
+				      json_pack("{s:o,s:s,s:o,s:o,s:o,s:o}", "id", jstr(f->id),
+						"severity", severity_name(f->sev), "title",
+						jstr(f->title), "detail", jstr(f->detail), "fix",
+						jstr(f->fix), "cve", cve));
+	}
+	for (size_t i = 0; i < ep->ntranscript; i++) {
+		const struct tline *l = &ep->transcript[i];
+		char dir[2] = {l->dir, '\0'};
+		json_array_append_new(transcript, json_pack("{s:f,s:s,s:o}", "t_ms", l->t_ms, "dir",
+							    dir, "text", jstrn(l->text, l->len)));
+	}
+	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
+			 "host", jstr(ep->host), "port", ep->port, "address", jstr(ep->address),
+			 "mode", ep->mode == MODE_IMPLICIT ? "implicit" : "starttls", "starttls",
+			 jstr(ep->starttls), "sni", jstr(ep->sni), "tls", tls_json(ep),
+			 "protocols", protocols, "ciphers", ciphers, "groups", groups,
+			 "certificates", certs, "findings", findings, "transcript", transcript,
+			 "errors", errors_json(ep->errors, ep->nerrors), "stats", "connections",
+			 ep->stats.connections, "duration_ms", ep->stats.duration_ms);
+}
+
+int report_json(const struct result *r, FILE *out)
+{
+	json_t *eps = json_array();
+	for (size_t i = 0; i < r->neps; i++)
+		json_array_append_new(eps, endpoint_json(r->eps[i]));
+	json_t *doc = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+				"mailtls", "version", MAILTLS_VERSION, "errors",
+				errors_json(r->errors, r->nerrors), "endpoints", eps);
+	if (!doc)
+		return -1;
+	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (rc != 0 || fputc('\n', out) == EOF || fflush(out) != 0)
+		return -1;
+	return 0;
+}

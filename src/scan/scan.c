@@ -1,0 +1,132 @@
+/* scan.c - one run: resolve, plan probes per address, loop, done. */
+#include "scan/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include "core/log.h"
+#include "core/mem.h"
+#include "dns/resolve.h"
+#include "scan/hsprobe.h"
+#include "scan/sched.h"
+#include "tls/ossl.h"
+
+void scan_cfg_defaults(struct scan_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->connect_ms = 10000;
+	c->read_ms = 15000;
+	c->total_ms = 60000;
+	c->resolve_ms = 15000;
+	c->max_conns_per_host = 4;
+	c->max_conns = 64;
+}
+
+struct run {
+	const struct scan_cfg *cfg;
+	const struct target *t;
+	struct result *r;
+	struct event_base *base;
+	struct sched *sched;
+	struct dns *dns;
+	struct ossl_ctx *octx;
+	int resolving;
+	struct err err; /* run-level failure */
+};
+
+static void maybe_stop(void *arg)
+{
+	struct run *run = arg;
+	if (!run->resolving && sched_idle(run->sched))
+		event_base_loopbreak(run->base);
+}
+
+static void plan(struct run *run, const struct dns_addrs *addrs)
+{
+	const struct scan_cfg *cfg = run->cfg;
+	const struct target *t = run->t;
+	struct sched_host *h = sched_host(run->sched, t->host, cfg->max_conns_per_host);
+	size_t n = cfg->first_ip && addrs->n > 1 ? 1 : addrs->n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct dns_addr a = addrs->v[i];
+		dns_addr_set_port(&a, t->port);
+		struct endpoint *ep = result_add_endpoint(run->r, t->host, t->port, a.text);
+		ep->mode = t->mode;
+		str_set(&ep->starttls, t->mode == MODE_STARTTLS ? t->starttls : NULL);
+		/* RFC 6066 3: no IP literal in SNI. */
+		const char *sni = cfg->sni ? cfg->sni : (t->numeric ? NULL : t->host);
+		str_set(&ep->sni, sni);
+		const char *vname = t->numeric && cfg->sni ? cfg->sni : t->host;
+		str_set(&ep->tls.verify_name, vname);
+
+		struct hsprobe_params prm = {
+			.octx = run->octx,
+			.lim = {cfg->connect_ms, cfg->read_ms, cfg->total_ms, 64 * 1024},
+			.sni = sni,
+			.verify_name = vname,
+			/* A backstop: the connection's own deadlines fire first. */
+			.deadline_ms = cfg->total_ms > 0 ? cfg->total_ms + 5000 : 0,
+		};
+		sched_add(run->sched, h, hsprobe_new(ep, &a, &prm));
+	}
+}
+
+static void on_resolved(void *arg, const struct dns_addrs *addrs, const struct err *e)
+{
+	struct run *run = arg;
+	run->resolving = 0;
+	if (!addrs) {
+		run->err = *e;
+		result_add_error(run->r, "resolve", err_cat_name(e->cat), e->msg);
+	} else {
+		log_info("%s: %zu address%s (DNSSEC %s)", run->t->host, addrs->n,
+			 addrs->n == 1 ? "" : "es",
+			 addrs->dnssec == DNSSEC_SECURE ? "secure" : "insecure");
+		plan(run, addrs);
+	}
+	maybe_stop(run);
+}
+
+int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
+	       struct err *e)
+{
+	struct run run = {.cfg = cfg, .t = t, .r = r};
+	struct ossl_opts oo = {cfg->ca_file, cfg->ca_path};
+	int rc = -1;
+
+	err_clear(&run.err);
+	run.octx = ossl_ctx_new(&oo, &run.err);
+	if (!run.octx) {
+		result_add_error(r, "setup", err_cat_name(run.err.cat), run.err.msg);
+		*e = run.err;
+		return -1;
+	}
+	run.base = event_base_new();
+	run.sched = sched_new(run.base, cfg->max_conns);
+	sched_on_idle(run.sched, maybe_stop, &run);
+	run.dns = dns_new(run.base, &run.err);
+	if (!run.dns) {
+		result_add_error(r, "setup", err_cat_name(run.err.cat), run.err.msg);
+		goto out;
+	}
+	const char *lookup = cfg->pin_ip ? cfg->pin_ip : t->host;
+	run.resolving = 1;
+	if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
+			      on_resolved, &run) != 0) {
+		err_set(&run.err, ERR_RESOLVE, "%s: cannot start the lookup", lookup);
+		result_add_error(r, "resolve", err_cat_name(run.err.cat), run.err.msg);
+		goto out;
+	}
+	event_base_dispatch(run.base);
+	if (run.err.cat == ERR_NONE)
+		rc = 0;
+out:
+	if (rc != 0)
+		*e = run.err;
+	sched_free(run.sched);
+	dns_free(run.dns);
+	ossl_ctx_free(run.octx);
+	event_base_free(run.base);
+	return rc;
+}

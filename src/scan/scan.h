@@ -1,0 +1,30 @@
+/* scan.h - run a scan: resolve the target, plan its probes, run the loop,
+ * fill the result model. */
+#ifndef MAILTLS_SCAN_H
+#define MAILTLS_SCAN_H
+
+#include "core/err.h"
+#include "model/result.h"
+#include "scan/target.h"
+
+struct scan_cfg {
+	int connect_ms, read_ms, total_ms; /* per connection */
+	int resolve_ms;
+	int max_conns_per_host;
+	int max_conns;
+	const char *sni;     /* overrides the SNI (and the name verified for IPs) */
+	const char *ca_file; /* NULL: system store */
+	const char *ca_path;
+	const char *pin_ip;  /* --ip: scan this address only */
+	int first_ip;        /* --first-ip: the first address only */
+};
+
+void scan_cfg_defaults(struct scan_cfg *c);
+
+/* Scan one target into r. Returns 0 when the scan ran (endpoint errors are
+ * in the model), -1 when it could not start for the whole target (resolve,
+ * CA store): *e says why and r->errors holds it too. */
+int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
+	       struct err *e) WUR;
+
+#endif

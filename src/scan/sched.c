@@ -1,0 +1,193 @@
+/* sched.c - probe scheduler: per-host budget, global cap, FIFO order. */
+#include "scan/sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include "core/log.h"
+#include "core/mem.h"
+
+struct sched_host {
+	char *name;
+	int budget;
+	int running;
+	int peak;
+	struct sched_host *next;
+};
+
+struct sched {
+	struct event_base *base;
+	int cap;
+	int running;
+	int peak;
+	struct probe *head, *tail; /* waiting probes */
+	struct sched_host *hosts;
+	int pumping, again;
+	void (*idle_cb)(void *arg);
+	void *idle_arg;
+};
+
+struct sched *sched_new(struct event_base *base, int global_cap)
+{
+	struct sched *s = xcalloc(1, sizeof(*s));
+	s->base = base;
+	s->cap = global_cap > 0 ? global_cap : 1;
+	return s;
+}
+
+void sched_free(struct sched *s)
+{
+	if (!s)
+		return;
+	while (s->head) {
+		struct probe *p = s->head;
+		s->head = p->next;
+		p->ops->free(p);
+	}
+	while (s->hosts) {
+		struct sched_host *h = s->hosts;
+		s->hosts = h->next;
+		free(h->name);
+		free(h);
+	}
+	free(s);
+}
+
+struct sched_host *sched_host(struct sched *s, const char *name, int budget)
+{
+	for (struct sched_host *h = s->hosts; h; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	struct sched_host *h = xcalloc(1, sizeof(*h));
+	h->name = xstrdup(name);
+	h->budget = budget > 0 ? budget : 1;
+	h->next = s->hosts;
+	s->hosts = h;
+	return h;
+}
+
+void sched_host_lower_budget(struct sched_host *h)
+{
+	if (h->budget > 1)
+		h->budget--;
+}
+
+int sched_host_budget(const struct sched_host *h)
+{
+	return h->budget;
+}
+
+int sched_host_peak(const struct sched_host *h)
+{
+	return h->peak;
+}
+
+int sched_peak(const struct sched *s)
+{
+	return s->peak;
+}
+
+struct event_base *sched_base(const struct sched *s)
+{
+	return s->base;
+}
+
+void sched_on_idle(struct sched *s, void (*cb)(void *arg), void *arg)
+{
+	s->idle_cb = cb;
+	s->idle_arg = arg;
+}
+
+int sched_idle(const struct sched *s)
+{
+	return s->running == 0 && s->head == NULL;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	log_debug("probe %s: deadline of %d ms passed", p->ops->name, p->deadline_ms);
+	p->ops->expire(p);
+}
+
+static void start(struct sched *s, struct probe *p)
+{
+	s->running++;
+	p->host->running++;
+	if (s->running > s->peak)
+		s->peak = s->running;
+	if (p->host->running > p->host->peak)
+		p->host->peak = p->host->running;
+	p->running = 1;
+	if (p->deadline_ms > 0) {
+		struct timeval tv = {p->deadline_ms / 1000, (p->deadline_ms % 1000) * 1000};
+		p->timer = evtimer_new(s->base, on_deadline, p);
+		evtimer_add(p->timer, &tv);
+	}
+	p->ops->start(p);
+}
+
+/* Start every waiting probe that fits, in queue order. A probe whose host
+ * is at its budget waits without blocking other hosts' probes. */
+static void pump(struct sched *s)
+{
+	if (s->pumping) {
+		s->again = 1;
+		return;
+	}
+	s->pumping = 1;
+	do {
+		s->again = 0;
+		struct probe **pp = &s->head, *prev = NULL;
+		while (*pp && s->running < s->cap) {
+			struct probe *p = *pp;
+			if (p->host->running >= p->host->budget) {
+				prev = p;
+				pp = &p->next;
+				continue;
+			}
+			*pp = p->next;
+			if (s->tail == p)
+				s->tail = prev;
+			p->next = NULL;
+			start(s, p);
+		}
+	} while (s->again);
+	s->pumping = 0;
+	if (sched_idle(s) && s->idle_cb)
+		s->idle_cb(s->idle_arg);
+}
+
+void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
+{
+	p->sched = s;
+	p->host = h;
+	p->next = NULL;
+	if (s->tail)
+		s->tail->next = p;
+	else
+		s->head = p;
+	s->tail = p;
+	pump(s);
+}
+
+void probe_done(struct probe *p)
+{
+	struct sched *s = p->sched;
+	if (p->timer) {
+		event_free(p->timer);
+		p->timer = NULL;
+	}
+	if (p->running) {
+		s->running--;
+		p->host->running--;
+	}
+	p->ops->free(p);
+	pump(s);
+}
+
+void probe_count_conn(struct probe *p)
+{
+	if (p->conn_counter)
+		(*p->conn_counter)++;
+}

@@ -1,0 +1,36 @@
+/* ossl.h - full TLS handshakes through OpenSSL, driven by the run's loop.
+ * Used where a complete, verified handshake is the point (trust, hostname,
+ * chain); enumeration goes through the raw engine instead. The session is a
+ * conn_io, so STARTTLS and implicit TLS share the same path. */
+#ifndef MAILTLS_OSSL_H
+#define MAILTLS_OSSL_H
+
+#include "core/err.h"
+#include "model/result.h"
+#include "net/conn.h"
+
+struct ossl_ctx;
+struct ossl_sess;
+
+struct ossl_opts {
+	const char *ca_file; /* NULL: system store */
+	const char *ca_path;
+};
+
+/* One SSL_CTX per run. Fails (ERR_LOCAL) when a CA file or path cannot be
+ * loaded, with the reason. */
+struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e) WUR;
+void ossl_ctx_free(struct ossl_ctx *x);
+
+/* A client session: sni may be NULL (no SNI sent); verify_name is the name
+ * (or numeric address) the certificate must match, NULL for none. */
+struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char *verify_name,
+				struct err *e) WUR;
+void ossl_sess_free(struct ossl_sess *s);
+/* The conn_io to install with conn_start_io(): it binds the session to the
+ * connection's socket and runs the client handshake. */
+void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);
+/* After CONN_EV_HANDSHAKE_DONE: protocol, cipher, group, verify result and
+ * the chain as the server sent it, into the endpoint. */
+void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep);
+#endif

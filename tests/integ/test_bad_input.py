@@ -1,0 +1,164 @@
+"""Errors: bad command lines (exit 2) and targets that cannot be scanned (exit 3).
+
+Each error is one stderr line starting with "mailtls: ", and the JSON, when
+asked for, is still written and holds the error. No run may crash or hang:
+run_mailtls already fails on a signal or a sanitizer report."""
+
+import socket
+import time
+
+import pytest
+
+from conftest import endpoint, stderr_error_line
+
+
+def run_timed(run_json, *args, timeout):
+    t0 = time.monotonic()
+    rc, doc, err = run_json(*args, timeout=timeout)
+    return rc, doc, err, time.monotonic() - t0
+
+
+def endpoint_error(doc):
+    ep = endpoint(doc)
+    assert ep["errors"], "endpoint has no error: %r" % ep
+    return ep, ep["errors"][0]
+
+
+# -------------------------------------------------------------- exit 3: cannot scan
+
+def test_unresolvable_host(run_mailtls, run_json):
+    rc, out, err = run_mailtls("check", "--implicit", "nonexistent.invalid:465")
+    assert rc == 3
+    assert "nonexistent.invalid" in stderr_error_line(err)
+
+    rc, doc, err = run_json("check", "--implicit", "nonexistent.invalid:465")
+    assert rc == 3
+    assert "nonexistent.invalid" in stderr_error_line(err)
+    # a resolve failure is a run-level error: no address, so no endpoint
+    assert "resolve" in [e["stage"] for e in doc["errors"]], doc
+
+
+def test_connection_refused(run_json, closed_port):
+    rc, doc, err = run_json("check", "--implicit", "127.0.0.1:%d" % closed_port)
+    assert rc == 3
+    line = stderr_error_line(err)
+    assert str(closed_port) in line, "the error should say what was refused: " + line
+    ep, e = endpoint_error(doc)
+    assert (e["stage"], e["category"]) == ("connect", "connect")
+    assert ep["tls"] is None
+    assert ep["address"] == "127.0.0.1" and ep["port"] == closed_port
+
+
+@pytest.mark.parametrize("opts,limit_s", [
+    # read deadline: the server says nothing for 1 s
+    (["--read-timeout", "1", "--timeout", "3"], 30),
+    # fractional read deadline (a parser that truncates 0.5 to 0 or ignores it
+    # falls back to the 60 s total and trips the limit)
+    (["--read-timeout", "0.5"], 30),
+    # total deadline: must end the probe long before the 15 s read default
+    (["--timeout", "1"], 10),
+])
+def test_silent_server_times_out(run_json, fake_server, opts, limit_s):
+    port = fake_server("silent")
+    rc, doc, err, took = run_timed(run_json, "check", "--implicit", *opts,
+                                   "127.0.0.1:%d" % port, timeout=limit_s)
+    assert rc == 3
+    stderr_error_line(err)
+    ep, e = endpoint_error(doc)
+    assert e["category"] == "timeout", e
+    assert ep["tls"] is None
+    assert took < limit_s
+
+
+def test_connect_timeout_accepts_fraction(run_json, closed_port):
+    rc, doc, err = run_json("check", "--implicit", "--connect-timeout", "0.5",
+                            "127.0.0.1:%d" % closed_port)
+    assert rc == 3, "a fractional --connect-timeout is valid; got: " + err
+    assert endpoint_error(doc)[1]["stage"] == "connect"
+
+
+@pytest.mark.parametrize("mode", ["close", "garbage", "truncated"])
+def test_broken_handshake(run_json, fake_server, mode):
+    port = fake_server(mode)
+    rc, doc, err = run_json("check", "--implicit", "--timeout", "20", "127.0.0.1:%d" % port)
+    assert rc == 3
+    stderr_error_line(err)
+    ep, e = endpoint_error(doc)
+    assert e["stage"] == "tls", e
+    assert e["category"] != "timeout", "the server closed or spoke garbage; no need to wait"
+    assert ep["tls"] is None
+    assert ep["stats"]["connections"] == 1
+
+
+@pytest.mark.parametrize("which", ["missing", "garbage"])
+def test_unreadable_ca_file(pki, sserver, run_mailtls, run_json, tmp_path, which):
+    path = tmp_path / "no-such-ca.pem" if which == "missing" else pki.garbage_ca
+    srv = sserver("good")
+    target = "localhost:%d" % srv.port
+    rc, out, err = run_mailtls("check", "--implicit", "--ip", "127.0.0.1", "--ca-file", path,
+                               target)
+    assert rc == 3
+    assert str(path) in stderr_error_line(err)
+
+    rc, doc, err = run_json("check", "--implicit", "--ip", "127.0.0.1", "--ca-file", path,
+                            target)
+    assert rc == 3
+    assert str(path) in stderr_error_line(err)
+    assert any(str(path) in e["message"] for e in doc["errors"]), doc["errors"]
+
+
+def test_implicit_port_needs_no_flag(run_json):
+    """465 is implicit TLS by itself: no 'STARTTLS not implemented' refusal."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 465)) == 0:
+            pytest.skip("something listens on 127.0.0.1:465")
+    rc, doc, err = run_json("check", "127.0.0.1:465")
+    assert rc == 3, err
+    ep, e = endpoint_error(doc)
+    assert ep["mode"] == "implicit" and e["stage"] == "connect"
+
+
+# -------------------------------------------------------------- exit 2: usage
+
+@pytest.mark.parametrize("target", ["localhost:0", "localhost:70000", "localhost:abc",
+                                    "[::1", "[::1]:", "localhost:", "127.0.0.1:-1", ""])
+def test_invalid_target(run_mailtls, target):
+    rc, out, err = run_mailtls("check", "--implicit", target)
+    assert rc == 2
+    stderr_error_line(err)
+    assert out == ""
+
+
+def test_invalid_target_json_still_written(run_json):
+    rc, doc, err = run_json("check", "--implicit", "localhost:70000")
+    assert rc == 2
+    stderr_error_line(err)
+    assert doc["schema"] == "mailtls/1"
+    assert doc["errors"] and doc["endpoints"] == []
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--implicit", "--no-such-option", "localhost:465"],
+    ["check", "--implicit"],                                   # no target
+    ["no-such-command", "localhost:465"],
+    [],
+    ["check", "--implicit", "--fail-on", "severe", "localhost:465"],
+    ["check", "--implicit", "--connect-timeout", "abc", "localhost:465"],
+    ["check", "--implicit", "--read-timeout", "-1", "localhost:465"],
+    ["check", "--implicit", "--timeout", "", "localhost:465"],
+    ["check", "--implicit", "--max-conns-per-host", "x", "localhost:465"],
+    ["check", "--implicit", "--ip", "not-an-address", "localhost:465"],
+    ["check", "--implicit", "--sni"],                           # missing value
+])
+def test_usage_errors(run_mailtls, args):
+    rc, out, err = run_mailtls(*args)
+    assert rc == 2
+    stderr_error_line(err)
+
+
+@pytest.mark.parametrize("target", ["localhost:25", "localhost:587", "localhost"])
+def test_starttls_not_implemented_yet(run_mailtls, target):
+    rc, out, err = run_mailtls("check", target)
+    assert rc == 2
+    line = stderr_error_line(err)
+    assert "STARTTLS" in line and "not implemented" in line.lower(), line

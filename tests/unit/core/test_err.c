@@ -1,0 +1,92 @@
+/* test_err.c - error category and message. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/compiler.h"
+#include "core/err.h"
+
+static void test_set_formats(void **state UNUSED)
+{
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(e.cat, ERR_NONE);
+	assert_string_equal(e.msg, "");
+	err_set(&e, ERR_TIMEOUT, "%s:%d: no banner after %ds", "mx.example.org", 25, 30);
+	assert_int_equal(e.cat, ERR_TIMEOUT);
+	assert_string_equal(e.msg, "mx.example.org:25: no banner after 30s");
+	err_clear(&e);
+	assert_int_equal(e.cat, ERR_NONE);
+	assert_string_equal(e.msg, "");
+}
+
+static void test_set_overwrites(void **state UNUSED)
+{
+	struct err e;
+
+	err_set(&e, ERR_CONNECT, "first");
+	err_set(&e, ERR_TLS, "second");
+	assert_int_equal(e.cat, ERR_TLS);
+	assert_string_equal(e.msg, "second");
+}
+
+static void test_set_truncates(void **state UNUSED)
+{
+	struct err e;
+	char big[1000];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	err_set(&e, ERR_LIMIT, "line: %s", big);
+	assert_int_equal(e.cat, ERR_LIMIT);
+	assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+	assert_memory_equal(e.msg, "line: aaa", 9);
+	assert_int_equal(e.msg[sizeof(e.msg) - 2], 'a');
+}
+
+static void test_set_null_slot(void **state UNUSED)
+{
+	/* No slot: nothing to write, and no crash. */
+	err_set(NULL, ERR_IO, "ignored %d", 1);
+	err_clear(NULL);
+}
+
+static void test_cat_names(void **state UNUSED)
+{
+	assert_string_equal(err_cat_name(ERR_NONE), "none");
+	assert_string_equal(err_cat_name(ERR_USAGE), "usage");
+	assert_string_equal(err_cat_name(ERR_RESOLVE), "resolve");
+	assert_string_equal(err_cat_name(ERR_CONNECT), "connect");
+	assert_string_equal(err_cat_name(ERR_TIMEOUT), "timeout");
+	assert_string_equal(err_cat_name(ERR_PROTOCOL), "protocol");
+	assert_string_equal(err_cat_name(ERR_TLS), "tls");
+	assert_string_equal(err_cat_name(ERR_IO), "io");
+	assert_string_equal(err_cat_name(ERR_LIMIT), "limit");
+	assert_string_equal(err_cat_name(ERR_LOCAL), "local");
+	assert_string_equal(err_cat_name(ERR_INTERNAL), "internal");
+}
+
+static void test_cat_name_out_of_range(void **state UNUSED)
+{
+	assert_string_equal(err_cat_name((enum err_cat)(ERR_INTERNAL + 1)), "internal");
+	assert_string_equal(err_cat_name((enum err_cat)-1), "internal");
+	assert_string_equal(err_cat_name((enum err_cat)1000), "internal");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_set_formats),
+		cmocka_unit_test(test_set_overwrites),
+		cmocka_unit_test(test_set_truncates),
+		cmocka_unit_test(test_set_null_slot),
+		cmocka_unit_test(test_cat_names),
+		cmocka_unit_test(test_cat_name_out_of_range),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
