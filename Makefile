@@ -81,7 +81,7 @@ asan: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-	  SANFLAGS_EXTRA=1 CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BIN)
+	  CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BIN)
 
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
 	clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(LIBS)
