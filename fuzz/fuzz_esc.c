@@ -193,7 +193,7 @@ static void check_csv(const uint8_t *data, size_t size)
 static void check_cap(const uint8_t *data, size_t size)
 {
 	int (*const fns[])(struct buf *, const void *, size_t) = {esc_term, esc_utf8, esc_html,
-								  esc_csv};
+	                                                          esc_csv};
 	size_t f;
 
 	for (f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {

@@ -85,7 +85,7 @@ static int replay_path(const char *path, unsigned long *count)
 			fprintf(stderr, "replay: %s/%s: path too long\n", path, ents[i]->d_name);
 			rc = -1;
 		} else if (stat(sub, &st) == 0 && S_ISREG(st.st_mode) &&
-			   replay_file(sub, count) != 0) {
+		           replay_file(sub, count) != 0) {
 			rc = -1;
 		}
 		free(ents[i]);

@@ -242,6 +242,19 @@ static void say_errors(const struct result *r)
 	}
 }
 
+/* A usage problem found after the options were read: the JSON report, when
+ * one was asked for, still says what went wrong. */
+static int target_error(const struct check_opts *o, const char *msg)
+{
+	if (o->json_path) {
+		struct result *r = result_new();
+		result_add_error(r, "target", err_cat_name(ERR_USAGE), msg);
+		(void)write_json(r, o->json_path);
+		result_free(r);
+	}
+	return usage_error("%s", msg);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {0};
@@ -253,24 +266,27 @@ int cmd_check(int argc, char **argv)
 
 	err_clear(&e);
 	if (target_parse(o.target, 25, &t, &e) != 0)
-		return usage_error("%s", e.msg);
+		return target_error(&o, e.msg);
 	if (o.implicit && o.starttls)
-		return usage_error("%s", "--implicit and --starttls exclude each other");
-	if (o.starttls)
-		return usage_error("--starttls %s: STARTTLS dialogues are not implemented yet; "
-				   "use --implicit for a TLS port",
-				   o.starttls);
+		return target_error(&o, "--implicit and --starttls exclude each other");
+	if (o.starttls) {
+		snprintf(e.msg, sizeof e.msg,
+			 "--starttls %s: STARTTLS dialogues are not implemented yet; use "
+			 "--implicit for a TLS port",
+			 o.starttls);
+		return target_error(&o, e.msg);
+	}
 	if (o.implicit) {
 		t.mode = MODE_IMPLICIT;
 		t.mode_set = 1;
 	} else if (target_port_mode(t.port, &t.mode, &t.starttls) != 0 ||
 		   t.mode != MODE_IMPLICIT) {
-		char port[8];
-		snprintf(port, sizeof port, "%u", t.port);
-		return usage_error("port %s implies STARTTLS (or no known mode), and STARTTLS "
-				   "dialogues are not implemented yet; add --implicit if the port "
-				   "speaks TLS from the first byte",
-				   port);
+		snprintf(e.msg, sizeof e.msg,
+			 "port %u implies STARTTLS (or no known mode), and STARTTLS dialogues "
+			 "are not implemented yet; add --implicit if the port speaks TLS from "
+			 "the first byte",
+			 t.port);
+		return target_error(&o, e.msg);
 	}
 
 	struct result *r = result_new();

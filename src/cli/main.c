@@ -27,7 +27,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		fputs("mailtls: error: no command given (try 'mailtls --help')\n", stderr);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];

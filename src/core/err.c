@@ -31,10 +31,12 @@ void err_clear(struct err *e)
 /* Indexed by enum err_cat; the names appear in JSON output, so they are a
  * stable interface. */
 static const char *const err_names[] = {
-	[ERR_NONE] = "none",	       [ERR_USAGE] = "usage",	  [ERR_RESOLVE] = "resolve",
-	[ERR_CONNECT] = "connect",     [ERR_TIMEOUT] = "timeout", [ERR_PROTOCOL] = "protocol",
-	[ERR_TLS] = "tls",	       [ERR_IO] = "io",		  [ERR_LIMIT] = "limit",
-	[ERR_LOCAL] = "local",	       [ERR_INTERNAL] = "internal",
+    [ERR_NONE] = "none",         [ERR_USAGE] = "usage",
+    [ERR_RESOLVE] = "resolve",   [ERR_CONNECT] = "connect",
+    [ERR_TIMEOUT] = "timeout",   [ERR_PROTOCOL] = "protocol",
+    [ERR_TLS] = "tls",           [ERR_IO] = "io",
+    [ERR_LIMIT] = "limit",       [ERR_LOCAL] = "local",
+    [ERR_INTERNAL] = "internal",
 };
 
 const char *err_cat_name(enum err_cat cat)

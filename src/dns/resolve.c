@@ -59,7 +59,10 @@ struct dns *dns_new(struct event_base *base, struct err *e)
 		return NULL;
 	}
 	int r;
+	/* localhost answers as /etc/hosts says, as the system resolver does,
+	 * not with unbound's built-in 127.0.0.1 and ::1. */
 	if ((r = ub_ctx_async(d->ub, 1)) != 0 || (r = ub_ctx_resolvconf(d->ub, NULL)) != 0 ||
+	    (r = ub_ctx_set_option(d->ub, "local-zone:", "localhost. transparent")) != 0 ||
 	    (r = ub_ctx_hosts(d->ub, NULL)) != 0) {
 		err_set(e, ERR_LOCAL, "DNS resolver setup: %s", ub_strerror(r));
 		ub_ctx_delete(d->ub);

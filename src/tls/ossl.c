@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -312,7 +313,9 @@ static char *key_text(X509 *x)
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_get_group_name(k, group, sizeof group, &glen) != 1)
 			snprintf(group, sizeof group, "%d bits", bits);
-		snprintf(out, sizeof out, "EC %s", group);
+		/* NIST names where they exist: "P-256" rather than prime256v1 */
+		const char *nist = EC_curve_nid2nist(OBJ_sn2nid(group));
+		snprintf(out, sizeof out, "EC %s", nist ? nist : group);
 		break;
 	case EVP_PKEY_DSA:
 		snprintf(out, sizeof out, "DSA %d", bits);

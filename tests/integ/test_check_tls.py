@@ -177,9 +177,9 @@ def test_certificate_fields(scan, pki, scenario):
 
 
 @pytest.mark.parametrize("scenario", ["good", "wrong-name", "self-signed"])
-def test_text_report(pki, sserver, run_mailtls, scan, cipher_table, scenario):
+def test_text_report(pki, run_mailtls, scan, cipher_table, scenario):
     _, doc, _, srv, ref = scan(scenario)
-    leaf, chain, ca, _, want_rc = SCENARIOS[scenario]
+    _, _, ca, _, want_rc = SCENARIOS[scenario]
     rc, out, err = run_mailtls("check", "--implicit", "--ca-file", ca_file(pki, ca),
                                "--ip", "127.0.0.1", "localhost:%d" % srv.port)
     assert rc == want_rc
@@ -242,7 +242,7 @@ def test_ca_path(pki, sserver, run_json):
     assert rc == 1 and endpoint(doc)["tls"]["verify"]["code"] == 20
 
 
-def test_json_to_file_and_text_to_stdout(pki, sserver, run_mailtls, tmp_path, scan):
+def test_json_to_file_and_text_to_stdout(pki, run_mailtls, tmp_path, scan):
     _, ref_doc, _, srv, ref = scan("good")
     out_file = tmp_path / "out.json"
     rc, out, err = run_mailtls("check", "--implicit", "--ca-file", pki.ca, "--ip", "127.0.0.1",

@@ -73,19 +73,16 @@ static void test_cat_names(void **state UNUSED)
 static void test_cat_name_out_of_range(void **state UNUSED)
 {
 	assert_string_equal(err_cat_name((enum err_cat)(ERR_INTERNAL + 1)), "internal");
-	assert_string_equal(err_cat_name((enum err_cat)-1), "internal");
+	assert_string_equal(err_cat_name((enum err_cat) - 1), "internal");
 	assert_string_equal(err_cat_name((enum err_cat)1000), "internal");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_formats),
-		cmocka_unit_test(test_set_overwrites),
-		cmocka_unit_test(test_set_truncates),
-		cmocka_unit_test(test_set_null_slot),
-		cmocka_unit_test(test_cat_names),
-		cmocka_unit_test(test_cat_name_out_of_range),
+	    cmocka_unit_test(test_set_formats),   cmocka_unit_test(test_set_overwrites),
+	    cmocka_unit_test(test_set_truncates), cmocka_unit_test(test_set_null_slot),
+	    cmocka_unit_test(test_cat_names),     cmocka_unit_test(test_cat_name_out_of_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

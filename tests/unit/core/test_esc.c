@@ -62,8 +62,9 @@ static void test_term_controls(void **state UNUSED)
 	CHECK(esc_term, "\x7f", "\\x7F");
 	/* C1: NEL, CSI (8-bit ESC [), and the last one, APC */
 	CHECK(esc_term, "\xc2\x85", "\\xC2\\x85");
-	CHECK(esc_term, "\xc2\x9b"
-			"31m",
+	CHECK(esc_term,
+	      "\xc2\x9b"
+	      "31m",
 	      "\\xC2\\x9B31m");
 	CHECK(esc_term, "\xc2\x80\xc2\x9f", "\\xC2\\x80\\xC2\\x9F");
 	/* U+00A0 is the first code point after C1: printable. */
@@ -73,8 +74,9 @@ static void test_term_controls(void **state UNUSED)
 static void test_term_bidi(void **state UNUSED)
 {
 	/* RLO reverses "txt.exe" into "exe.txt" on screen. */
-	CHECK(esc_term, "abc\xe2\x80\xae"
-			"def",
+	CHECK(esc_term,
+	      "abc\xe2\x80\xae"
+	      "def",
 	      "abc\\xE2\\x80\\xAEdef");
 	CHECK(esc_term, "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
 	      "\\xE2\\x80\\xAA\\xE2\\x80\\xAB\\xE2\\x80\\xAC\\xE2\\x80\\xAD");
@@ -82,7 +84,8 @@ static void test_term_bidi(void **state UNUSED)
 	CHECK(esc_term, "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
 	      "\\xE2\\x81\\xA6\\xE2\\x81\\xA7\\xE2\\x81\\xA8\\xE2\\x81\\xA9");
 	/* LRM, RLM, ALM */
-	CHECK(esc_term, "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\\xE2\\x80\\x8E\\xE2\\x80\\x8F\\xD8\\x9C");
+	CHECK(esc_term, "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+	      "\\xE2\\x80\\x8E\\xE2\\x80\\x8F\\xD8\\x9C");
 	/* Neighbours are ordinary: U+202F, U+2065, U+206A, U+200D */
 	CHECK(esc_term, "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\x8d",
 	      "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\x8d");
@@ -90,7 +93,8 @@ static void test_term_bidi(void **state UNUSED)
 
 static void test_term_valid_utf8(void **state UNUSED)
 {
-	CHECK(esc_term, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK(esc_term, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	/* Boundaries: U+0080 is C1, U+07FF, U+0800, U+D7FF, U+E000,
 	 * U+FFFF, U+10000, U+10FFFF are all fine. */
 	CHECK(esc_term, "\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf",
@@ -127,8 +131,9 @@ static void test_term_surrogates_and_range(void **state UNUSED)
 static void test_term_truncated(void **state UNUSED)
 {
 	CHECK(esc_term, "\xe2\x82", "\\xE2\\x82");
-	CHECK(esc_term, "\xe2\x82"
-			"A",
+	CHECK(esc_term,
+	      "\xe2\x82"
+	      "A",
 	      "\\xE2\\x82A");
 	CHECK(esc_term, "x\xf0\x9f\x98", "x\\xF0\\x9F\\x98");
 	CHECK(esc_term, "\xc3", "\\xC3");
@@ -238,10 +243,12 @@ static void test_html_specials(void **state UNUSED)
 static void test_html_controls(void **state UNUSED)
 {
 	CHECK(esc_html, "a\tb\nc", "a\tb\nc");
-	CHECK(esc_html, "a\rb", "a\xef\xbf\xbd"
-				"b");
-	CHECK(esc_html, "a\0b", "a\xef\xbf\xbd"
-				"b");
+	CHECK(esc_html, "a\rb",
+	      "a\xef\xbf\xbd"
+	      "b");
+	CHECK(esc_html, "a\0b",
+	      "a\xef\xbf\xbd"
+	      "b");
 	CHECK(esc_html, "\x1b[31m", "\xef\xbf\xbd[31m");
 	CHECK(esc_html, "\x7f", "\xef\xbf\xbd");
 	/* One replacement per C1 character, not per byte */
@@ -337,30 +344,30 @@ static void test_csv_cap(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_term_plain),
-		cmocka_unit_test(test_term_backslash_and_whitespace),
-		cmocka_unit_test(test_term_ansi),
-		cmocka_unit_test(test_term_controls),
-		cmocka_unit_test(test_term_bidi),
-		cmocka_unit_test(test_term_valid_utf8),
-		cmocka_unit_test(test_term_overlong),
-		cmocka_unit_test(test_term_surrogates_and_range),
-		cmocka_unit_test(test_term_truncated),
-		cmocka_unit_test(test_term_cap),
-		cmocka_unit_test(test_term_null_empty),
-		cmocka_unit_test(test_term_dup),
-		cmocka_unit_test(test_utf8_passes_controls),
-		cmocka_unit_test(test_utf8_nul_and_backslash),
-		cmocka_unit_test(test_utf8_invalid),
-		cmocka_unit_test(test_html_specials),
-		cmocka_unit_test(test_html_controls),
-		cmocka_unit_test(test_html_invalid),
-		cmocka_unit_test(test_html_cap),
-		cmocka_unit_test(test_csv_quoting),
-		cmocka_unit_test(test_csv_formula),
-		cmocka_unit_test(test_csv_controls),
-		cmocka_unit_test(test_csv_invalid),
-		cmocka_unit_test(test_csv_cap),
+	    cmocka_unit_test(test_term_plain),
+	    cmocka_unit_test(test_term_backslash_and_whitespace),
+	    cmocka_unit_test(test_term_ansi),
+	    cmocka_unit_test(test_term_controls),
+	    cmocka_unit_test(test_term_bidi),
+	    cmocka_unit_test(test_term_valid_utf8),
+	    cmocka_unit_test(test_term_overlong),
+	    cmocka_unit_test(test_term_surrogates_and_range),
+	    cmocka_unit_test(test_term_truncated),
+	    cmocka_unit_test(test_term_cap),
+	    cmocka_unit_test(test_term_null_empty),
+	    cmocka_unit_test(test_term_dup),
+	    cmocka_unit_test(test_utf8_passes_controls),
+	    cmocka_unit_test(test_utf8_nul_and_backslash),
+	    cmocka_unit_test(test_utf8_invalid),
+	    cmocka_unit_test(test_html_specials),
+	    cmocka_unit_test(test_html_controls),
+	    cmocka_unit_test(test_html_invalid),
+	    cmocka_unit_test(test_html_cap),
+	    cmocka_unit_test(test_csv_quoting),
+	    cmocka_unit_test(test_csv_formula),
+	    cmocka_unit_test(test_csv_controls),
+	    cmocka_unit_test(test_csv_invalid),
+	    cmocka_unit_test(test_csv_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

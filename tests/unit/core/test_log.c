@@ -51,7 +51,7 @@ static void test_default_levels(void **state UNUSED)
 	log_info("not shown");
 	log_debug("not shown");
 	assert_string_equal(capture_stop(), "mailtls: error: connect to mx1 failed\n"
-					    "mailtls: warning: slow reply (900 ms)\n");
+	                                    "mailtls: warning: slow reply (900 ms)\n");
 }
 
 static void test_verbose(void **state UNUSED)
@@ -64,7 +64,7 @@ static void test_verbose(void **state UNUSED)
 	log_debug("state %s", "EHLO");
 	log_verbosity = 0;
 	assert_string_equal(capture_stop(), "mailtls: resolving example.org\n"
-					    "mailtls: state EHLO\n");
+	                                    "mailtls: state EHLO\n");
 }
 
 static void test_quiet(void **state UNUSED)
@@ -80,9 +80,9 @@ static void test_quiet(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_levels),
-		cmocka_unit_test(test_verbose),
-		cmocka_unit_test(test_quiet),
+	    cmocka_unit_test(test_default_levels),
+	    cmocka_unit_test(test_verbose),
+	    cmocka_unit_test(test_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,10 +91,10 @@ static void test_zero_sizes(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_xvec_push_grows_and_zeroes),
-		cmocka_unit_test(test_xvec_push_existing_cap),
-		cmocka_unit_test(test_xstrndup),
-		cmocka_unit_test(test_zero_sizes),
+	    cmocka_unit_test(test_xvec_push_grows_and_zeroes),
+	    cmocka_unit_test(test_xvec_push_existing_cap),
+	    cmocka_unit_test(test_xstrndup),
+	    cmocka_unit_test(test_zero_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@
 static void test_integers_big_endian(void **state UNUSED)
 {
 	static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
-				     0x07, 0x08, 0x09, 0x0A, 0xFF};
+	                             0x07, 0x08, 0x09, 0x0A, 0xFF};
 	struct rd r;
 	uint8_t a, f;
 	uint16_t b;
@@ -329,24 +329,24 @@ static void test_sub_cannot_see_past_parent(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_integers_big_endian),
-		cmocka_unit_test(test_truncated_u16_is_sticky),
-		cmocka_unit_test(test_truncated_u24_u32),
-		cmocka_unit_test(test_bytes_and_failure_zeroes),
-		cmocka_unit_test(test_ptr_and_skip),
-		cmocka_unit_test(test_init_null),
-		cmocka_unit_test(test_vec_exact),
-		cmocka_unit_test(test_vec_empty),
-		cmocka_unit_test(test_vec_u24_length),
-		cmocka_unit_test(test_vec_longer_than_input),
-		cmocka_unit_test(test_vec_below_min),
-		cmocka_unit_test(test_vec_above_max),
-		cmocka_unit_test(test_vec_truncated_length),
-		cmocka_unit_test(test_vec_bad_lenbytes),
-		cmocka_unit_test(test_vec_on_failed_parent),
-		cmocka_unit_test(test_trailing_bytes),
-		cmocka_unit_test(test_nested_trailing_in_sub),
-		cmocka_unit_test(test_sub_cannot_see_past_parent),
+	    cmocka_unit_test(test_integers_big_endian),
+	    cmocka_unit_test(test_truncated_u16_is_sticky),
+	    cmocka_unit_test(test_truncated_u24_u32),
+	    cmocka_unit_test(test_bytes_and_failure_zeroes),
+	    cmocka_unit_test(test_ptr_and_skip),
+	    cmocka_unit_test(test_init_null),
+	    cmocka_unit_test(test_vec_exact),
+	    cmocka_unit_test(test_vec_empty),
+	    cmocka_unit_test(test_vec_u24_length),
+	    cmocka_unit_test(test_vec_longer_than_input),
+	    cmocka_unit_test(test_vec_below_min),
+	    cmocka_unit_test(test_vec_above_max),
+	    cmocka_unit_test(test_vec_truncated_length),
+	    cmocka_unit_test(test_vec_bad_lenbytes),
+	    cmocka_unit_test(test_vec_on_failed_parent),
+	    cmocka_unit_test(test_trailing_bytes),
+	    cmocka_unit_test(test_nested_trailing_in_sub),
+	    cmocka_unit_test(test_sub_cannot_see_past_parent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,13 +63,14 @@ static void test_vec_each_width(void **state UNUSED)
 	wr_close_vec(&w, m, 3);
 	assert_false(wr_failed(&w));
 	assert_int_equal(b.len, 12);
-	assert_memory_equal(b.data, "\x02"
-				    "ab"
-				    "\x00\x03"
-				    "cde"
-				    "\x00\x00\x01"
-				    "f",
-			    12);
+	assert_memory_equal(b.data,
+	                    "\x02"
+	                    "ab"
+	                    "\x00\x03"
+	                    "cde"
+	                    "\x00\x00\x01"
+	                    "f",
+	                    12);
 	buf_free(&b);
 }
 
@@ -93,7 +94,7 @@ static void test_vec_nested(void **state UNUSED)
 {
 	/* extensions<0..2^16-1> { supported_versions: versions<2..254> } */
 	static const uint8_t want[] = {0x00, 0x09, 0x00, 0x2B, 0x00, 0x05,
-				       0x04, 0x03, 0x04, 0x03, 0x03};
+	                               0x04, 0x03, 0x04, 0x03, 0x03};
 	struct buf b;
 	struct wr w;
 	size_t exts, ext, vers;
@@ -245,17 +246,17 @@ static void test_bad_lenbytes(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_u24_too_big),
-		cmocka_unit_test(test_vec_each_width),
-		cmocka_unit_test(test_vec_empty),
-		cmocka_unit_test(test_vec_nested),
-		cmocka_unit_test(test_vec_255_fits_256_fails),
-		cmocka_unit_test(test_vec_u16_overflow),
-		cmocka_unit_test(test_cap_hit_is_sticky),
-		cmocka_unit_test(test_cap_hit_in_open_vec),
-		cmocka_unit_test(test_close_bad_mark),
-		cmocka_unit_test(test_bad_lenbytes),
+	    cmocka_unit_test(test_integers),
+	    cmocka_unit_test(test_u24_too_big),
+	    cmocka_unit_test(test_vec_each_width),
+	    cmocka_unit_test(test_vec_empty),
+	    cmocka_unit_test(test_vec_nested),
+	    cmocka_unit_test(test_vec_255_fits_256_fails),
+	    cmocka_unit_test(test_vec_u16_overflow),
+	    cmocka_unit_test(test_cap_hit_is_sticky),
+	    cmocka_unit_test(test_cap_hit_in_open_vec),
+	    cmocka_unit_test(test_close_bad_mark),
+	    cmocka_unit_test(test_bad_lenbytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
