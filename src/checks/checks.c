@@ -2,6 +2,7 @@
 #include "checks/checks.h"
 
 static void (*const all_checks[])(struct endpoint *) = {
+	check_starttls,
 	check_trust,
 };
 

@@ -5,11 +5,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "checks/checks.h"
 #include "cli/cli.h"
 #include "core/esc.h"
 #include "core/log.h"
 #include "dns/resolve.h"
+#include "proto/dialog.h"
 #include "report/report.h"
 #include "scan/scan.h"
 
@@ -22,8 +24,11 @@ void cmd_check_usage(FILE *out)
 	      "\n"
 	      "Mode:\n"
 	      "  --implicit              TLS from the first byte (465, 993, 995, ...)\n"
-	      "  --starttls PROTO        not implemented yet (arrives with the dialogues);\n"
-	      "                          ports that imply STARTTLS are refused for now\n"
+	      "  --starttls PROTO        STARTTLS dialogue first: smtp, lmtp\n"
+	      "                          (without either, the port decides: 25, 587, 2525\n"
+	      "                          smtp; 24 lmtp; 465, 993, 995, 636, ... implicit)\n"
+	      "  --ehlo NAME             EHLO/LHLO name (default: this machine's FQDN, or\n"
+	      "                          mailtls.invalid)\n"
 	      "TLS:\n"
 	      "  --sni NAME              send NAME as SNI (default: the host name; none for\n"
 	      "                          an address) and verify an address against it\n"
@@ -41,6 +46,7 @@ void cmd_check_usage(FILE *out)
 	      "Output:\n"
 	      "  --json FILE             write the mailtls/1 JSON report (- for stdout, then\n"
 	      "                          no text report)\n"
+	      "  --transcript            show the clear-text dialogue in the text report\n"
 	      "  --fail-on SEVERITY      exit 1 when a finding is at or above it: ok, info,\n"
 	      "                          low, medium, high (default), critical\n"
 	      "  -v, -vv                 progress (info) and debug logs on stderr\n"
@@ -66,6 +72,8 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_JSON,
 	OPT_FAIL_ON,
+	OPT_EHLO,
+	OPT_TRANSCRIPT,
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +91,8 @@ static const struct option long_opts[] = {
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"json", required_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"ehlo", required_argument, NULL, OPT_EHLO},
+	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -132,7 +142,34 @@ struct check_opts {
 	const char *json_path;
 	enum severity fail_on;
 	const char *target;
+	int transcript;
+	char ehlo_buf[256];
 };
+
+/* The EHLO argument goes on the wire: a domain (or address literal), no
+ * spaces or controls (RFC 5321 4.1.1.1). */
+static int valid_ehlo(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 255)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The machine's name when it is a FQDN, else mailtls.invalid (RFC 6761):
+ * no DNS lookup just for this. */
+static void default_ehlo(struct check_opts *o)
+{
+	char host[256];
+	if (gethostname(host, sizeof host) == 0 && (host[sizeof host - 1] = '\0', 1) &&
+	    strchr(host, '.') && valid_ehlo(host)) {
+		snprintf(o->ehlo_buf, sizeof o->ehlo_buf, "%s", host);
+		o->cfg.ehlo = o->ehlo_buf;
+	}
+}
 
 static int parse_args(int argc, char **argv, struct check_opts *o)
 {
@@ -140,6 +177,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	struct dns_addr a;
 
 	scan_cfg_defaults(&o->cfg);
+	default_ehlo(o);
 	o->fail_on = SEV_HIGH;
 	optind = 1;
 	opterr = 0;
@@ -195,6 +233,14 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			if (severity_parse(optarg, &o->fail_on))
 				return usage_error("invalid --fail-on '%s'", optarg);
 			break;
+		case OPT_EHLO:
+			if (!valid_ehlo(optarg))
+				return usage_error("invalid --ehlo '%s' (a domain name)", optarg);
+			o->cfg.ehlo = optarg;
+			break;
+		case OPT_TRANSCRIPT:
+			o->transcript = 1;
+			break;
 		case 'v':
 			log_verbosity++;
 			break;
@@ -242,6 +288,17 @@ static void say_errors(const struct result *r)
 	}
 }
 
+static const char *proto_list(void)
+{
+	static char list[256];
+	size_t used = 0;
+	list[0] = '\0';
+	for (const char *const *n = dlg_proto_names(); *n && used < sizeof list; n++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+					 used ? ", " : "", *n);
+	return list;
+}
+
 /* A usage problem found after the options were read: the JSON report, when
  * one was asked for, still says what went wrong. */
 static int target_error(const struct check_opts *o, const char *msg)
@@ -269,23 +326,27 @@ int cmd_check(int argc, char **argv)
 		return target_error(&o, e.msg);
 	if (o.implicit && o.starttls)
 		return target_error(&o, "--implicit and --starttls exclude each other");
-	if (o.starttls) {
-		snprintf(e.msg, sizeof e.msg,
-			 "--starttls %s: STARTTLS dialogues are not implemented yet; use "
-			 "--implicit for a TLS port",
-			 o.starttls);
-		return target_error(&o, e.msg);
-	}
 	if (o.implicit) {
 		t.mode = MODE_IMPLICIT;
 		t.mode_set = 1;
-	} else if (target_port_mode(t.port, &t.mode, &t.starttls) != 0 ||
-		   t.mode != MODE_IMPLICIT) {
+	} else if (o.starttls) {
+		if (!dlg_proto_find(o.starttls)) {
+			snprintf(e.msg, sizeof e.msg, "--starttls %s: unknown protocol (known: %s)",
+				 o.starttls, proto_list());
+			return target_error(&o, e.msg);
+		}
+		t.mode = MODE_STARTTLS;
+		t.starttls = o.starttls;
+		t.mode_set = 1;
+	} else if (target_port_mode(t.port, &t.mode, &t.starttls) != 0) {
 		snprintf(e.msg, sizeof e.msg,
-			 "port %u implies STARTTLS (or no known mode), and STARTTLS dialogues "
-			 "are not implemented yet; add --implicit if the port speaks TLS from "
-			 "the first byte",
-			 t.port);
+			 "port %u has no usual mode: add --implicit or --starttls PROTO", t.port);
+		return target_error(&o, e.msg);
+	} else if (t.mode == MODE_STARTTLS && !dlg_proto_find(t.starttls)) {
+		snprintf(e.msg, sizeof e.msg,
+			 "port %u implies STARTTLS %s, which is not implemented yet (known: %s); "
+			 "add --implicit if the port speaks TLS from the first byte",
+			 t.port, t.starttls, proto_list());
 		return target_error(&o, e.msg);
 	}
 
@@ -303,11 +364,11 @@ int cmd_check(int argc, char **argv)
 	if (o.json_path)
 		json_failed = write_json(r, o.json_path) != 0;
 	if (!o.json_path || strcmp(o.json_path, "-") != 0)
-		report_text(r, stdout);
+		report_text(r, stdout, o.transcript);
 
 	rc = EXIT_OK;
 	for (size_t i = 0; i < r->neps; i++) {
-		if (!r->eps[i]->tls.done)
+		if (!r->eps[i]->tls.done && r->eps[i]->nerrors > 0)
 			rc = EXIT_NOSCAN;
 		else if (rc == EXIT_OK && ep_max_severity(r->eps[i]) >= o.fail_on &&
 			 o.fail_on > SEV_OK)

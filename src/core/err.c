@@ -35,7 +35,7 @@ static const char *const err_names[] = {
     [ERR_RESOLVE] = "resolve",   [ERR_CONNECT] = "connect",
     [ERR_TIMEOUT] = "timeout",   [ERR_PROTOCOL] = "protocol",
     [ERR_TLS] = "tls",           [ERR_IO] = "io",
-    [ERR_LIMIT] = "limit",       [ERR_LOCAL] = "local",
+    [ERR_LIMIT] = "limit",       [ERR_LOCAL] = "local",  [ERR_BUSY] = "busy",
     [ERR_INTERNAL] = "internal",
 };
 

@@ -16,6 +16,7 @@ enum err_cat {
 	ERR_IO,       /* read/write error, unexpected close */
 	ERR_LIMIT,    /* a cap was hit (line too long, reply too big) */
 	ERR_LOCAL,    /* local problem: file unreadable, config */
+	ERR_BUSY,     /* the server refused for load (SMTP 421): retry later */
 	ERR_INTERNAL,
 };
 

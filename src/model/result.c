@@ -75,8 +75,26 @@ static void cert_free(struct cert_entry *c)
 	free(c->san);
 }
 
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void dlg_add_cap(char ***v, size_t *n, size_t *cap, const char *text)
+{
+	char **slot = xvec_push(v, n, cap, sizeof(**v));
+	*slot = xstrdup(text);
+}
+
 static void endpoint_free(struct endpoint *ep)
 {
+	free(ep->dlg.greeting);
+	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);
+	strv_free(ep->dlg.caps_post, ep->dlg.ncaps_post);
+	free(ep->dlg.starttls_masked);
+	free(ep->dlg.starttls_reply);
 	free(ep->host);
 	free(ep->address);
 	free(ep->starttls);
@@ -87,6 +105,7 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->tls.group);
 	free(ep->tls.verify_message);
 	free(ep->tls.verify_name);
+	free(ep->tls.clear_text_answer);
 	for (size_t i = 0; i < ep->tls.nverify_errors; i++)
 		free(ep->tls.verify_errors[i].message);
 	free(ep->tls.verify_errors);

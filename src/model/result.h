@@ -91,6 +91,31 @@ struct tls_summary {
 	struct verify_error *verify_errors; /* every problem, in the order seen */
 	size_t nverify_errors;
 	double handshake_ms;
+	char *clear_text_answer; /* the server answered our ClientHello in clear
+				    text (its first line): a STARTTLS port */
+};
+
+/* What the clear-text dialogue before TLS showed (STARTTLS targets). */
+struct dialogue {
+	int ran;
+	int greeting_code; /* 220, 421, ...; 0 none */
+	char *greeting;    /* first line of the greeting, raw */
+	double greeting_ms; /* connect -> complete greeting (greet pause) */
+	int hello_code;     /* EHLO/LHLO/CAPABILITY... reply */
+	char **caps_pre;    /* capabilities before TLS, one keyword line each */
+	size_t ncaps_pre, capcaps_pre;
+	char **caps_post;   /* the same inside TLS */
+	size_t ncaps_post, capcaps_post;
+	int caps_post_known;
+	int starttls_advertised; /* the capability was listed */
+	char *starttls_masked;   /* e.g. "XXXXXXXA": what stood where it should be */
+	int starttls_sent;
+	int starttls_code;       /* reply code, 0 when none */
+	char *starttls_reply;
+	size_t pipelined_bytes;  /* sent by the server after its go-ahead */
+	int throttled;           /* 421 refusals met (and retried) */
+	int silent;              /* no greeting came within the read deadline */
+	int implicit_answered;   /* ...and a ClientHello got a ServerHello */
 };
 
 struct endpoint {
@@ -102,6 +127,7 @@ struct endpoint {
 	char *sni;      /* NULL when none was sent (IP literal) */
 
 	struct tls_summary tls;
+	struct dialogue dlg;
 	struct proto_entry *protocols;
 	size_t nprotocols, capprotocols;
 	struct cipher_entry *ciphers;
@@ -148,6 +174,8 @@ void cert_add_san(struct cert_entry *c, const char *name);
 void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
+
+void dlg_add_cap(char ***v, size_t *n, size_t *cap, const char *text);
 
 /* Set *slot to a copy of s (freeing the old value); NULL stays NULL. */
 void str_set(char **slot, const char *s);

@@ -395,6 +395,21 @@ size_t conn_pending(struct conn *c)
 	return n;
 }
 
+size_t conn_read_now(struct conn *c)
+{
+	uint8_t tmp[4096];
+	size_t n = 0;
+	ssize_t r;
+	while (c->fd >= 0 && c->in.len < c->lim.max_input) {
+		size_t room = c->lim.max_input - c->in.len;
+		r = recv(c->fd, tmp, room < sizeof tmp ? room : sizeof tmp, MSG_DONTWAIT);
+		if (r <= 0 || buf_append(&c->in, tmp, (size_t)r) < 0)
+			break;
+		n += (size_t)r;
+	}
+	return n;
+}
+
 void conn_start_io(struct conn *c, const struct conn_io *io)
 {
 	buf_reset(&c->in);

@@ -65,6 +65,9 @@ struct buf *conn_input(struct conn *c);
  * input buffer plus what waits in the kernel (MSG_PEEK). Used to tell that a
  * server sent more than the reply it was asked for. */
 size_t conn_pending(struct conn *c);
+/* Move what waits in the kernel into the input buffer now (plain
+ * transport, up to the cap), without events; returns the count. */
+size_t conn_read_now(struct conn *c);
 /* Switch transport. When io->handshake is set the conn runs it and reports
  * CONN_EV_HANDSHAKE_DONE. Bytes still in the input buffer are discarded: they
  * came before the switch and must never reach the new layer (STYLE.md 9);

@@ -64,6 +64,35 @@ static json_t *tls_json(const struct endpoint *ep)
 			 "name", jstr(t->verify_name), "errors", verrs);
 }
 
+static json_t *strv_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+/* null for implicit TLS; the STARTTLS dialogue's facts otherwise */
+static json_t *dialogue_json(const struct endpoint *ep)
+{
+	const struct dialogue *g = &ep->dlg;
+	if (!g->ran)
+		return json_null();
+	return json_pack("{s:o,s:o,s:f,s:o,s:o,s:o,s:b,s:o,s:b,s:o,s:o,s:I,s:i,s:b,s:b}",
+			 "greeting_code", g->greeting_code ? json_integer(g->greeting_code) : json_null(),
+			 "greeting", jstr(g->greeting), "greeting_ms", g->greeting_ms,
+			 "hello_code", g->hello_code ? json_integer(g->hello_code) : json_null(),
+			 "capabilities", strv_json(g->caps_pre, g->ncaps_pre),
+			 "capabilities_tls",
+			 g->caps_post_known ? strv_json(g->caps_post, g->ncaps_post) : json_null(),
+			 "starttls_advertised", g->starttls_advertised, "starttls_masked",
+			 jstr(g->starttls_masked), "starttls_sent", g->starttls_sent,
+			 "starttls_code", g->starttls_code ? json_integer(g->starttls_code) : json_null(),
+			 "starttls_reply", jstr(g->starttls_reply), "pipelined_bytes",
+			 (json_int_t)g->pipelined_bytes, "throttled", g->throttled, "silent",
+			 g->silent, "implicit_answered", g->implicit_answered);
+}
+
 static json_t *endpoint_json(const struct endpoint *ep)
 {
 	json_t *protocols = json_array(), *ciphers = json_array(), *groups = json_array();
@@ -118,10 +147,12 @@ static json_t *endpoint_json(const struct endpoint *ep)
 		json_array_append_new(transcript, json_pack("{s:f,s:s,s:o}", "t_ms", l->t_ms, "dir",
 							    dir, "text", jstrn(l->text, l->len)));
 	}
-	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
+	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
 			 "host", jstr(ep->host), "port", ep->port, "address", jstr(ep->address),
 			 "mode", ep->mode == MODE_IMPLICIT ? "implicit" : "starttls", "starttls",
-			 jstr(ep->starttls), "sni", jstr(ep->sni), "tls", tls_json(ep),
+			 jstr(ep->starttls), "sni", jstr(ep->sni),
+			 "dialogue", dialogue_json(ep), "clear_text_answer",
+			 jstr(ep->tls.clear_text_answer), "tls", tls_json(ep),
 			 "protocols", protocols, "ciphers", ciphers, "groups", groups,
 			 "certificates", certs, "findings", findings, "transcript", transcript,
 			 "errors", errors_json(ep->errors, ep->nerrors), "stats", "connections",

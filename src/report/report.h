@@ -8,8 +8,9 @@
 
 /* The mailtls/1 JSON document (docs/json.md). Returns 0, -1 on write error. */
 int report_json(const struct result *r, FILE *out) WUR;
-/* A short human report. Every peer string is escaped for the terminal. */
-void report_text(const struct result *r, FILE *out);
+/* A short human report. Every peer string is escaped for the terminal;
+ * transcript: also show the clear-text dialogue. */
+void report_text(const struct result *r, FILE *out, int transcript);
 /* Upper-case hex code point: "0xC030", SSLv2 "0x0700C0". */
 void report_code_point(char *out, size_t n, enum tls_proto p, uint32_t code);
 

@@ -14,7 +14,40 @@ static void put(FILE *out, const char *s)
 	free(e);
 }
 
-static void endpoint_text(const struct endpoint *ep, FILE *out)
+static void dialogue_text(const struct endpoint *ep, FILE *out, int transcript)
+{
+	const struct dialogue *g = &ep->dlg;
+	if (!g->ran)
+		return;
+	if (g->greeting_code) {
+		fprintf(out, "  Greeting:     %d ", g->greeting_code);
+		put(out, g->greeting);
+		fprintf(out, " (%.0f ms)\n", g->greeting_ms);
+	}
+	if (g->hello_code) {
+		fprintf(out, "  STARTTLS:     %s", g->starttls_advertised ? "advertised" : "not advertised");
+		if (g->starttls_code) {
+			fprintf(out, ", answered %d ", g->starttls_code);
+			put(out, g->starttls_reply);
+		}
+		fputc('\n', out);
+	}
+	if (!transcript)
+		return;
+	fputs("  Transcript:\n", out);
+	for (size_t i = 0; i < ep->ntranscript; i++) {
+		const struct tline *l = &ep->transcript[i];
+		struct buf b;
+		buf_init(&b, l->len * 4 + 16);
+		fprintf(out, "    %8.1f %c: ", l->t_ms, l->dir);
+		if (esc_term(&b, l->text, l->len) == 0)
+			fwrite(b.data ? b.data : (uint8_t *)"", 1, b.len, out);
+		buf_free(&b);
+		fputc('\n', out);
+	}
+}
+
+static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 {
 	const struct tls_summary *t = &ep->tls;
 
@@ -30,6 +63,7 @@ static void endpoint_text(const struct endpoint *ep, FILE *out)
 	if (ep->mode == MODE_STARTTLS)
 		put(out, ep->starttls);
 	fputc('\n', out);
+	dialogue_text(ep, out, transcript);
 
 	if (t->done) {
 		fputs("  TLS:          ", out);
@@ -94,7 +128,7 @@ static void endpoint_text(const struct endpoint *ep, FILE *out)
 		ep->stats.connections == 1 ? "" : "s", ep->stats.duration_ms);
 }
 
-void report_text(const struct result *r, FILE *out)
+void report_text(const struct result *r, FILE *out, int transcript)
 {
 	for (size_t i = 0; i < r->nerrors; i++) {
 		fputs("error (", out);
@@ -104,5 +138,5 @@ void report_text(const struct result *r, FILE *out)
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < r->neps; i++)
-		endpoint_text(r->eps[i], out);
+		endpoint_text(r->eps[i], out, transcript);
 }

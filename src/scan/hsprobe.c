@@ -1,12 +1,18 @@
-/* hsprobe.c - connect -> TLS handshake (OpenSSL) -> describe -> close. */
+/* hsprobe.c - connect -> [dialogue] -> TLS handshake -> [dialogue] -> close.
+ *
+ * Two follow-ups come from here, each a new probe on the same host: after a
+ * 421 the same probe again, later, with a lower host budget; and when a
+ * STARTTLS port stays silent, one implicit-TLS handshake to tell whether
+ * the port speaks TLS from the first byte (the port-mode mismatch). */
 #include "scan/hsprobe.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include "core/log.h"
 #include "core/mem.h"
 
-enum hs_state { HS_CONNECTING, HS_HANDSHAKE, HS_DONE };
-static const char *const hs_stage[] = {"connect", "tls", "done"};
+enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_DONE };
+static const char *const hs_stage[] = {"connect", "dialogue", "tls", "after-tls", "done"};
 
 struct hsprobe {
 	struct probe base; /* first: the scheduler sees a struct probe */
@@ -15,14 +21,24 @@ struct hsprobe {
 	struct hsprobe_params prm;
 	struct conn *c;
 	struct ossl_sess *sess;
+	struct dlg *dlg;
 	enum hs_state state;
-	double elapsed_ms;
+	int attempt;   /* 0 first try, then retries after 421 */
+	int mode_check; /* implicit handshake on a silent STARTTLS port */
 };
+
+static struct probe *clone_probe(const struct hsprobe *h)
+{
+	struct probe *p = hsprobe_new(h->ep, &h->addr, &h->prm);
+	((struct hsprobe *)p)->attempt = h->attempt;
+	return p;
+}
 
 static void finish(struct hsprobe *h)
 {
 	if (h->c) {
 		h->ep->stats.duration_ms += conn_elapsed_ms(h->c);
+		ossl_sess_shutdown(h->sess);
 		conn_close(h->c);
 		h->c = NULL;
 	}
@@ -32,8 +48,37 @@ static void finish(struct hsprobe *h)
 
 static void record_error(struct hsprobe *h, const struct err *e)
 {
+	if (h->mode_check)
+		return; /* the original probe's error already says what failed */
 	log_info("%s [%s]:%u: %s", h->ep->host, h->addr.text, h->ep->port, e->msg);
 	ep_add_error(h->ep, hs_stage[h->state], err_cat_name(e->cat), e->msg);
+}
+
+/* A 421 means "not now": retry later with fewer parallel connections. */
+static int retry_busy(struct hsprobe *h, const struct err *e)
+{
+	if (e->cat != ERR_BUSY || h->attempt >= h->prm.max_retries)
+		return 0;
+	struct probe *p = clone_probe(h);
+	((struct hsprobe *)p)->attempt = h->attempt + 1;
+	h->ep->dlg.throttled++;
+	sched_host_lower_budget(h->base.host);
+	int delay = 1000 << h->attempt;
+	log_info("%s [%s]:%u: %s; retrying in %d ms", h->ep->host, h->addr.text, h->ep->port,
+		 e->msg, delay);
+	sched_add_after(h->base.sched, h->base.host, p, delay);
+	return 1;
+}
+
+/* A STARTTLS port that never greeted: does it answer a ClientHello? */
+static void check_mode(struct hsprobe *h)
+{
+	struct hsprobe_params prm = h->prm;
+	prm.proto = NULL;
+	struct hsprobe *m = (struct hsprobe *)hsprobe_new(h->ep, &h->addr, &prm);
+	m->mode_check = 1;
+	h->ep->dlg.silent = 1;
+	sched_add(h->base.sched, h->base.host, &m->base);
 }
 
 static void start_tls(struct hsprobe *h)
@@ -52,26 +97,105 @@ static void start_tls(struct hsprobe *h)
 	conn_start_io(h->c, &io);
 }
 
+static void on_step(struct hsprobe *h, enum dlg_step s)
+{
+	switch (s) {
+	case DLG_WAIT:
+		return;
+	case DLG_START_TLS:
+		start_tls(h);
+		return;
+	case DLG_DONE:
+		finish(h);
+		return;
+	case DLG_FAIL:
+		if (!retry_busy(h, dlg_error(h->dlg)))
+			record_error(h, dlg_error(h->dlg));
+		finish(h);
+		return;
+	}
+}
+
+/* What the server sent instead of a ServerHello, when it was text: its
+ * first line, from the bytes OpenSSL read plus what else has arrived. */
+static void note_clear_text(struct hsprobe *h)
+{
+	size_t n;
+	const unsigned char *first = ossl_sess_first_bytes(h->sess, &n);
+	/* A TLS record starts with a content type of 20..24. */
+	if (n == 0 || (first[0] >= 20 && first[0] <= 24))
+		return;
+	struct buf *in = conn_input(h->c);
+	buf_reset(in);
+	if (buf_append(in, first, n) < 0)
+		return;
+	(void)conn_read_now(h->c);
+	size_t len = 0;
+	while (len < in->len && len < 512 && in->data[len] != '\r' && in->data[len] != '\n')
+		len++;
+	if (len >= 3) {
+		free(h->ep->tls.clear_text_answer);
+		h->ep->tls.clear_text_answer = xstrndup((const char *)in->data, len);
+	}
+	buf_reset(in);
+}
+
+static void on_conn_error(struct hsprobe *h, const struct err *e)
+{
+	if (h->state == HS_HANDSHAKE && h->sess)
+		note_clear_text(h);
+	if (h->state == HS_DIALOGUE && h->dlg && e->cat == ERR_TIMEOUT &&
+	    h->ep->dlg.greeting_code == 0 && h->ep->ntranscript == 0 && !h->mode_check) {
+		record_error(h, e);
+		check_mode(h);
+		finish(h);
+		return;
+	}
+	record_error(h, e);
+	finish(h);
+}
+
 static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 {
 	struct hsprobe *h = arg;
 	switch (ev) {
 	case CONN_EV_CONNECTED:
 		log_debug("%s [%s]:%u: connected", h->ep->host, h->addr.text, h->ep->port);
-		start_tls(h);
+		if (h->prm.proto) {
+			h->state = HS_DIALOGUE;
+			h->dlg = dlg_new(h->prm.proto, &h->prm.dlg, c, h->ep);
+			on_step(h, dlg_begin(h->dlg));
+		} else {
+			start_tls(h);
+		}
 		break;
 	case CONN_EV_HANDSHAKE_DONE:
 		ossl_sess_describe(h->sess, h->ep);
-		finish(h);
+		if (h->mode_check)
+			h->ep->dlg.implicit_answered = 1;
+		if (h->dlg) {
+			h->state = HS_AFTER_TLS;
+			on_step(h, dlg_after_tls(h->dlg));
+		} else {
+			finish(h);
+		}
 		break;
 	case CONN_EV_DATA:
+		if (h->dlg)
+			on_step(h, dlg_input(h->dlg));
+		else
+			finish(h); /* nothing is expected after an implicit handshake */
+		break;
 	case CONN_EV_EOF:
-		/* Nothing is expected from the server after the handshake. */
+		if (h->dlg) {
+			dlg_eof(h->dlg);
+			if (dlg_error(h->dlg)->cat != ERR_NONE)
+				record_error(h, dlg_error(h->dlg));
+		}
 		finish(h);
 		break;
 	case CONN_EV_ERROR:
-		record_error(h, conn_error(c));
-		finish(h);
+		on_conn_error(h, conn_error(c));
 		break;
 	}
 }
@@ -106,6 +230,7 @@ static void hs_free(struct probe *p)
 	struct hsprobe *h = (struct hsprobe *)p;
 	if (h->c)
 		conn_close(h->c);
+	dlg_free(h->dlg);
 	ossl_sess_free(h->sess);
 	free(h);
 }

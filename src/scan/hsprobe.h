@@ -1,11 +1,13 @@
-/* hsprobe.h - the handshake probe: connect, (dialogue,) full TLS handshake
- * through OpenSSL with verification, describe the session, close. */
+/* hsprobe.h - the handshake probe: connect, the STARTTLS dialogue when the
+ * endpoint has one, a full TLS handshake through OpenSSL with verification,
+ * the dialogue again inside TLS, close. */
 #ifndef MAILTLS_HSPROBE_H
 #define MAILTLS_HSPROBE_H
 
 #include "dns/resolve.h"
 #include "model/result.h"
 #include "net/conn.h"
+#include "proto/dialog.h"
 #include "scan/sched.h"
 #include "tls/ossl.h"
 
@@ -15,10 +17,14 @@ struct hsprobe_params {
 	const char *sni;         /* NULL: none */
 	const char *verify_name; /* NULL: no name check */
 	int deadline_ms;
+	const struct dlg_proto *proto; /* NULL: implicit TLS */
+	struct dlg_cfg dlg;
+	int max_retries;               /* after a 421, with backoff */
 };
 
-/* A probe that fills ep (tls, protocols, ciphers, groups, certificates,
- * errors, stats). ep must outlive the probe. */
+/* A probe that fills ep (dialogue, tls, protocols, ciphers, groups,
+ * certificates, transcript, errors, stats). ep and the strings in prm must
+ * outlive the probe. */
 struct probe *hsprobe_new(struct endpoint *ep, const struct dns_addr *addr,
 			  const struct hsprobe_params *prm);
 

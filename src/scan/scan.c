@@ -20,6 +20,8 @@ void scan_cfg_defaults(struct scan_cfg *c)
 	c->resolve_ms = 15000;
 	c->max_conns_per_host = 4;
 	c->max_conns = 64;
+	c->ehlo = "mailtls.invalid";
+	c->max_retries = 3;
 }
 
 struct run {
@@ -67,6 +69,9 @@ static void plan(struct run *run, const struct dns_addrs *addrs)
 			.verify_name = vname,
 			/* A backstop: the connection's own deadlines fire first. */
 			.deadline_ms = cfg->total_ms > 0 ? cfg->total_ms + 5000 : 0,
+			.proto = t->mode == MODE_STARTTLS ? dlg_proto_find(t->starttls) : NULL,
+			.dlg = {.ehlo_name = cfg->ehlo},
+			.max_retries = cfg->max_retries,
 		};
 		sched_add(run->sched, h, hsprobe_new(ep, &a, &prm));
 	}

@@ -17,6 +17,8 @@ struct scan_cfg {
 	const char *ca_path;
 	const char *pin_ip;  /* --ip: scan this address only */
 	int first_ip;        /* --first-ip: the first address only */
+	const char *ehlo;    /* EHLO/LHLO name */
+	int max_retries;     /* after a 421 */
 };
 
 void scan_cfg_defaults(struct scan_cfg *c);

@@ -23,6 +23,7 @@ struct sched {
 	struct probe *head, *tail; /* waiting probes */
 	struct sched_host *hosts;
 	int pumping, again;
+	int sleeping; /* probes waiting for their delay to pass */
 	void (*idle_cb)(void *arg);
 	void *idle_arg;
 };
@@ -100,7 +101,7 @@ void sched_on_idle(struct sched *s, void (*cb)(void *arg), void *arg)
 
 int sched_idle(const struct sched *s)
 {
-	return s->running == 0 && s->head == NULL;
+	return s->running == 0 && s->head == NULL && s->sleeping == 0;
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
@@ -169,6 +170,26 @@ void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 		s->head = p;
 	s->tail = p;
 	pump(s);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	struct sched *s = p->sched;
+	event_free(p->timer);
+	p->timer = NULL;
+	s->sleeping--;
+	sched_add(s, p->host, p);
+}
+
+void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms)
+{
+	struct timeval tv = {delay_ms / 1000, (delay_ms % 1000) * 1000};
+	p->sched = s;
+	p->host = h;
+	p->timer = evtimer_new(s->base, on_wake, p);
+	s->sleeping++;
+	evtimer_add(p->timer, &tv);
 }
 
 void probe_done(struct probe *p)

@@ -42,6 +42,9 @@ void sched_host_lower_budget(struct sched_host *h);
 int sched_host_budget(const struct sched_host *h);
 /* Queue a probe (the scheduler owns it from now on). */
 void sched_add(struct sched *s, struct sched_host *h, struct probe *p);
+/* Queue a probe after delay_ms (backoff after a refusal). Until then it
+ * counts as pending work: the scheduler is not idle. */
+void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms);
 /* Called by a probe when it has finished: frees it and starts the next. */
 void probe_done(struct probe *p);
 /* Called by a probe each time it opens a connection. */

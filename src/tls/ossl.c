@@ -28,6 +28,8 @@ struct ossl_sess {
 	int alert_received; /* last fatal alert from the server, -1 none */
 	double t_start_ms;
 	double t_done_ms;
+	unsigned char first[256]; /* first bytes read from the server */
+	size_t nfirst;
 };
 
 static int sess_index = -1;
@@ -259,9 +261,44 @@ static ssize_t io_write(void *ctx, const void *p, size_t n, int *want, struct er
 	return ssl_result(s, 0, want, e, "TLS write") == 0 ? -1 : -2;
 }
 
+/* Keep a copy of the first bytes the server sends: when they are not TLS
+ * they are usually a greeting that tells what the port speaks instead. */
+static long capture_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+		       int ret, size_t *processed)
+{
+	struct ossl_sess *s = (struct ossl_sess *)BIO_get_callback_arg(b);
+	if (s && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed) {
+		size_t room = sizeof s->first - s->nfirst;
+		size_t n = *processed < room ? *processed : room;
+		memcpy(s->first + s->nfirst, argp, n);
+		s->nfirst += n;
+	}
+	return ret;
+}
+
+const unsigned char *ossl_sess_first_bytes(const struct ossl_sess *s, size_t *len)
+{
+	*len = s->nfirst;
+	return s->first;
+}
+
+void ossl_sess_shutdown(struct ossl_sess *s)
+{
+	if (s && SSL_is_init_finished(s->ssl)) {
+		ERR_clear_error();
+		(void)SSL_shutdown(s->ssl);
+		ERR_clear_error();
+	}
+}
+
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io)
 {
 	SSL_set_fd(s->ssl, fd);
+	BIO *rbio = SSL_get_rbio(s->ssl);
+	if (rbio) {
+		BIO_set_callback_ex(rbio, capture_cb);
+		BIO_set_callback_arg(rbio, (char *)s);
+	}
 	io->read = io_read;
 	io->write = io_write;
 	io->handshake = io_handshake;

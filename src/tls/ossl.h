@@ -30,6 +30,11 @@ void ossl_sess_free(struct ossl_sess *s);
 /* The conn_io to install with conn_start_io(): it binds the session to the
  * connection's socket and runs the client handshake. */
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);
+/* The first bytes the server sent (up to 256), e.g. to recognise a
+ * clear-text greeting when TLS was expected. */
+const unsigned char *ossl_sess_first_bytes(const struct ossl_sess *s, size_t *len);
+/* Send close_notify, once, without waiting for an answer. */
+void ossl_sess_shutdown(struct ossl_sess *s);
 /* After CONN_EV_HANDSHAKE_DONE: protocol, cipher, group, verify result and
  * the chain as the server sent it, into the endpoint. */
 void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep);

@@ -15,7 +15,7 @@ from conftest import endpoint, finding_ids, ipv6_loopback_usable, x509_info
 # verify error code -> finding id (the contract's mapping)
 CODE_FINDING = {18: "cert-self-signed", 19: "cert-untrusted-root", 20: "cert-chain-incomplete",
                 21: "cert-chain-incomplete", 10: "cert-expired", 9: "cert-not-yet-valid",
-                62: "cert-hostname-mismatch"}
+                62: "cert-hostname-mismatch", 64: "cert-hostname-mismatch"}
 CERT_FINDINGS = {"cert-trusted", "cert-untrusted"} | set(CODE_FINDING.values())
 
 
@@ -213,7 +213,7 @@ def test_fail_on(pki, sserver, run_json, scenario, fail_on, want_rc):
 
 @pytest.mark.parametrize("leaf,want_code,want_finding,want_rc", [
     ("good", 0, "cert-trusted", 0),
-    ("wrongname", 64, "cert-untrusted", 1),  # no IP SAN: "IP address mismatch"
+    ("wrongname", 64, "cert-hostname-mismatch", 1),  # no IP SAN: "IP address mismatch"
 ])
 def test_ip_literal_checks_ip_san(pki, sserver, run_json, s_client_ref, leaf, want_code,
                                   want_finding, want_rc):

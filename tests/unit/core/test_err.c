@@ -70,6 +70,22 @@ static void test_cat_names(void **state UNUSED)
 	assert_string_equal(err_cat_name(ERR_INTERNAL), "internal");
 }
 
+static void test_every_cat_named(void **state UNUSED)
+{
+	int c, d;
+
+	/* A category added to the enum without a name would print as
+	 * "internal" in JSON: every one below ERR_INTERNAL needs its own. */
+	for (c = ERR_NONE; c < ERR_INTERNAL; c++) {
+		const char *name = err_cat_name((enum err_cat)c);
+
+		assert_non_null(name);
+		assert_string_not_equal(name, "internal");
+		for (d = ERR_NONE; d < c; d++)
+			assert_string_not_equal(name, err_cat_name((enum err_cat)d));
+	}
+}
+
 static void test_cat_name_out_of_range(void **state UNUSED)
 {
 	assert_string_equal(err_cat_name((enum err_cat)(ERR_INTERNAL + 1)), "internal");
@@ -80,9 +96,13 @@ static void test_cat_name_out_of_range(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_set_formats),   cmocka_unit_test(test_set_overwrites),
-	    cmocka_unit_test(test_set_truncates), cmocka_unit_test(test_set_null_slot),
-	    cmocka_unit_test(test_cat_names),     cmocka_unit_test(test_cat_name_out_of_range),
+	    cmocka_unit_test(test_set_formats),
+	    cmocka_unit_test(test_set_overwrites),
+	    cmocka_unit_test(test_set_truncates),
+	    cmocka_unit_test(test_set_null_slot),
+	    cmocka_unit_test(test_cat_names),
+	    cmocka_unit_test(test_every_cat_named),
+	    cmocka_unit_test(test_cat_name_out_of_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,223 @@
+/* starttls.c - findings from the clear-text dialogue: STARTTLS offered,
+ * refused, stripped or re-advertised, AUTH in clear text, bytes pipelined
+ * after the go-ahead, capability changes, greet pause, port/mode mismatch. */
+#include "checks/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int kw_is(const char *line, const char *kw)
+{
+	size_t n = strlen(kw);
+	return strncasecmp(line, kw, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '=');
+}
+
+static const char *find_cap(char **v, size_t n, const char *kw)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kw_is(v[i], kw))
+			return v[i];
+	return NULL;
+}
+
+/* Is a mechanism that sends the password itself (PLAIN, LOGIN) listed? */
+static int has_cleartext_mech(const char *auth)
+{
+	const char *mechs[] = {"PLAIN", "LOGIN"};
+	const char *p = auth + 4;
+	while (*p) {
+		while (*p == ' ' || *p == '=')
+			p++;
+		size_t n = strcspn(p, " ");
+		for (size_t i = 0; i < ARRAY_LEN(mechs); i++)
+			if (n == strlen(mechs[i]) && strncasecmp(p, mechs[i], n) == 0)
+				return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int has_line(char **v, size_t n, const char *line)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(v[i], line) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append the lines of a that b lacks to out, after a label. */
+static size_t list_missing(char *out, size_t size, size_t used, const char *label, char **a,
+			   size_t na, char **b, size_t nb)
+{
+	int first = 1;
+	for (size_t i = 0; i < na && used < size; i++) {
+		if (has_line(b, nb, a[i]))
+			continue;
+		used += (size_t)snprintf(out + used, size - used, "%s%s%s",
+					 first ? (used ? "; " : "") : ", ", first ? label : "",
+					 a[i]);
+		first = 0;
+	}
+	return used;
+}
+
+static void caps_diff(struct endpoint *ep)
+{
+	const struct dialogue *g = &ep->dlg;
+	char detail[2048] = "";
+	size_t used = list_missing(detail, sizeof detail, 0, "before TLS only: ", g->caps_pre,
+				   g->ncaps_pre, g->caps_post, g->ncaps_post);
+	used = list_missing(detail, sizeof detail, used, "inside TLS only: ", g->caps_post,
+			    g->ncaps_post, g->caps_pre, g->ncaps_pre);
+	if (used)
+		ep_add_finding(ep, "capabilities-changed", SEV_INFO,
+			       "Capabilities differ before and inside TLS", detail, NULL);
+}
+
+/* Which STARTTLS protocol a clear-text greeting belongs to. */
+static const char *greeting_proto(const char *g)
+{
+	if (strncmp(g, "220", 3) == 0)
+		return "smtp";
+	if (strncmp(g, "* OK", 4) == 0 || strncmp(g, "* PREAUTH", 9) == 0)
+		return "imap";
+	if (strncmp(g, "+OK", 3) == 0)
+		return "pop3";
+	if (strncmp(g, "\"IMPLEMENTATION\"", 16) == 0)
+		return "sieve";
+	if (strncmp(g, "200", 3) == 0 || strncmp(g, "201", 3) == 0)
+		return "nntp";
+	return NULL;
+}
+
+static void port_mode(struct endpoint *ep)
+{
+	char detail[1024], fix[512];
+	if (ep->mode == MODE_STARTTLS && ep->dlg.silent && ep->dlg.implicit_answered) {
+		snprintf(detail, sizeof detail,
+			 "no %s greeting came, but a TLS ClientHello got a ServerHello: port %u "
+			 "speaks implicit TLS (like 465)",
+			 ep->starttls ? ep->starttls : "clear-text", ep->port);
+		snprintf(fix, sizeof fix,
+			 "Drop --starttls and scan it as implicit TLS: mailtls check --implicit "
+			 "%s:%u. If this port should offer STARTTLS, the server is configured for "
+			 "wrapper mode here (Postfix: smtpd_tls_wrappermode=yes).",
+			 ep->host, ep->port);
+		ep_add_finding(ep, "port-mode-mismatch", SEV_MEDIUM,
+			       "STARTTLS was asked for, but this port speaks implicit TLS", detail,
+			       fix);
+	}
+	if (ep->mode == MODE_IMPLICIT && ep->tls.clear_text_answer) {
+		const char *p = greeting_proto(ep->tls.clear_text_answer);
+		snprintf(detail, sizeof detail,
+			 "the server answered the TLS ClientHello in clear text: \"%.200s\"",
+			 ep->tls.clear_text_answer);
+		snprintf(fix, sizeof fix,
+			 "This port expects STARTTLS: mailtls check --starttls %s %s:%u",
+			 p ? p : "PROTO", ep->host, ep->port);
+		ep_add_finding(ep, "port-mode-mismatch", SEV_MEDIUM,
+			       "Implicit TLS was asked for, but this port greets in clear text",
+			       detail, fix);
+	}
+}
+
+void check_starttls(struct endpoint *ep)
+{
+	const struct dialogue *g = &ep->dlg;
+	char detail[1024];
+
+	port_mode(ep);
+	if (!g->ran || g->hello_code == 0)
+		return;
+
+	if (g->starttls_sent && !g->starttls_advertised && g->starttls_code == 220) {
+		if (g->starttls_masked)
+			snprintf(detail, sizeof detail,
+				 "the capability list shows \"%s\" where STARTTLS belongs, yet "
+				 "STARTTLS sent anyway was accepted (220)",
+				 g->starttls_masked);
+		else
+			snprintf(detail, sizeof detail,
+				 "STARTTLS is not in the capability list, yet STARTTLS sent anyway "
+				 "was accepted (220)");
+		ep_add_finding(ep, "starttls-stripped", SEV_HIGH,
+			       "STARTTLS is hidden from the capability list", detail,
+			       "Something between the client and the server removes STARTTLS "
+			       "(a firewall 'SMTP inspection' such as Cisco fixup/ESMTP "
+			       "inspection, or an attacker); senders then deliver in clear text. "
+			       "Turn that inspection off and publish MTA-STS or DANE so senders "
+			       "refuse a downgrade.");
+	} else if (g->starttls_advertised && g->starttls_code != 220) {
+		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered %d %s",
+			 g->starttls_code, g->starttls_reply ? g->starttls_reply : "");
+		ep_add_finding(ep, "starttls-refused", SEV_HIGH,
+			       "The server refuses STARTTLS it advertises", detail,
+			       "Check the server's TLS certificate and key settings and its logs: "
+			       "a 454 usually means TLS could not be initialised (unreadable key, "
+			       "missing certificate).");
+	} else if (!g->starttls_advertised && g->starttls_code != 220) {
+		snprintf(detail, sizeof detail,
+			 "STARTTLS is not advertised and STARTTLS sent anyway was answered %d",
+			 g->starttls_code);
+		ep_add_finding(ep, "starttls-not-offered", SEV_HIGH,
+			       "STARTTLS is not offered: mail to this server travels in clear text",
+			       detail,
+			       "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
+			       "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: "
+			       "tls_certificate, tls_privatekey, tls_advertise_hosts = *).");
+	}
+
+	if (g->caps_post_known && find_cap(g->caps_post, g->ncaps_post, "STARTTLS"))
+		ep_add_finding(ep, "starttls-readvertised", SEV_LOW,
+			       "STARTTLS is advertised again inside TLS",
+			       "RFC 3207 4.2: after TLS starts the server must not offer STARTTLS "
+			       "again; some clients take it as a broken session",
+			       "Upgrade or fix the server (or the proxy in front of it) so it "
+			       "drops STARTTLS from the EHLO reply once TLS is active.");
+
+	const char *auth_pre = find_cap(g->caps_pre, g->ncaps_pre, "AUTH");
+	const char *auth_post = find_cap(g->caps_post, g->ncaps_post, "AUTH");
+	if (auth_pre && has_cleartext_mech(auth_pre)) {
+		snprintf(detail, sizeof detail, "before TLS the server offers \"%.200s\"", auth_pre);
+		ep_add_finding(ep, "auth-before-tls", SEV_MEDIUM,
+			       "Passwords can be sent before TLS (AUTH PLAIN/LOGIN in clear text)",
+			       detail,
+			       "Offer AUTH only inside TLS (Postfix: smtpd_tls_auth_only = yes; "
+			       "Dovecot: disable_plaintext_auth = yes).");
+	} else if (!auth_pre && auth_post) {
+		ep_add_finding(ep, "auth-after-tls-only", SEV_OK,
+			       "AUTH is offered only inside TLS", NULL, NULL);
+	}
+
+	if (g->pipelined_bytes > 0) {
+		snprintf(detail, sizeof detail,
+			 "%zu byte(s) arrived after the 220 to STARTTLS and before the TLS "
+			 "handshake; they were discarded, never treated as TLS",
+			 g->pipelined_bytes);
+		ep_add_finding(ep, "pipelined-after-starttls", SEV_MEDIUM,
+			       "The server sent data after its STARTTLS go-ahead", detail,
+			       "A server must send nothing between its 220 and the handshake (RFC "
+			       "3207 5). Clients that buffer it are open to response injection "
+			       "(CVE-2011-0411 class); check any proxy in front of the server.");
+	}
+
+	if (g->greeting_ms >= 2000) {
+		snprintf(detail, sizeof detail,
+			 "the greeting took %.1f s: a greet pause (Postfix postscreen_greet_wait) "
+			 "or a slow server; clients must wait for it",
+			 g->greeting_ms / 1000.0);
+		ep_add_finding(ep, "greeting-delay", SEV_INFO, "The greeting is delayed", detail,
+			       NULL);
+	}
+	if (g->throttled) {
+		snprintf(detail, sizeof detail,
+			 "the server refused %d connection(s) with 421; the scan slowed down "
+			 "and retried",
+			 g->throttled);
+		ep_add_finding(ep, "server-throttled", SEV_INFO,
+			       "The server limits connections (421)", detail, NULL);
+	}
+	if (g->caps_post_known)
+		caps_diff(ep);
+}

@@ -1,0 +1,81 @@
+/* dialog.h - the one STARTTLS engine (STYLE.md rule 10).
+ *
+ * The engine owns what every clear-text dialogue shares: line framing with
+ * caps, RFC 5321-style coded replies, the transcript (every line, both
+ * directions, milliseconds since connect), the pending-bytes check after
+ * the server's go-ahead, and errors. Each protocol is a small table-driven
+ * state machine in its own file (smtp.c, ...) that only decides what to send
+ * next. The engine never touches TLS: when a protocol says DLG_START_TLS the
+ * probe installs the TLS transport, and after the handshake calls
+ * dlg_after_tls() so the protocol can talk again inside TLS. */
+#ifndef MAILTLS_DIALOG_H
+#define MAILTLS_DIALOG_H
+
+#include "core/err.h"
+#include "model/result.h"
+#include "net/conn.h"
+#include "net/lines.h"
+
+struct dlg;
+
+enum dlg_step {
+	DLG_WAIT,      /* need more bytes from the server */
+	DLG_START_TLS, /* the server said go: switch to TLS now */
+	DLG_DONE,      /* the dialogue ended (no TLS, or after TLS) */
+	DLG_FAIL,      /* could not go on: dlg_error() says why */
+};
+
+struct dlg_proto {
+	const char *name;                  /* "smtp" */
+	const char *const *state_names;    /* for logs, indexed by state */
+	/* After TCP connect; client-first protocols send here. */
+	enum dlg_step (*begin)(struct dlg *d);
+	/* New bytes arrived (clear text or inside TLS). Consume what you use
+	 * with dlg_reply()/dlg_line(); return DLG_WAIT for more. */
+	enum dlg_step (*on_input)(struct dlg *d);
+	/* The handshake is done; e.g. send EHLO again. NULL: DLG_DONE. */
+	enum dlg_step (*after_tls)(struct dlg *d);
+	const void *priv; /* per-protocol constants (e.g. the hello verb) */
+};
+
+struct dlg_cfg {
+	const char *ehlo_name; /* EHLO/LHLO argument */
+	const char *xmpp_domain;
+};
+
+const struct dlg_proto *dlg_proto_find(const char *name);
+/* Names of every protocol, NULL-terminated (for --help and errors). */
+const char *const *dlg_proto_names(void);
+
+struct dlg *dlg_new(const struct dlg_proto *p, const struct dlg_cfg *cfg, struct conn *c,
+		    struct endpoint *ep);
+void dlg_free(struct dlg *d);
+enum dlg_step dlg_begin(struct dlg *d);
+enum dlg_step dlg_input(struct dlg *d);
+enum dlg_step dlg_after_tls(struct dlg *d);
+const struct err *dlg_error(const struct dlg *d);
+int dlg_in_tls(const struct dlg *d);
+/* The server closed the connection: an error unless the protocol was done. */
+void dlg_eof(struct dlg *d);
+
+/* --- for protocol files --- */
+
+/* A complete coded reply (RFC 5321 4.2 framing): 1, 0 need more, -1 failed
+ * (error set). The reply stays valid until the next call. */
+int dlg_reply(struct dlg *d, const struct reply **r) WUR;
+/* One line, without its ending: 1, 0 need more, -1 failed. The text is valid
+ * until the next call. */
+int dlg_line(struct dlg *d, const char **text, size_t *len) WUR;
+/* Send a command line (CRLF added) and record it. */
+int dlg_send(struct dlg *d, const char *line) WUR;
+enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...) PRINTF(3, 4);
+/* The server's go-ahead has arrived: note anything it sent after it. */
+void dlg_note_pending(struct dlg *d);
+int dlg_state(const struct dlg *d);
+void dlg_set_state(struct dlg *d, int state);
+struct endpoint *dlg_ep(struct dlg *d);
+const struct dlg_proto *dlg_proto(const struct dlg *d);
+const struct dlg_cfg *dlg_cfg(const struct dlg *d);
+double dlg_ms(const struct dlg *d);
+
+#endif

@@ -1,0 +1,178 @@
+/* smtp.c - SMTP (RFC 5321, STARTTLS RFC 3207) and LMTP (RFC 2033).
+ * Greeting, EHLO/LHLO, STARTTLS, 220, [TLS], EHLO again, QUIT. STARTTLS is
+ * sent even when it is not advertised: a server that accepts it anyway has
+ * had the capability stripped on the way (a middlebox or an attacker). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "proto/dialog.h"
+
+enum smtp_state { SM_GREETING, SM_EHLO, SM_HELO, SM_STARTTLS, SM_EHLO_TLS, SM_QUIT };
+static const char *const smtp_states[] = {"greeting", "ehlo", "helo", "starttls", "ehlo-tls",
+					  "quit"};
+
+struct smtp_flavour {
+	const char *hello; /* EHLO or LHLO */
+	int helo_fallback; /* LMTP has no HELO */
+};
+
+static const struct smtp_flavour smtp_f = {"EHLO", 1}, lmtp_f = {"LHLO", 0};
+
+static const struct smtp_flavour *flavour(struct dlg *d)
+{
+	return dlg_proto(d)->priv;
+}
+
+static enum dlg_step send_or_fail(struct dlg *d, const char *line, int next)
+{
+	if (dlg_send(d, line) < 0)
+		return DLG_FAIL;
+	dlg_set_state(d, next);
+	return DLG_WAIT;
+}
+
+static enum dlg_step send_hello(struct dlg *d, const char *verb, int next)
+{
+	char line[300];
+	snprintf(line, sizeof line, "%s %s", verb, dlg_cfg(d)->ehlo_name);
+	return send_or_fail(d, line, next);
+}
+
+/* The keyword of a capability line: its first word. */
+static int keyword_is(const char *line, const char *kw)
+{
+	size_t n = strlen(kw);
+	return strncasecmp(line, kw, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+}
+
+/* Cisco's "fixup smtp" and similar boxes overwrite STARTTLS with X's of the
+ * same length ("XXXXXXXA"): eight characters, mostly X. */
+static int looks_masked(const char *line)
+{
+	size_t n = strcspn(line, " "), x = 0;
+	if (n != 8)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		x += line[i] == 'X';
+	return x >= 6;
+}
+
+static void store_caps(struct dlg *d, const struct reply *r, int post)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	/* Line 0 is the server's name and greeting, not a capability. */
+	for (size_t i = 1; i < r->nlines; i++) {
+		const char *l = r->lines[i];
+		if (post) {
+			dlg_add_cap(&g->caps_post, &g->ncaps_post, &g->capcaps_post, l);
+			continue;
+		}
+		dlg_add_cap(&g->caps_pre, &g->ncaps_pre, &g->capcaps_pre, l);
+		if (keyword_is(l, "STARTTLS"))
+			g->starttls_advertised = 1;
+		else if (looks_masked(l) && !g->starttls_masked)
+			g->starttls_masked = xstrndup(l, strcspn(l, " "));
+	}
+	if (post)
+		g->caps_post_known = 1;
+}
+
+static enum dlg_step on_greeting(struct dlg *d, const struct reply *r)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	g->greeting_code = r->code;
+	str_set(&g->greeting, r->nlines ? r->lines[0] : "");
+	g->greeting_ms = dlg_ms(d);
+	if (r->code == 220)
+		return send_hello(d, flavour(d)->hello, SM_EHLO);
+	if (r->code == 421)
+		return dlg_fail(d, ERR_BUSY, "the server is busy or limits connections: %d %s",
+				r->code, g->greeting);
+	if (r->code == 554)
+		return dlg_fail(d, ERR_PROTOCOL, "the server refused the session: %d %s", r->code,
+				g->greeting);
+	return dlg_fail(d, ERR_PROTOCOL, "unexpected greeting %d %s", r->code, g->greeting);
+}
+
+static enum dlg_step on_hello(struct dlg *d, const struct reply *r)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	g->hello_code = r->code;
+	if (r->code == 250) {
+		if (dlg_state(d) == SM_EHLO)
+			store_caps(d, r, 0);
+		g->starttls_sent = 1;
+		return send_or_fail(d, "STARTTLS", SM_STARTTLS);
+	}
+	if (r->code == 421)
+		return dlg_fail(d, ERR_BUSY, "the server closed the session: %d %s", r->code,
+				r->nlines ? r->lines[0] : "");
+	if (dlg_state(d) == SM_EHLO && flavour(d)->helo_fallback)
+		return send_hello(d, "HELO", SM_HELO);
+	return dlg_fail(d, ERR_PROTOCOL, "%s refused: %d %s",
+			dlg_state(d) == SM_EHLO ? flavour(d)->hello : "HELO", r->code,
+			r->nlines ? r->lines[0] : "");
+}
+
+static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	g->starttls_code = r->code;
+	str_set(&g->starttls_reply, r->nlines ? r->lines[0] : "");
+	if (r->code == 220) {
+		dlg_note_pending(d);
+		return DLG_START_TLS;
+	}
+	/* Refused or not offered: the checks say which; leave politely. */
+	return send_or_fail(d, "QUIT", SM_QUIT);
+}
+
+static enum dlg_step smtp_begin(struct dlg *d)
+{
+	dlg_set_state(d, SM_GREETING);
+	return DLG_WAIT;
+}
+
+static enum dlg_step smtp_after_tls(struct dlg *d)
+{
+	return send_hello(d, flavour(d)->hello, SM_EHLO_TLS);
+}
+
+static enum dlg_step smtp_input(struct dlg *d)
+{
+	for (;;) {
+		const struct reply *r;
+		int got = dlg_reply(d, &r);
+		if (got == 0)
+			return DLG_WAIT;
+		if (got < 0)
+			return DLG_FAIL;
+		enum dlg_step s;
+		switch (dlg_state(d)) {
+		case SM_GREETING:
+			s = on_greeting(d, r);
+			break;
+		case SM_EHLO:
+		case SM_HELO:
+			s = on_hello(d, r);
+			break;
+		case SM_STARTTLS:
+			return on_starttls(d, r);
+		case SM_EHLO_TLS:
+			if (r->code == 250)
+				store_caps(d, r, 1);
+			s = send_or_fail(d, "QUIT", SM_QUIT);
+			break;
+		default: /* SM_QUIT: any answer ends it */
+			return DLG_DONE;
+		}
+		if (s != DLG_WAIT)
+			return s;
+	}
+}
+
+const struct dlg_proto smtp_proto = {"smtp", smtp_states, smtp_begin, smtp_input, smtp_after_tls,
+				     &smtp_f};
+const struct dlg_proto lmtp_proto = {"lmtp", smtp_states, smtp_begin, smtp_input, smtp_after_tls,
+				     &lmtp_f};
