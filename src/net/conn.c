@@ -209,6 +209,10 @@ static int do_read(struct conn *c)
 				event_add(c->ev_write, NULL);
 			break;
 		}
+		/* Deliver what arrived before the failure first: it may be
+		 * the answer that ends the dialogue. */
+		if (got && !c->paused && emit(c, CONN_EV_DATA))
+			return 1;
 		return fail(c);
 	}
 	if (got) {
@@ -298,6 +302,33 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 	on_timeout(fd, what, arg);
 }
 
+static struct conn *conn_new(struct event_base *base, int fd, const struct conn_limits *lim,
+			     conn_cb *cb, void *arg)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	c->base = base;
+	c->fd = fd;
+	c->lim = *lim;
+	if (c->lim.max_input == 0)
+		c->lim.max_input = 64 * 1024;
+	c->cb = cb;
+	c->arg = arg;
+	buf_init(&c->in, c->lim.max_input);
+	buf_init(&c->out, CONN_MAX_OUTPUT);
+	c->io = (struct conn_io){plain_read, plain_write, NULL, c};
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+
+	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->ev_write = event_new(base, fd, EV_WRITE, on_write, c);
+	c->ev_read_to = event_new(base, -1, 0, on_read_timeout, c);
+	c->ev_total_to = event_new(base, -1, 0, on_total_timeout, c);
+	if (lim->total_ms > 0) {
+		struct timeval tv = ms_tv(lim->total_ms);
+		event_add(c->ev_total_to, &tv);
+	}
+	return c;
+}
+
 struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, socklen_t salen,
 		       const struct conn_limits *lim, conn_cb *cb, void *arg, struct err *e)
 {
@@ -309,34 +340,13 @@ struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, sockl
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-	struct conn *c = xcalloc(1, sizeof(*c));
-	c->base = base;
-	c->fd = fd;
-	c->lim = *lim;
-	if (c->lim.max_input == 0)
-		c->lim.max_input = 64 * 1024;
-	c->cb = cb;
-	c->arg = arg;
+	struct conn *c = conn_new(base, fd, lim, cb, arg);
 	c->state = ST_CONNECTING;
-	buf_init(&c->in, c->lim.max_input);
-	buf_init(&c->out, CONN_MAX_OUTPUT);
-	c->io = (struct conn_io){plain_read, plain_write, NULL, c};
-	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-
-	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
-	c->ev_write = event_new(base, fd, EV_WRITE, on_write, c);
-	c->ev_read_to = event_new(base, -1, 0, on_read_timeout, c);
-	c->ev_total_to = event_new(base, -1, 0, on_total_timeout, c);
 	if (lim->connect_ms > 0) {
 		c->ev_connect_to = event_new(base, -1, 0, on_connect_timeout, c);
 		struct timeval tv = ms_tv(lim->connect_ms);
 		event_add(c->ev_connect_to, &tv);
 	}
-	if (lim->total_ms > 0) {
-		struct timeval tv = ms_tv(lim->total_ms);
-		event_add(c->ev_total_to, &tv);
-	}
-
 	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
 		/* Reported from the loop so the caller sees one path for
 		 * every outcome. */
@@ -346,6 +356,19 @@ struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, sockl
 		return c;
 	}
 	event_add(c->ev_write, NULL);
+	return c;
+}
+
+struct conn *conn_adopt(struct event_base *base, int fd, const struct conn_limits *lim,
+			conn_cb *cb, void *arg)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	struct conn *c = conn_new(base, fd, lim, cb, arg);
+	c->state = ST_OPEN;
+	event_add(c->ev_read, NULL);
+	arm_read_timeout(c);
 	return c;
 }
 

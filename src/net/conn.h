@@ -53,6 +53,10 @@ struct conn_limits {
  * even be created. */
 struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, socklen_t salen,
 		       const struct conn_limits *lim, conn_cb *cb, void *arg, struct err *e) WUR;
+/* Take over an already connected socket (a server's accepted client):
+ * the conn is open at once; no CONN_EV_CONNECTED is reported. */
+struct conn *conn_adopt(struct event_base *base, int fd, const struct conn_limits *lim,
+			conn_cb *cb, void *arg) WUR;
 /* Close the socket, cancel every event. Safe from inside the callback;
  * the memory is released once the callback returns. */
 void conn_close(struct conn *c);

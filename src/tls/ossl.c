@@ -86,7 +86,9 @@ struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e)
 	 * without RFC 5746 included. Weakness is reported, not refused. */
 	SSL_CTX_set_min_proto_version(ctx, 0);
 	SSL_CTX_set_security_level(ctx, 0);
-	SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+	/* Many servers close without close_notify; that is an end, not an
+	 * error, for what we read (SSL_OP_IGNORE_UNEXPECTED_EOF). */
+	SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	(void)SSL_CTX_set_cipher_list(ctx, "DEFAULT:ALL:@SECLEVEL=0");
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	SSL_CTX_set_info_callback(ctx, info_cb);
