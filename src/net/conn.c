@@ -33,6 +33,7 @@ struct conn {
 	int closed;
 	int eof;
 	int paused;
+	int undelivered; /* bytes arrived that no CONN_EV_DATA announced yet */
 	int early_err; /* connect() failed at once; reported from the loop */
 };
 
@@ -169,6 +170,12 @@ static int do_handshake(struct conn *c)
 	return emit(c, CONN_EV_HANDSHAKE_DONE);
 }
 
+static int kernel_has_bytes(const struct conn *c)
+{
+	uint8_t b;
+	return c->fd >= 0 && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
 static int do_read(struct conn *c)
 {
 	uint8_t tmp[16384];
@@ -178,15 +185,9 @@ static int do_read(struct conn *c)
 		return 1;
 	if (c->state != ST_OPEN)
 		return 0;
-	while (!c->eof) {
+	while (!c->eof && c->in.len < c->lim.max_input) {
 		int want = 0;
 		size_t room = c->lim.max_input - c->in.len;
-		if (room == 0) {
-			err_set(&c->err, ERR_LIMIT,
-				"server sent more than %zu bytes without a complete answer",
-				c->lim.max_input);
-			return fail(c);
-		}
 		ssize_t r = c->io.read(c->io.ctx, tmp, room < sizeof tmp ? room : sizeof tmp,
 				       &want, &c->err);
 		if (r > 0) {
@@ -216,11 +217,23 @@ static int do_read(struct conn *c)
 		return fail(c);
 	}
 	if (got) {
+		c->undelivered = 1;
 		arm_read_timeout(c);
-		if (!c->paused && emit(c, CONN_EV_DATA))
+	}
+	if (c->undelivered && !c->paused) {
+		c->undelivered = 0;
+		if (emit(c, CONN_EV_DATA))
 			return 1;
 	}
-	if (c->eof && c->state == ST_OPEN)
+	/* Full, and still more waiting: the peer sent more than any answer
+	 * we wait for may hold. */
+	if (c->in.len >= c->lim.max_input && !c->eof && kernel_has_bytes(c)) {
+		err_set(&c->err, ERR_LIMIT,
+			"server sent more than %zu bytes without a complete answer",
+			c->lim.max_input);
+		return fail(c);
+	}
+	if (c->eof && c->state == ST_OPEN && !c->paused)
 		return emit(c, CONN_EV_EOF);
 	return 0;
 }
@@ -473,6 +486,6 @@ void conn_set_read_ms(struct conn *c, int read_ms)
 void conn_pause_read(struct conn *c, int pause)
 {
 	c->paused = pause;
-	if (!pause && c->in.len > 0 && c->state == ST_OPEN)
+	if (!pause && c->state == ST_OPEN && (c->undelivered || c->eof) && c->ev_read)
 		event_active(c->ev_read, EV_READ, 1);
 }

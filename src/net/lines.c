@@ -8,8 +8,13 @@
 enum line_rc line_peek(const struct buf *b, size_t max_len, struct line *out)
 {
 	const uint8_t *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
-	if (!nl)
-		return b->len > max_len + 1 ? LINE_TOO_LONG : LINE_NEED_MORE;
+	if (!nl) {
+		/* max_len bytes of text may still be followed by the CR of
+		 * their CRLF; anything more cannot fit. */
+		if (b->len > max_len + 1 || (b->len == max_len + 1 && b->data[max_len] != '\r'))
+			return LINE_TOO_LONG;
+		return LINE_NEED_MORE;
+	}
 	size_t end = (size_t)(nl - b->data);
 	int crlf = end > 0 && b->data[end - 1] == '\r';
 	size_t len = crlf ? end - 1 : end;
