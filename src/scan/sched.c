@@ -23,7 +23,8 @@ struct sched {
 	struct probe *head, *tail; /* waiting probes */
 	struct sched_host *hosts;
 	int pumping, again;
-	int sleeping; /* probes waiting for their delay to pass */
+	int sleeping;             /* probes waiting for their delay to pass */
+	struct probe *sleepers;   /* ...linked through next */
 	void (*idle_cb)(void *arg);
 	void *idle_arg;
 };
@@ -40,10 +41,15 @@ void sched_free(struct sched *s)
 {
 	if (!s)
 		return;
-	while (s->head) {
-		struct probe *p = s->head;
-		s->head = p->next;
-		p->ops->free(p);
+	struct probe *lists[2] = {s->head, s->sleepers};
+	for (int i = 0; i < 2; i++) {
+		while (lists[i]) {
+			struct probe *p = lists[i];
+			lists[i] = p->next;
+			if (p->timer)
+				event_free(p->timer);
+			p->ops->free(p);
+		}
 	}
 	while (s->hosts) {
 		struct sched_host *h = s->hosts;
@@ -178,6 +184,12 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	struct sched *s = p->sched;
 	event_free(p->timer);
 	p->timer = NULL;
+	for (struct probe **pp = &s->sleepers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
 	s->sleeping--;
 	sched_add(s, p->host, p);
 }
@@ -188,6 +200,8 @@ void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int
 	p->sched = s;
 	p->host = h;
 	p->timer = evtimer_new(s->base, on_wake, p);
+	p->next = s->sleepers;
+	s->sleepers = p;
 	s->sleeping++;
 	evtimer_add(p->timer, &tv);
 }
