@@ -1,9 +1,9 @@
 /* test_conn.c - the non-blocking connection on a real libevent loop over
  * real loopback sockets: connect, refusal, input collection, the three
- * deadlines, the input cap, EOF, pending bytes, writes, closing from the
- * callback. The peer is a plain socket in the same process, driven by
- * timers on the same loop. Times are kept loose: the error category is what
- * is asserted. */
+ * deadlines, the input cap, EOF, pausing, pending bytes, writes, closing
+ * from the callback, adopting a socket, switching transport. The peer is a plain socket in the same
+ * process, driven by timers on the same loop. Times are kept loose: the error category is what is
+ * asserted. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -30,12 +30,12 @@ struct tc {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	struct conn_limits lim;
-	int n[NEV];   /* events seen, by kind */
-	int total;    /* all events */
-	int in_open;  /* inside conn_open: no callback may come */
+	int n[NEV];  /* events seen, by kind */
+	int total;   /* all events */
+	int in_open; /* inside conn_open: no callback may come */
 	enum conn_ev last;
-	struct err err; /* copy of conn_error() at CONN_EV_ERROR */
-	double err_ms;  /* conn_elapsed_ms() then */
+	struct err err;   /* copy of conn_error() at CONN_EV_ERROR */
+	double err_ms;    /* conn_elapsed_ms() then */
 	size_t eof_input; /* conn_input()->len at CONN_EV_EOF */
 	int keep_open;    /* do not close on ERROR/EOF (the hook will) */
 	hook_fn *hook;
@@ -417,9 +417,42 @@ static void test_pause_read(void **state UNUSED)
 	assert_int_equal(event_base_once(t.base, -1, EV_TIMEOUT, on_unpause, &t, &tv), 0);
 	settle_after(&t, 300);
 	tc_run(&t);
-	assert_int_equal(t.n[CONN_EV_DATA], 1);
+	if (t.n[CONN_EV_DATA] != 1)
+		fail_msg("resumed with 7 bytes buffered: %d CONN_EV_DATA", t.n[CONN_EV_DATA]);
 	assert_int_equal(t.n[CONN_EV_ERROR], 0);
 	assert_int_equal(conn_input(t.c)->len, 7);
+	tc_free(&t);
+}
+
+static void on_unpause_eof(evutil_socket_t fd UNUSED, short what UNUSED, void *arg)
+{
+	struct tc *t = arg;
+
+	/* Neither the bytes nor the end were announced while paused. */
+	assert_int_equal(t->n[CONN_EV_DATA], 0);
+	assert_int_equal(t->n[CONN_EV_EOF], 0);
+	assert_int_equal(conn_input(t->c)->len, 9);
+	conn_pause_read(t->c, 0);
+}
+
+static void test_pause_read_eof(void **state UNUSED)
+{
+	struct tc t;
+	struct later w = {&t, "221 bye\r\n", 9}, bye = {&t, NULL, 0};
+	struct timeval tv = {0, 100 * 1000};
+
+	tc_init(&t);
+	t.hook = hook_pause_on_connect;
+	tc_open(&t);
+	send_later(&t, &w, 20);
+	send_later(&t, &bye, 40);
+	assert_int_equal(event_base_once(t.base, -1, EV_TIMEOUT, on_unpause_eof, &t, &tv), 0);
+	tc_run(&t);
+	/* Resumed: the data, then the end, in that order. */
+	assert_int_equal(t.n[CONN_EV_DATA], 1);
+	assert_int_equal(t.n[CONN_EV_EOF], 1);
+	assert_int_equal(t.last, CONN_EV_EOF);
+	assert_int_equal(t.eof_input, 9);
 	tc_free(&t);
 }
 
@@ -556,7 +589,7 @@ static void test_input_cap_exact(void **state UNUSED)
 	tc_run(&t);
 	if (t.n[CONN_EV_ERROR] != 0)
 		fail_msg("9 bytes with max_input 9: %s error: %s", err_cat_name(t.err.cat),
-			 t.err.msg);
+		         t.err.msg);
 	assert_int_equal(t.n[CONN_EV_DATA], 1);
 	assert_non_null(t.c);
 	assert_int_equal(conn_input(t.c)->len, 9);
@@ -648,6 +681,48 @@ static void test_pending(void **state UNUSED)
 	tc_free(&t);
 }
 
+static void hook_read_now(struct tc *t, enum conn_ev ev)
+{
+	struct buf *in;
+
+	if (ev != CONN_EV_DATA)
+		return;
+	in = conn_input(t->c);
+	assert_int_equal(t->n[CONN_EV_DATA], 1);
+	assert_int_equal(in->len, 7);
+	peer_send(t, "XYZ", 3);
+	assert_int_equal(pending_settled(t->c, 10), 10);
+	/* Taken into the buffer at once, with no event of its own. */
+	assert_int_equal(conn_read_now(t->c), 3);
+	assert_int_equal(in->len, 10);
+	assert_memory_equal(in->data, "220 a\r\nXYZ", 10);
+	assert_int_equal(conn_read_now(t->c), 0);
+	/* Up to the cap (12) and no further. */
+	peer_send(t, "12345", 5);
+	assert_int_equal(pending_settled(t->c, 15), 15);
+	assert_int_equal(conn_read_now(t->c), 2);
+	assert_int_equal(in->len, 12);
+	assert_memory_equal(in->data + 10, "12", 2);
+}
+
+static void test_read_now(void **state UNUSED)
+{
+	struct tc t;
+	struct later w = {&t, "220 a\r\n", 7};
+
+	tc_init(&t);
+	t.lim.max_input = 12;
+	t.hook = hook_read_now;
+	tc_open(&t);
+	send_later(&t, &w, 20);
+	tc_run(&t);
+	/* The 3 bytes left in the kernel then overflow the full buffer. */
+	assert_int_equal(t.n[CONN_EV_DATA], 1);
+	assert_int_equal(t.n[CONN_EV_ERROR], 1);
+	assert_int_equal(t.err.cat, ERR_LIMIT);
+	tc_free(&t);
+}
+
 /* ---- write ---- */
 
 static void on_peer_readable(evutil_socket_t fd, short what UNUSED, void *arg)
@@ -705,7 +780,7 @@ static void hook_write_big(struct tc *t, enum conn_ev ev)
 			p[i] = (uint8_t)(i * 7 + i / 251);
 		/* Small socket buffers force partial sends. */
 		assert_int_equal(
-			setsockopt(conn_fd(t->c), SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+		    setsockopt(conn_fd(t->c), SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
 		assert_int_equal(conn_write(t->c, p, BIG), 0);
 		free(p);
 		watch_peer(t, BIG);
@@ -857,6 +932,62 @@ static void test_close_in_error_callback(void **state UNUSED)
 	tc_free(&t);
 }
 
+/* ---- adopting an accepted socket ---- */
+
+static void hook_adopt(struct tc *t, enum conn_ev ev)
+{
+	if (ev == CONN_EV_DATA && conn_input(t->c)->len == 6) {
+		assert_memory_equal(conn_input(t->c)->data, "HELO x", 6);
+		buf_consume(conn_input(t->c), 6);
+		assert_int_equal(conn_write(t->c, "250 ok\r\n", 8), 0);
+		watch_peer(t, 8);
+	}
+}
+
+static void test_adopt(void **state UNUSED)
+{
+	struct tc t;
+	struct later w = {&t, "HELO x", 6};
+	int sv[2];
+
+	tc_init(&t);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	t.peer = sv[1];
+	t.hook = hook_adopt;
+	t.in_open = 1;
+	t.c = conn_adopt(t.base, sv[0], &t.lim, on_conn, &t);
+	t.in_open = 0;
+	assert_non_null(t.c);
+	assert_int_equal(conn_fd(t.c), sv[0]);
+	/* Open at once: writing needs no CONN_EV_CONNECTED. */
+	assert_true(fcntl(sv[0], F_GETFL) & O_NONBLOCK);
+	send_later(&t, &w, 20);
+	tc_run(&t);
+	assert_int_equal(t.n[CONN_EV_CONNECTED], 0);
+	assert_true(t.n[CONN_EV_DATA] >= 1);
+	assert_int_equal(t.ngot, 8);
+	assert_memory_equal(t.got, "250 ok\r\n", 8);
+	tc_free(&t);
+}
+
+static void test_adopt_read_deadline(void **state UNUSED)
+{
+	struct tc t;
+	int sv[2];
+
+	tc_init(&t);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	t.peer = sv[1];
+	t.lim.read_ms = 50;
+	t.c = conn_adopt(t.base, sv[0], &t.lim, on_conn, &t);
+	assert_non_null(t.c);
+	tc_run(&t);
+	assert_int_equal(t.n[CONN_EV_ERROR], 1);
+	assert_int_equal(t.total, 1);
+	assert_int_equal(t.err.cat, ERR_TIMEOUT);
+	tc_free(&t);
+}
+
 /* ---- switching transport ---- */
 
 struct fake_io {
@@ -949,31 +1080,35 @@ static void test_start_io(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_connect),
-		cmocka_unit_test(test_connect_ipv6),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_connect_fails_at_once),
-		cmocka_unit_test(test_data_collects),
-		cmocka_unit_test(test_eof_after_data),
-		cmocka_unit_test(test_eof_silent),
-		cmocka_unit_test(test_pause_read),
-		cmocka_unit_test(test_read_deadline),
-		cmocka_unit_test(test_read_deadline_rearmed_by_data),
-		cmocka_unit_test(test_set_read_ms),
-		cmocka_unit_test(test_total_deadline),
-		cmocka_unit_test(test_input_cap),
-		cmocka_unit_test(test_input_cap_trickle),
-		cmocka_unit_test(test_input_cap_exact),
-		cmocka_unit_test(test_input_cap_consumed),
-		cmocka_unit_test(test_pending),
-		cmocka_unit_test(test_write),
-		cmocka_unit_test(test_write_big),
-		cmocka_unit_test(test_write_over_cap),
-		cmocka_unit_test(test_write_before_connect),
-		cmocka_unit_test(test_close_in_data_callback),
-		cmocka_unit_test(test_close_in_callback_with_eof_pending),
-		cmocka_unit_test(test_close_in_error_callback),
-		cmocka_unit_test(test_start_io),
+	    cmocka_unit_test(test_connect),
+	    cmocka_unit_test(test_connect_ipv6),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_connect_fails_at_once),
+	    cmocka_unit_test(test_data_collects),
+	    cmocka_unit_test(test_eof_after_data),
+	    cmocka_unit_test(test_eof_silent),
+	    cmocka_unit_test(test_pause_read),
+	    cmocka_unit_test(test_pause_read_eof),
+	    cmocka_unit_test(test_read_deadline),
+	    cmocka_unit_test(test_read_deadline_rearmed_by_data),
+	    cmocka_unit_test(test_set_read_ms),
+	    cmocka_unit_test(test_total_deadline),
+	    cmocka_unit_test(test_input_cap),
+	    cmocka_unit_test(test_input_cap_trickle),
+	    cmocka_unit_test(test_input_cap_exact),
+	    cmocka_unit_test(test_input_cap_consumed),
+	    cmocka_unit_test(test_pending),
+	    cmocka_unit_test(test_read_now),
+	    cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_write_big),
+	    cmocka_unit_test(test_write_over_cap),
+	    cmocka_unit_test(test_write_before_connect),
+	    cmocka_unit_test(test_close_in_data_callback),
+	    cmocka_unit_test(test_close_in_callback_with_eof_pending),
+	    cmocka_unit_test(test_close_in_error_callback),
+	    cmocka_unit_test(test_adopt),
+	    cmocka_unit_test(test_adopt_read_deadline),
+	    cmocka_unit_test(test_start_io),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

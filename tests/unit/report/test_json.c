@@ -14,10 +14,10 @@
 #define RLO "\xe2\x80\xae" /* U+202E RIGHT-TO-LEFT OVERRIDE */
 
 static struct cipher_entry *add_cipher(struct endpoint *ep, enum tls_proto p, uint32_t code,
-				       const char *iana, const char *openssl)
+                                       const char *iana, const char *openssl)
 {
 	struct cipher_entry *c =
-		xvec_push(&ep->ciphers, &ep->nciphers, &ep->capciphers, sizeof(*c));
+	    xvec_push(&ep->ciphers, &ep->nciphers, &ep->capciphers, sizeof(*c));
 
 	c->proto = p;
 	c->code = code;
@@ -56,7 +56,7 @@ static struct result *hostile_result(void)
 	ep_set_protocol(ep, P_SSLV3, 0);
 	ep_set_protocol(ep, P_TLS10, -1);
 	add_cipher(ep, P_TLS12, 0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-		   "ECDHE-RSA-AES256-GCM-SHA384");
+	           "ECDHE-RSA-AES256-GCM-SHA384");
 	add_cipher(ep, P_SSLV2, 0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", NULL);
 	add_cipher(ep, P_TLS12, 0x000A, NULL, "DES-CBC3-SHA");
 
@@ -81,7 +81,7 @@ static struct result *hostile_result(void)
 	cert_add_san(cert, "DNS:=HYPERLINK(\"http://x\")");
 
 	f = ep_add_finding(ep, "cert-hostname-mismatch", SEV_HIGH, "<script>alert(1)</script>",
-			   "=HYPERLINK(\"http://x\")", NULL);
+	                   "=HYPERLINK(\"http://x\")", NULL);
 	finding_add_cve(f, "CVE-2014-0160");
 	ep_add_finding(ep, "cert-trusted", SEV_OK, "ok", NULL, "nothing " RLO);
 	ep_add_error(ep, "dialogue", "protocol", "bad reply " ANSI_CLEAR);
@@ -317,7 +317,7 @@ static void test_cert_and_findings(void **state UNUSED)
 	assert_true(json_is_null(json_object_get(f0, "fix")));
 	assert_int_equal(json_array_size(json_object_get(f0, "cve")), 1);
 	assert_string_equal(json_string_value(aget(json_object_get(f0, "cve"), 0)),
-			    "CVE-2014-0160");
+	                    "CVE-2014-0160");
 	assert_string_equal(sget(f1, "severity"), "ok");
 	assert_true(json_is_null(json_object_get(f1, "detail")));
 	assert_string_equal(sget(f1, "fix"), "nothing " RLO);
@@ -345,8 +345,80 @@ static void test_long_invalid_line(void **state UNUSED)
 	assert_int_equal(strlen(s), 4000);
 	for (size_t i = 0; i < 4000; i += 4)
 		assert_memory_equal(s + i, "\\xFF", 4);
-	assert_true(json_is_null(json_object_get(aget(json_object_get(doc, "endpoints"), 0),
-						 "address")));
+	assert_true(
+	    json_is_null(json_object_get(aget(json_object_get(doc, "endpoints"), 0), "address")));
+	json_decref(doc);
+	free(out.data);
+	result_free(r);
+}
+
+static void test_dialogue(void **state UNUSED)
+{
+	struct result *r = hostile_result();
+	struct endpoint *e = r->eps[0];
+	struct tu_capture out;
+	json_t *doc, *ep, *d, *caps;
+
+	/* Implicit TLS: no dialogue. */
+	doc = render(r, &out);
+	ep = aget(json_object_get(doc, "endpoints"), 0);
+	assert_true(json_is_null(json_object_get(ep, "dialogue")));
+	assert_true(json_is_null(json_object_get(ep, "clear_text_answer")));
+	json_decref(doc);
+	free(out.data);
+
+	e->dlg.ran = 1;
+	e->dlg.greeting_code = 220;
+	str_set(&e->dlg.greeting, "mx ESMTP " ANSI_CLEAR "\xff");
+	e->dlg.greeting_ms = 7.5;
+	e->dlg.hello_code = 250;
+	dlg_add_cap(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "PIPELINING");
+	dlg_add_cap(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "X-" RLO "\xc0");
+	e->dlg.starttls_advertised = 1;
+	e->dlg.starttls_sent = 1;
+	e->dlg.starttls_code = 220;
+	str_set(&e->dlg.starttls_reply, "go ahead");
+	e->dlg.pipelined_bytes = 6;
+	e->dlg.throttled = 1;
+	str_set(&e->tls.clear_text_answer, "\xff\xfe"
+	                                   "220 oops");
+	doc = render(r, &out);
+	ep = aget(json_object_get(doc, "endpoints"), 0);
+	d = json_object_get(ep, "dialogue");
+	assert_true(json_is_object(d));
+	assert_int_equal(json_integer_value(json_object_get(d, "greeting_code")), 220);
+	assert_string_equal(sget(d, "greeting"), "mx ESMTP " ANSI_CLEAR "\\xFF");
+	assert_true(json_real_value(json_object_get(d, "greeting_ms")) == 7.5);
+	assert_int_equal(json_integer_value(json_object_get(d, "hello_code")), 250);
+	caps = json_object_get(d, "capabilities");
+	assert_int_equal(json_array_size(caps), 2);
+	assert_string_equal(json_string_value(aget(caps, 0)), "PIPELINING");
+	assert_string_equal(json_string_value(aget(caps, 1)), "X-" RLO "\\xC0");
+	/* Not looked at inside TLS: unknown, not empty. */
+	assert_true(json_is_null(json_object_get(d, "capabilities_tls")));
+	assert_true(json_is_true(json_object_get(d, "starttls_advertised")));
+	assert_true(json_is_null(json_object_get(d, "starttls_masked")));
+	assert_int_equal(json_integer_value(json_object_get(d, "starttls_code")), 220);
+	assert_string_equal(sget(d, "starttls_reply"), "go ahead");
+	assert_int_equal(json_integer_value(json_object_get(d, "pipelined_bytes")), 6);
+	assert_int_equal(json_integer_value(json_object_get(d, "throttled")), 1);
+	assert_true(json_is_false(json_object_get(d, "silent")));
+	assert_string_equal(sget(ep, "clear_text_answer"), "\\xFF\\xFE220 oops");
+	json_decref(doc);
+	free(out.data);
+
+	/* Codes that never came are null, not 0. */
+	e->dlg.greeting_code = 0;
+	e->dlg.hello_code = 0;
+	e->dlg.starttls_code = 0;
+	e->dlg.caps_post_known = 1;
+	doc = render(r, &out);
+	d = json_object_get(aget(json_object_get(doc, "endpoints"), 0), "dialogue");
+	assert_true(json_is_null(json_object_get(d, "greeting_code")));
+	assert_true(json_is_null(json_object_get(d, "hello_code")));
+	assert_true(json_is_null(json_object_get(d, "starttls_code")));
+	assert_true(json_is_array(json_object_get(d, "capabilities_tls")));
+	assert_int_equal(json_array_size(json_object_get(d, "capabilities_tls")), 0);
 	json_decref(doc);
 	free(out.data);
 	result_free(r);
@@ -386,16 +458,17 @@ static void test_write_error(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_top_level),
-		cmocka_unit_test(test_endpoint_fields),
-		cmocka_unit_test(test_tls),
-		cmocka_unit_test(test_ciphers_code_points),
-		cmocka_unit_test(test_code_point),
-		cmocka_unit_test(test_transcript),
-		cmocka_unit_test(test_cert_and_findings),
-		cmocka_unit_test(test_long_invalid_line),
-		cmocka_unit_test(test_empty_result),
-		cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_top_level),
+	    cmocka_unit_test(test_endpoint_fields),
+	    cmocka_unit_test(test_tls),
+	    cmocka_unit_test(test_ciphers_code_points),
+	    cmocka_unit_test(test_code_point),
+	    cmocka_unit_test(test_transcript),
+	    cmocka_unit_test(test_cert_and_findings),
+	    cmocka_unit_test(test_long_invalid_line),
+	    cmocka_unit_test(test_dialogue),
+	    cmocka_unit_test(test_empty_result),
+	    cmocka_unit_test(test_write_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

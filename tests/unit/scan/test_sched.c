@@ -23,6 +23,7 @@ struct world {
 	int idle_calls;
 	int completed_at_idle;
 	int events_at_idle;
+	int started_at_peek;
 	int conns;
 	struct sched_host *lower_on_first_done; /* lower this budget once */
 	int lowered;
@@ -106,10 +107,10 @@ static void fake_free(struct probe *p)
 }
 
 static const struct probe_ops fake_ops = {
-	.name = "fake",
-	.start = fake_start,
-	.expire = fake_expire,
-	.free = fake_free,
+    .name = "fake",
+    .start = fake_start,
+    .expire = fake_expire,
+    .free = fake_free,
 };
 
 static struct fake *fake_new(struct world *w, int id, int hostix, int delay_ms)
@@ -377,6 +378,73 @@ static void test_lower_budget_while_running(void **state UNUSED)
 	world_free(&w);
 }
 
+static void on_peek_started(evutil_socket_t fd UNUSED, short what UNUSED, void *arg)
+{
+	struct world *w = arg;
+
+	w->started_at_peek = w->started;
+}
+
+static void test_add_after(void **state UNUSED)
+{
+	struct world w;
+	struct sched_host *h;
+	struct timeval peek = {0, 30 * 1000};
+
+	world_init(&w, 4);
+	h = sched_host(w.sched, "mx.example.com", 4);
+	sched_add_after(w.sched, h, &fake_new(&w, 0, 0, 5)->p, 150);
+	/* Asleep: not started, yet the scheduler has work. */
+	assert_int_equal(w.started, 0);
+	assert_int_equal(sched_idle(w.sched), 0);
+	w.started_at_peek = -1;
+	assert_int_equal(event_base_once(w.base, -1, EV_TIMEOUT, on_peek_started, &w, &peek), 0);
+	world_run(&w);
+	assert_int_equal(w.started_at_peek, 0);
+	assert_int_equal(w.started, 1);
+	assert_int_equal(w.completed, 1);
+	assert_int_equal(w.freed, 1);
+	assert_int_equal(w.idle_calls, 1);
+	world_free(&w);
+}
+
+static void test_add_after_keeps_busy(void **state UNUSED)
+{
+	struct world w;
+	struct sched_host *h;
+
+	world_init(&w, 4);
+	h = sched_host(w.sched, "mx.example.com", 4);
+	sched_add(w.sched, h, &fake_new(&w, 0, 0, 5)->p);
+	sched_add_after(w.sched, h, &fake_new(&w, 1, 0, 5)->p, 80);
+	world_run(&w);
+	/* The first probe's end was not "idle": one retry was asleep. */
+	assert_int_equal(w.idle_calls, 1);
+	assert_int_equal(w.completed_at_idle, 2);
+	assert_int_equal(w.order[0], 0);
+	assert_int_equal(w.order[1], 1);
+	world_free(&w);
+}
+
+/* sched.h: a queued probe belongs to the scheduler; one queued "after a
+ * delay" is queued too, so sched_free must release it and its timer. */
+static void test_free_with_sleeping(void **state UNUSED)
+{
+	struct world w;
+	struct sched_host *h;
+
+	world_init(&w, 4);
+	h = sched_host(w.sched, "mx.example.com", 4);
+	sched_add_after(w.sched, h, &fake_new(&w, 0, 0, 5)->p, 1000);
+	sched_free(w.sched);
+	w.sched = NULL;
+	assert_int_equal(w.freed, 1);
+	/* Nothing of the scheduler's may stay armed on the loop. */
+	assert_int_equal(event_base_get_num_events(w.base, EVENT_BASE_COUNT_ADDED), 1);
+	event_free(w.guard);
+	event_base_free(w.base);
+}
+
 static void test_free_with_queued(void **state UNUSED)
 {
 	struct world w;
@@ -402,16 +470,19 @@ static void test_free_with_queued(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_host_budget),
-		cmocka_unit_test(test_global_cap),
-		cmocka_unit_test(test_busy_host_does_not_block_others),
-		cmocka_unit_test(test_idle_once),
-		cmocka_unit_test(test_count_conn),
-		cmocka_unit_test(test_deadline_expires),
-		cmocka_unit_test(test_deadline_cancelled_on_done),
-		cmocka_unit_test(test_lower_budget),
-		cmocka_unit_test(test_lower_budget_while_running),
-		cmocka_unit_test(test_free_with_queued),
+	    cmocka_unit_test(test_host_budget),
+	    cmocka_unit_test(test_global_cap),
+	    cmocka_unit_test(test_busy_host_does_not_block_others),
+	    cmocka_unit_test(test_idle_once),
+	    cmocka_unit_test(test_count_conn),
+	    cmocka_unit_test(test_deadline_expires),
+	    cmocka_unit_test(test_deadline_cancelled_on_done),
+	    cmocka_unit_test(test_lower_budget),
+	    cmocka_unit_test(test_lower_budget_while_running),
+	    cmocka_unit_test(test_add_after),
+	    cmocka_unit_test(test_add_after_keeps_busy),
+	    cmocka_unit_test(test_free_with_sleeping),
+	    cmocka_unit_test(test_free_with_queued),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,7 @@
 #include "core/err.h"
 #include "scan/target.h"
 
-static void parse_ok(const char *spec, uint16_t def, const char *host, uint16_t port,
-		     int numeric)
+static void parse_ok(const char *spec, uint16_t def, const char *host, uint16_t port, int numeric)
 {
 	struct target t;
 	struct err e;
@@ -143,8 +142,11 @@ static void test_long_names(void **state UNUSED)
 
 static void check_mode(uint16_t port, int rc, enum tls_mode mode, const char *starttls)
 {
-	enum tls_mode m = (enum tls_mode)-1;
+	enum tls_mode m;
 	const char *s = "unset";
+
+	/* Neither mode: a value the call must overwrite. */
+	memset(&m, 0x5a, sizeof m);
 
 	assert_int_equal(target_port_mode(port, &m, &s), rc);
 	if (rc != 0)
@@ -172,15 +174,15 @@ static void test_port_mode(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_default_port),
-		cmocka_unit_test(test_name_port),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_ipv4),
-		cmocka_unit_test(test_bad_port),
-		cmocka_unit_test(test_bad_brackets),
-		cmocka_unit_test(test_bad_host),
-		cmocka_unit_test(test_long_names),
-		cmocka_unit_test(test_port_mode),
+	    cmocka_unit_test(test_name_default_port),
+	    cmocka_unit_test(test_name_port),
+	    cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_ipv4),
+	    cmocka_unit_test(test_bad_port),
+	    cmocka_unit_test(test_bad_brackets),
+	    cmocka_unit_test(test_bad_host),
+	    cmocka_unit_test(test_long_names),
+	    cmocka_unit_test(test_port_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
