@@ -34,6 +34,9 @@ void cmd_check_usage(FILE *out)
 	      "                          an address) and verify an address against it\n"
 	      "  --ca-file FILE          trust these CA certificates instead of the system's\n"
 	      "  --ca-path DIR           trust a hashed CA directory instead\n"
+	      "Scan:\n"
+	      "  --quick                 the verified handshake only: no enumeration of\n"
+	      "                          protocols, cipher suites and groups (1 connection)\n"
 	      "Addresses:\n"
 	      "  --ip ADDR               connect to ADDR (name still used for SNI and verify)\n"
 	      "  --first-ip              scan only the first address of the host\n"
@@ -74,6 +77,7 @@ enum {
 	OPT_FAIL_ON,
 	OPT_EHLO,
 	OPT_TRANSCRIPT,
+	OPT_QUICK,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +97,7 @@ static const struct option long_opts[] = {
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"ehlo", required_argument, NULL, OPT_EHLO},
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
+	{"quick", no_argument, NULL, OPT_QUICK},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -240,6 +245,9 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_TRANSCRIPT:
 			o->transcript = 1;
+			break;
+		case OPT_QUICK:
+			o->cfg.quick = 1;
 			break;
 		case 'v':
 			log_verbosity++;

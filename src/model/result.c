@@ -90,6 +90,7 @@ void dlg_add_cap(char ***v, size_t *n, size_t *cap, const char *text)
 
 static void endpoint_free(struct endpoint *ep)
 {
+	free(ep->dh.common);
 	free(ep->dlg.greeting);
 	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);
 	strv_free(ep->dlg.caps_post, ep->dlg.ncaps_post);
@@ -114,6 +115,8 @@ static void endpoint_free(struct endpoint *ep)
 		free(ep->ciphers[i].iana);
 		free(ep->ciphers[i].openssl);
 		free(ep->ciphers[i].kx);
+		free(ep->ciphers[i].au);
+		free(ep->ciphers[i].enc);
 	}
 	free(ep->ciphers);
 	for (size_t i = 0; i < ep->ngroups; i++)
@@ -138,6 +141,12 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->transcript);
 	errors_free(ep->errors, ep->nerrors);
 	free(ep);
+}
+
+void result_free_endpoint(struct endpoint *ep)
+{
+	if (ep)
+		endpoint_free(ep);
 }
 
 void result_free(struct result *r)
@@ -165,6 +174,8 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 	ep->port = port;
 	ep->address = address ? xstrdup(address) : NULL;
 	ep->tls.verify_code = -1;
+	for (int i = 0; i < P_COUNT; i++)
+		ep->server_order[i] = -1;
 	struct endpoint **slot = xvec_push(&r->eps, &r->neps, &r->capeps, sizeof(*r->eps));
 	*slot = ep;
 	return ep;
@@ -232,6 +243,38 @@ void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered)
 		xvec_push(&ep->protocols, &ep->nprotocols, &ep->capprotocols, sizeof(*e));
 	e->proto = p;
 	e->offered = offered;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32_t code,
+				   const char *iana, const char *openssl, const char *kx,
+				   const char *au, const char *enc, int bits, int order)
+{
+	struct cipher_entry *c =
+		xvec_push(&ep->ciphers, &ep->nciphers, &ep->capciphers, sizeof(*c));
+	c->proto = p;
+	c->code = code;
+	c->iana = dup_or_null(iana);
+	c->openssl = dup_or_null(openssl);
+	c->kx = dup_or_null(kx);
+	c->au = dup_or_null(au);
+	c->enc = dup_or_null(enc);
+	c->bits = bits;
+	c->order = order;
+	return c;
+}
+
+void ep_add_group(struct endpoint *ep, const char *name)
+{
+	for (size_t i = 0; i < ep->ngroups; i++)
+		if (strcmp(ep->groups[i], name) == 0)
+			return;
+	char **g = xvec_push(&ep->groups, &ep->ngroups, &ep->capgroups, sizeof(*g));
+	*g = xstrdup(name);
 }
 
 enum severity ep_max_severity(const struct endpoint *ep)

@@ -53,8 +53,16 @@ struct cipher_entry {
 	char *iana;
 	char *openssl;
 	char *kx;
+	char *au;
+	char *enc;
 	int bits;
-	int order; /* 1-based server preference, 0 unknown */
+	int order; /* 1-based: the server's preference when it has one, else
+		      the order the server picked them in */
+};
+
+struct dh_info {
+	int bits;          /* 0: no DHE suite seen */
+	char *common;      /* name of the well-known prime, NULL when unique */
 };
 
 struct cert_entry {
@@ -128,6 +136,9 @@ struct endpoint {
 
 	struct tls_summary tls;
 	struct dialogue dlg;
+	int enumerated;              /* the raw engine ran */
+	int server_order[P_COUNT];   /* 1 server's, 0 client's, -1 unknown */
+	struct dh_info dh;
 	struct proto_entry *protocols;
 	size_t nprotocols, capprotocols;
 	struct cipher_entry *ciphers;
@@ -161,6 +172,8 @@ void result_free(struct result *r);
 struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_t port,
 				     const char *address);
 
+/* Free one endpoint that is not part of a result (NULL is fine). */
+void result_free_endpoint(struct endpoint *ep);
 void result_add_error(struct result *r, const char *stage, const char *category,
 		      const char *message);
 struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
@@ -172,6 +185,10 @@ void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, 
 struct cert_entry *ep_add_cert(struct endpoint *ep);
 void cert_add_san(struct cert_entry *c, const char *name);
 void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered);
+struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32_t code,
+				   const char *iana, const char *openssl, const char *kx,
+				   const char *au, const char *enc, int bits, int order);
+void ep_add_group(struct endpoint *ep, const char *name);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
 

@@ -109,14 +109,29 @@ static json_t *endpoint_json(const struct endpoint *ep)
 	for (size_t i = 0; i < ep->nciphers; i++) {
 		const struct cipher_entry *c = &ep->ciphers[i];
 		report_code_point(code, sizeof code, c->proto, c->code);
-		json_array_append_new(ciphers,
-				      json_pack("{s:s,s:s,s:o,s:o,s:o,s:i,s:i}", "protocol",
-						tls_proto_name(c->proto), "code", code, "iana",
-						jstr(c->iana), "openssl", jstr(c->openssl), "kx",
-						jstr(c->kx), "bits", c->bits, "order", c->order));
+		json_array_append_new(
+			ciphers, json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:i}", "protocol",
+					   tls_proto_name(c->proto), "code", code, "iana",
+					   jstr(c->iana), "openssl", jstr(c->openssl), "kx",
+					   jstr(c->kx), "auth", jstr(c->au), "enc", jstr(c->enc),
+					   "bits", c->bits, "order", c->order));
 	}
 	for (size_t i = 0; i < ep->ngroups; i++)
 		json_array_append_new(groups, jstr(ep->groups[i]));
+	json_t *order = json_object();
+	for (int p = P_SSLV2; p < P_COUNT; p++) {
+		const struct proto_entry *pe = NULL;
+		for (size_t i = 0; i < ep->nprotocols; i++)
+			if (ep->protocols[i].proto == (enum tls_proto)p && ep->protocols[i].offered > 0)
+				pe = &ep->protocols[i];
+		if (pe)
+			json_object_set_new(order, tls_proto_name((enum tls_proto)p),
+					    ep->server_order[p] < 0 ? json_null()
+								    : json_boolean(ep->server_order[p]));
+	}
+	json_t *dh = ep->dh.bits ? json_pack("{s:i,s:o}", "bits", ep->dh.bits, "common_prime",
+					     jstr(ep->dh.common))
+				 : json_null();
 	for (size_t i = 0; i < ep->ncerts; i++) {
 		const struct cert_entry *c = &ep->certs[i];
 		json_t *san = json_array();
@@ -147,13 +162,14 @@ static json_t *endpoint_json(const struct endpoint *ep)
 		json_array_append_new(transcript, json_pack("{s:f,s:s,s:o}", "t_ms", l->t_ms, "dir",
 							    dir, "text", jstrn(l->text, l->len)));
 	}
-	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
+	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
 			 "host", jstr(ep->host), "port", ep->port, "address", jstr(ep->address),
 			 "mode", ep->mode == MODE_IMPLICIT ? "implicit" : "starttls", "starttls",
 			 jstr(ep->starttls), "sni", jstr(ep->sni),
 			 "dialogue", dialogue_json(ep), "clear_text_answer",
 			 jstr(ep->tls.clear_text_answer), "tls", tls_json(ep),
-			 "protocols", protocols, "ciphers", ciphers, "groups", groups,
+			 "protocols", protocols, "ciphers", ciphers, "server_order", order,
+			 "groups", groups, "dh", dh,
 			 "certificates", certs, "findings", findings, "transcript", transcript,
 			 "errors", errors_json(ep->errors, ep->nerrors), "stats", "connections",
 			 ep->stats.connections, "duration_ms", ep->stats.duration_ms);

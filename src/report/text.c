@@ -47,6 +47,60 @@ static void dialogue_text(const struct endpoint *ep, FILE *out, int transcript)
 	}
 }
 
+/* Protocols, then each protocol's suites in the server's order, as the
+ * ground-truth tools print them. */
+static void enum_text(const struct endpoint *ep, FILE *out)
+{
+	if (ep->nprotocols == 0)
+		return;
+	fputs("  Protocols:   ", out);
+	for (size_t i = 0; i < ep->nprotocols; i++) {
+		const struct proto_entry *p = &ep->protocols[i];
+		fprintf(out, " %s %s", tls_proto_name(p->proto),
+			p->offered > 0 ? "yes" : p->offered == 0 ? "no" : "?");
+		if (i + 1 < ep->nprotocols)
+			fputc(',', out);
+	}
+	fputc('\n', out);
+	for (int p = P_TLS13; p >= P_SSLV2; p--) {
+		int first = 1;
+		for (size_t i = 0; i < ep->nciphers; i++) {
+			const struct cipher_entry *c = &ep->ciphers[i];
+			char code[16];
+			if (c->proto != (enum tls_proto)p)
+				continue;
+			if (first) {
+				fprintf(out, "  %s suites%s:\n", tls_proto_name(c->proto),
+					!ep->enumerated ? " (negotiated)"
+					: ep->server_order[p] == 1 ? " (server order)"
+					: ep->server_order[p] == 0 ? " (no server order: client's)"
+								   : "");
+				first = 0;
+			}
+			report_code_point(code, sizeof code, c->proto, c->code);
+			/* OpenSSL's names fit a terminal; JSON has both. */
+			fprintf(out, "    %-8s %-32s %-6s %-5s %4d\n", code,
+				c->openssl ? c->openssl : c->iana ? c->iana : "?",
+				c->kx ? c->kx : "", c->au ? c->au : "", c->bits);
+		}
+	}
+	if (ep->ngroups) {
+		fputs("  Groups:       ", out);
+		for (size_t i = 0; i < ep->ngroups; i++) {
+			put(out, ep->groups[i]);
+			fputs(i + 1 < ep->ngroups ? ", " : "\n", out);
+		}
+	}
+	if (ep->dh.bits) {
+		fprintf(out, "  DH params:    %d bits", ep->dh.bits);
+		if (ep->dh.common) {
+			fputs(", well-known prime: ", out);
+			put(out, ep->dh.common);
+		}
+		fputc('\n', out);
+	}
+}
+
 static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 {
 	const struct tls_summary *t = &ep->tls;
@@ -87,6 +141,7 @@ static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 		}
 		fputc('\n', out);
 	}
+	enum_text(ep, out);
 	for (size_t i = 0; i < ep->ncerts; i++) {
 		const struct cert_entry *c = &ep->certs[i];
 		fprintf(out, "  Cert %zu:       ", i);

@@ -23,8 +23,12 @@ struct hsprobe {
 	struct ossl_sess *sess;
 	struct dlg *dlg;
 	enum hs_state state;
+	struct rawhs *raw;          /* raw mode */
+	struct endpoint *scratch;   /* raw mode: the dialogue's facts go here */
+	struct err raw_err;
 	int attempt;   /* 0 first try, then retries after 421 */
 	int mode_check; /* implicit handshake on a silent STARTTLS port */
+	int retrying;   /* a clone carries on: report nothing */
 };
 
 static struct probe *clone_probe(const struct hsprobe *h)
@@ -36,6 +40,11 @@ static struct probe *clone_probe(const struct hsprobe *h)
 
 static void finish(struct hsprobe *h)
 {
+	if (h->prm.raw && h->prm.on_raw && !h->retrying)
+		h->prm.on_raw(h->prm.raw_arg, h->raw ? rawhs_result(h->raw) : NULL,
+			      h->raw_err.cat != ERR_NONE ? &h->raw_err : NULL);
+	if (!h->prm.raw && h->prm.on_done && !h->retrying && !h->mode_check)
+		h->prm.on_done(h->prm.done_arg, h->ep, &h->addr);
 	if (h->c) {
 		h->ep->stats.duration_ms += conn_elapsed_ms(h->c);
 		ossl_sess_shutdown(h->sess);
@@ -48,6 +57,11 @@ static void finish(struct hsprobe *h)
 
 static void record_error(struct hsprobe *h, const struct err *e)
 {
+	if (h->prm.raw) {
+		if (h->raw_err.cat == ERR_NONE)
+			h->raw_err = *e;
+		return;
+	}
 	if (h->mode_check)
 		return; /* the original probe's error already says what failed */
 	log_info("%s [%s]:%u: %s", h->ep->host, h->addr.text, h->ep->port, e->msg);
@@ -67,6 +81,7 @@ static int retry_busy(struct hsprobe *h, const struct err *e)
 	log_info("%s [%s]:%u: %s; retrying in %d ms", h->ep->host, h->addr.text, h->ep->port,
 		 e->msg, delay);
 	sched_add_after(h->base.sched, h->base.host, p, delay);
+	h->retrying = 1;
 	return 1;
 }
 
@@ -81,11 +96,43 @@ static void check_mode(struct hsprobe *h)
 	sched_add(h->base.sched, h->base.host, &m->base);
 }
 
+/* Raw mode: the hello goes out as plain bytes on the same connection. */
+static void start_raw(struct hsprobe *h)
+{
+	struct err e;
+	struct buf out;
+	h->raw = rawhs_new(h->prm.raw, h->prm.ske_kind);
+	buf_init(&out, 1 << 18);
+	h->state = HS_HANDSHAKE;
+	buf_reset(conn_input(h->c)); /* never read pre-TLS bytes as TLS */
+	if (rawhs_hello(h->raw, &out) < 0 || conn_write(h->c, out.data, out.len) < 0) {
+		err_set(&e, ERR_INTERNAL, "cannot build or send the ClientHello");
+		record_error(h, &e);
+		buf_free(&out);
+		finish(h);
+		return;
+	}
+	buf_free(&out);
+}
+
+static void feed_raw(struct hsprobe *h, int eof)
+{
+	enum raw_outcome o = rawhs_feed(h->raw, conn_input(h->c));
+	if (o == RAW_PENDING && eof)
+		o = rawhs_eof(h->raw);
+	if (o != RAW_PENDING)
+		finish(h);
+}
+
 static void start_tls(struct hsprobe *h)
 {
 	struct err e;
 	struct conn_io io;
 	err_clear(&e);
+	if (h->prm.raw) {
+		start_raw(h);
+		return;
+	}
 	h->sess = ossl_sess_new(h->prm.octx, h->prm.sni, h->prm.verify_name, &e);
 	if (!h->sess) {
 		record_error(h, &e);
@@ -142,6 +189,13 @@ static void note_clear_text(struct hsprobe *h)
 
 static void on_conn_error(struct hsprobe *h, const struct err *e)
 {
+	if (h->raw) {
+		/* A close or reset after the hello is the server's refusal. */
+		if (e->cat == ERR_IO && rawhs_eof(h->raw) != RAW_PENDING) {
+			finish(h);
+			return;
+		}
+	}
 	if (h->state == HS_HANDSHAKE && h->sess)
 		note_clear_text(h);
 	if (h->state == HS_DIALOGUE && h->dlg && e->cat == ERR_TIMEOUT &&
@@ -163,7 +217,10 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		log_debug("%s [%s]:%u: connected", h->ep->host, h->addr.text, h->ep->port);
 		if (h->prm.proto) {
 			h->state = HS_DIALOGUE;
-			h->dlg = dlg_new(h->prm.proto, &h->prm.dlg, c, h->ep);
+			if (h->prm.raw)
+				h->scratch = xcalloc(1, sizeof(*h->scratch));
+			h->dlg = dlg_new(h->prm.proto, &h->prm.dlg, c,
+					 h->scratch ? h->scratch : h->ep);
 			on_step(h, dlg_begin(h->dlg));
 		} else {
 			start_tls(h);
@@ -181,12 +238,18 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		}
 		break;
 	case CONN_EV_DATA:
-		if (h->dlg)
+		if (h->raw)
+			feed_raw(h, 0);
+		else if (h->dlg)
 			on_step(h, dlg_input(h->dlg));
 		else
 			finish(h); /* nothing is expected after an implicit handshake */
 		break;
 	case CONN_EV_EOF:
+		if (h->raw) {
+			feed_raw(h, 1);
+			break;
+		}
 		if (h->dlg) {
 			dlg_eof(h->dlg);
 			if (dlg_error(h->dlg)->cat != ERR_NONE)
@@ -232,6 +295,8 @@ static void hs_free(struct probe *p)
 		conn_close(h->c);
 	dlg_free(h->dlg);
 	ossl_sess_free(h->sess);
+	rawhs_free(h->raw);
+	result_free_endpoint(h->scratch);
 	free(h);
 }
 
@@ -241,6 +306,7 @@ struct probe *hsprobe_new(struct endpoint *ep, const struct dns_addr *addr,
 			  const struct hsprobe_params *prm)
 {
 	struct hsprobe *h = xcalloc(1, sizeof(*h));
+	err_clear(&h->raw_err);
 	h->base.ops = &hs_ops;
 	h->base.deadline_ms = prm->deadline_ms;
 	h->base.conn_counter = &ep->stats.connections;

@@ -10,6 +10,7 @@
 #include "proto/dialog.h"
 #include "scan/sched.h"
 #include "tls/ossl.h"
+#include "tls/rawhs.h"
 
 struct hsprobe_params {
 	struct ossl_ctx *octx;
@@ -20,9 +21,21 @@ struct hsprobe_params {
 	const struct dlg_proto *proto; /* NULL: implicit TLS */
 	struct dlg_cfg dlg;
 	int max_retries;               /* after a 421, with backoff */
+	/* Raw mode: instead of OpenSSL, send this hello and read the answer
+	 * with the raw engine; the result goes to on_raw (with e set when the
+	 * probe could not get an answer), not into the endpoint, and the
+	 * dialogue is not recorded. */
+	const struct raw_req *raw;
+	rawhs_ske_fn *ske_kind;
+	void (*on_raw)(void *arg, const struct raw_result *r, const struct err *e);
+	void *raw_arg;
+	/* OpenSSL mode: called when the probe (and its retries) has finished,
+	 * not for the port-mode follow-up. */
+	void (*on_done)(void *arg, struct endpoint *ep, const struct dns_addr *addr);
+	void *done_arg;
 };
 
-/* A probe that fills ep (dialogue, tls, protocols, ciphers, groups,
+/* A probe that fills ep (OpenSSL mode) (dialogue, tls, protocols, ciphers, groups,
  * certificates, transcript, errors, stats). ep and the strings in prm must
  * outlive the probe. */
 struct probe *hsprobe_new(struct endpoint *ep, const struct dns_addr *addr,

@@ -7,7 +7,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "dns/resolve.h"
+#include "scan/enumerate.h"
 #include "scan/hsprobe.h"
+#include "tls/registry.h"
 #include "scan/sched.h"
 #include "tls/ossl.h"
 
@@ -34,6 +36,9 @@ struct run {
 	struct ossl_ctx *octx;
 	int resolving;
 	struct err err; /* run-level failure */
+	struct hsprobe_params prm_base; /* limits and dialogue for every probe */
+	struct enum_ctx **enums;
+	size_t nenums, capenums;
 };
 
 static void maybe_stop(void *arg)
@@ -41,6 +46,21 @@ static void maybe_stop(void *arg)
 	struct run *run = arg;
 	if (!run->resolving && sched_idle(run->sched))
 		event_base_loopbreak(run->base);
+}
+
+/* The handshake worked: now enumerate, through the same dialogue. */
+static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *addr)
+{
+	struct run *run = arg;
+	if (!ep->tls.done || ep->dlg.implicit_answered)
+		return;
+	struct hsprobe_params prm = run->prm_base;
+	prm.sni = ep->sni;
+	prm.on_done = NULL;
+	struct sched_host *h = sched_host(run->sched, run->t->host, run->cfg->max_conns_per_host);
+	struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
+					   sizeof(*slot));
+	*slot = enum_start(run->sched, h, ep, addr, &prm);
 }
 
 static void plan(struct run *run, const struct dns_addrs *addrs)
@@ -73,6 +93,11 @@ static void plan(struct run *run, const struct dns_addrs *addrs)
 			.dlg = {.ehlo_name = cfg->ehlo},
 			.max_retries = cfg->max_retries,
 		};
+		if (!cfg->quick) {
+			prm.on_done = start_enum;
+			prm.done_arg = run;
+		}
+		run->prm_base = prm;
 		sched_add(run->sched, h, hsprobe_new(ep, &a, &prm));
 	}
 }
@@ -91,6 +116,24 @@ static void on_resolved(void *arg, const struct dns_addrs *addrs, const struct e
 		plan(run, addrs);
 	}
 	maybe_stop(run);
+}
+
+/* Without enumeration, the verified handshake is all we know. */
+static void fill_from_handshake(struct endpoint *ep)
+{
+	const struct tls_summary *t = &ep->tls;
+	if (!t->done)
+		return;
+	for (int p = P_SSLV2; p < P_COUNT; p++)
+		if (strcmp(tls_proto_name((enum tls_proto)p), t->version) == 0) {
+			ep_set_protocol(ep, (enum tls_proto)p, 1);
+			const struct reg_cipher *c = reg_cipher_find(t->cipher_code, 0);
+			ep_add_cipher(ep, (enum tls_proto)p, t->cipher_code, t->cipher,
+				      t->cipher_openssl, c ? c->kx : NULL, c ? c->au : NULL,
+				      c ? c->enc : NULL, c ? c->bits : 0, 0);
+		}
+	if (t->group)
+		ep_add_group(ep, t->group);
 }
 
 int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
@@ -124,11 +167,17 @@ int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result
 		goto out;
 	}
 	event_base_dispatch(run.base);
+	for (size_t i = 0; i < run.nenums; i++)
+		enum_finish(run.enums[i]);
+	for (size_t i = 0; i < r->neps; i++)
+		if (!r->eps[i]->enumerated)
+			fill_from_handshake(r->eps[i]);
 	if (run.err.cat == ERR_NONE)
 		rc = 0;
 out:
 	if (rc != 0)
 		*e = run.err;
+	free(run.enums);
 	sched_free(run.sched);
 	dns_free(run.dns);
 	ossl_ctx_free(run.octx);

@@ -19,6 +19,7 @@ struct scan_cfg {
 	int first_ip;        /* --first-ip: the first address only */
 	const char *ehlo;    /* EHLO/LHLO name */
 	int max_retries;     /* after a 421 */
+	int quick;           /* the verified handshake only, no enumeration */
 };
 
 void scan_cfg_defaults(struct scan_cfg *c);

@@ -54,16 +54,20 @@ static int valid_name(const char *s, size_t n)
 		if (c == '.') {
 			if (label == 0 && !(i == n - 1 && i > 0))
 				return 0;
+			if (label > 0 && s[i - 1] == '-')
+				return 0; /* RFC 1123 2.1: no hyphen at a label's end */
 			label = 0;
 			continue;
 		}
+		if (c == '-' && label == 0)
+			return 0; /* ...nor at its start */
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '_'))
 			return 0;
 		if (++label > 63)
 			return 0;
 	}
-	return 1;
+	return s[n - 1] != '-';
 }
 
 int target_parse(const char *spec, uint16_t default_port, struct target *t, struct err *e)

@@ -492,23 +492,6 @@ void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep)
 			xstrdup(X509_verify_cert_error_string(s->codes[i]))};
 	t->handshake_ms = s->t_done_ms - s->t_start_ms;
 
-	ep_set_protocol(ep, p, 1);
-	if (c) {
-		struct cipher_entry *ce =
-			xvec_push(&ep->ciphers, &ep->nciphers, &ep->capciphers, sizeof(*ce));
-		ce->proto = p;
-		ce->code = t->cipher_code;
-		ce->iana = xstrdup(SSL_CIPHER_standard_name(c));
-		ce->openssl = xstrdup(SSL_CIPHER_get_name(c));
-		int kx = SSL_CIPHER_get_kx_nid(c);
-		ce->kx = xstrdup(kx == NID_kx_any ? "any" : OBJ_nid2sn(kx));
-		ce->bits = SSL_CIPHER_get_bits(c, NULL);
-		ce->order = 0;
-	}
-	if (t->group) {
-		char **g = xvec_push(&ep->groups, &ep->ngroups, &ep->capgroups, sizeof(*g));
-		*g = xstrdup(t->group);
-	}
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 	for (int i = 0; chain && i < sk_X509_num(chain); i++)
 		describe_cert(ep, sk_X509_value(chain, i));

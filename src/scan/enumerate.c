@@ -1,0 +1,463 @@
+/* enumerate.c - cipher suite and group enumeration by elimination.
+ *
+ * Per protocol version, one task runs rounds one after another (each round
+ * is a connection); tasks for different versions run in parallel within
+ * the host's connection budget. A round offers up to ENUM_CHUNK suites: a
+ * ServerHello names the server's pick among them, which is then taken out;
+ * a refusal (alert, close) means none of the offered suites is accepted.
+ * Suites likely to be accepted are offered first, so that the picks of the
+ * first chunk are already the server's preference order; when picks come
+ * from several chunks one more elimination over the accepted suites gives
+ * the order. One last round offers the accepted suites reversed: a server
+ * that then picks the last one follows the client's order. */
+#include "scan/enumerate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/mem.h"
+#include "tls/registry.h"
+
+#define ENUM_CHUNK 128
+#define ENUM_MAX_SUITES 512
+
+enum phase { PH_ELIM, PH_ORDER, PH_REVERSE, PH_GROUPS, PH_DONE };
+
+struct task {
+	struct enum_ctx *ctx;
+	enum tls_proto proto;
+	uint16_t wire;
+	enum phase phase;
+	uint16_t pending[ENUM_MAX_SUITES]; /* not decided yet, offer order */
+	size_t npending;
+	uint16_t accepted[ENUM_MAX_SUITES]; /* in pick order */
+	int chunk_of[ENUM_MAX_SUITES];
+	size_t naccepted;
+	int chunk;          /* current chunk number */
+	uint16_t order[ENUM_MAX_SUITES]; /* ordering phase: picks */
+	size_t norder;
+	uint16_t offer[ENUM_MAX_SUITES];
+	size_t noffer;
+	uint16_t groups[64]; /* group phase: groups still offered */
+	size_t ngroups;
+	uint16_t group_picks[64];
+	size_t ngroup_picks;
+	uint32_t v2specs[64];
+	struct raw_req req;
+	int offered;        /* -1 unknown, 0, 1 */
+	int server_order;   /* -1 unknown, 0, 1 */
+	int failed;
+	int rounds;
+};
+
+struct enum_ctx {
+	struct sched *sched;
+	struct sched_host *host;
+	struct endpoint *ep;
+	struct dns_addr addr;
+	struct hsprobe_params base;
+	struct task tasks[P_COUNT];
+	int running;
+	uint8_t dh_p[RAW_MAX_DH];
+	size_t dh_p_len;
+};
+
+static const enum tls_proto order_of_tasks[] = {P_TLS13, P_TLS12, P_TLS11, P_TLS10, P_SSLV3,
+						P_SSLV2};
+static const uint16_t wire_of[P_COUNT] = {0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304};
+
+/* How a suite's ServerKeyExchange looks (the raw engine asks). */
+static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
+{
+	const struct reg_cipher *c = reg_cipher_find(suite, 0);
+	if (!c || !c->kx || !c->au || strchr(c->kx, '/') || strstr(c->kx, "PSK"))
+		return -1;
+	*anon = strcmp(c->au, "None") == 0;
+	if (strncmp(c->kx, "ECDH", 4) == 0 && strcmp(c->au, "ECDH") != 0)
+		*kind = SKE_ECDHE;
+	else if (strncmp(c->kx, "DH", 2) == 0 && strcmp(c->au, "DH") != 0)
+		*kind = SKE_DHE;
+	else if (strncmp(c->kx, "RSA(", 4) == 0)
+		*kind = SKE_RSA; /* export: a temporary RSA key */
+	else
+		return -1;
+	return 0;
+}
+
+/* Offer order: what servers commonly accept first, exotic suites last. */
+static int rank(const struct reg_cipher *c)
+{
+	if (!c->openssl)
+		return 3; /* OpenSSL has no name for it: rarely deployed */
+	if (strstr(c->kx, "PSK") || strstr(c->kx, "SRP") || strstr(c->kx, "KRB5") ||
+	    strstr(c->kx, "GOST") || strchr(c->kx, '/'))
+		return 2;
+	if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_ANON | REG_DES))
+		return 1;
+	return 0;
+}
+
+static void fill_pending(struct task *t)
+{
+	for (int r = 0; r <= 3; r++) {
+		for (size_t i = 0; i < reg_cipher_count(); i++) {
+			const struct reg_cipher *c = reg_cipher_at(i);
+			if (c->sslv2 || !reg_cipher_usable(c, t->proto) || rank(c) != r)
+				continue;
+			if (c->code == CS_EMPTY_RENEGOTIATION_INFO_SCSV || c->code == CS_FALLBACK_SCSV)
+				continue;
+			if (t->npending < ENUM_MAX_SUITES)
+				t->pending[t->npending++] = (uint16_t)c->code;
+		}
+	}
+}
+
+static void remove_code(uint16_t *v, size_t *n, uint16_t code)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (v[i] == code) {
+			memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(*v));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+static int contains(const uint16_t *v, size_t n, uint16_t code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == code)
+			return 1;
+	return 0;
+}
+
+static void on_result(void *arg, const struct raw_result *r, const struct err *e);
+
+static const uint16_t key_shares[] = {0x001d, 0x0017};
+
+/* Queue the next round of t with offer[0..noffer). */
+static void send_round(struct task *t)
+{
+	struct enum_ctx *x = t->ctx;
+	struct hsprobe_params prm = x->base;
+	memset(&t->req, 0, sizeof t->req);
+	if (t->proto == P_SSLV2) {
+		size_t n = 0;
+		for (size_t i = 0; i < reg_cipher_count() && n < ARRAY_LEN(t->v2specs); i++)
+			if (reg_cipher_at(i)->sslv2)
+				t->v2specs[n++] = reg_cipher_at(i)->code;
+		t->req.sslv2 = 1;
+		t->req.v2specs = t->v2specs;
+		t->req.nv2specs = n;
+	} else {
+		struct hello_opts *o = &t->req.ho;
+		o->version = t->wire;
+		o->ciphers = t->offer;
+		o->nciphers = t->noffer;
+		o->sni = x->base.sni;
+		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
+			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
+		if (t->proto == P_SSLV3)
+			o->flags = HF_NO_EXTENSIONS | HF_RENEG_SCSV;
+		if (t->phase == PH_GROUPS) {
+			o->groups = t->groups;
+			o->ngroups = t->ngroups;
+		}
+		if (t->proto == P_TLS13 && t->phase != PH_GROUPS) {
+			o->key_shares = key_shares;
+			o->nkey_shares = ARRAY_LEN(key_shares);
+		}
+	}
+	prm.raw = &t->req;
+	prm.ske_kind = ske_kind;
+	prm.on_raw = on_result;
+	prm.raw_arg = t;
+	t->rounds++;
+	sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+}
+
+/* The next chunk of undecided suites. */
+static void offer_pending(struct task *t)
+{
+	t->noffer = t->npending < ENUM_CHUNK ? t->npending : ENUM_CHUNK;
+	memcpy(t->offer, t->pending, t->noffer * sizeof(*t->offer));
+	send_round(t);
+}
+
+static void task_done(struct task *t)
+{
+	t->phase = PH_DONE;
+	t->ctx->running--;
+}
+
+static void start_groups(struct task *t);
+
+static void after_elimination(struct task *t)
+{
+	int one_chunk = 1;
+	for (size_t i = 1; i < t->naccepted; i++)
+		if (t->chunk_of[i] != t->chunk_of[0])
+			one_chunk = 0;
+	if (t->naccepted >= 2 && !one_chunk) {
+		t->phase = PH_ORDER;
+		t->norder = 0;
+		t->noffer = t->naccepted;
+		memcpy(t->offer, t->accepted, t->naccepted * sizeof(*t->offer));
+		send_round(t);
+		return;
+	}
+	if (t->naccepted >= 2) {
+		t->phase = PH_REVERSE;
+		t->noffer = t->naccepted;
+		for (size_t i = 0; i < t->naccepted; i++)
+			t->offer[i] = t->accepted[t->naccepted - 1 - i];
+		send_round(t);
+		return;
+	}
+	start_groups(t);
+}
+
+/* Groups: for TLS 1.3 through HelloRetryRequest (no key share offered, so
+ * the server names the group it wants), for TLS 1.2 through the ECDHE
+ * ServerKeyExchange; each round takes the named group out. */
+static void start_groups(struct task *t)
+{
+	int any_ecdhe = 0;
+	if (t->proto == P_TLS12) {
+		t->noffer = 0;
+		for (size_t i = 0; i < t->naccepted; i++) {
+			enum ske_kind k;
+			int anon;
+			if (ske_kind(t->accepted[i], &k, &anon) == 0 && k == SKE_ECDHE)
+				t->offer[t->noffer++] = t->accepted[i];
+		}
+		any_ecdhe = t->noffer > 0;
+	}
+	if ((t->proto != P_TLS13 || t->naccepted == 0) && !any_ecdhe) {
+		task_done(t);
+		return;
+	}
+	if (t->proto == P_TLS13) {
+		t->noffer = t->naccepted;
+		memcpy(t->offer, t->accepted, t->naccepted * sizeof(*t->offer));
+	}
+	t->phase = PH_GROUPS;
+	t->ngroups = 0;
+	for (size_t i = 0; i < reg_group_count() && t->ngroups < ARRAY_LEN(t->groups); i++) {
+		const struct reg_group *g = reg_group_at(i);
+		if (t->proto == P_TLS12 && g->kind != REG_GROUP_EC)
+			continue;
+		if (g->code >= 0xff00 || (g->code & 0x0f0f) == 0x0a0a)
+			continue; /* arbitrary_explicit_* and GREASE */
+		t->groups[t->ngroups++] = g->code;
+	}
+	send_round(t);
+}
+
+static void note_dh(struct enum_ctx *x, const struct raw_result *r)
+{
+	if (r->have_ske && r->ske.kind == SKE_DHE && r->dh_p_len && !x->dh_p_len) {
+		memcpy(x->dh_p, r->dh_p, r->dh_p_len);
+		x->dh_p_len = r->dh_p_len;
+	}
+}
+
+static void on_result(void *arg, const struct raw_result *r, const struct err *e)
+{
+	struct task *t = arg;
+	struct enum_ctx *x = t->ctx;
+	int hello = r && r->outcome == RAW_HELLO;
+	uint16_t got = 0;
+
+	if (!r || (e && !hello && r->outcome == RAW_PENDING)) {
+		/* No answer at all (timeout, refused): stop this task. */
+		log_info("%s: %s enumeration stopped: %s", x->ep->host, tls_proto_name(t->proto),
+			 e ? e->msg : "no result");
+		if (e && t->rounds == 1) {
+			char msg[600];
+			snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
+			ep_add_error(x->ep, "enumerate", err_cat_name(e->cat), msg);
+		}
+		t->failed = 1;
+		task_done(t);
+		return;
+	}
+	if (t->proto == P_SSLV2) {
+		t->offered = hello && r->sslv2 && r->v2.nspecs > 0;
+		/* SERVER-HELLO lists every cipher both sides have. */
+		if (hello)
+			memcpy(t->v2specs, r->v2.specs, r->v2.nspecs * sizeof(uint32_t));
+		t->naccepted = hello ? r->v2.nspecs : 0;
+		task_done(t);
+		return;
+	}
+	/* A ServerHello for another version is a refusal of this one. */
+	if (hello && (r->sh.version != t->wire || r->sslv2))
+		hello = 0;
+	if (hello) {
+		got = r->sh.cipher;
+		if (!contains(t->offer, t->noffer, got)) {
+			log_info("%s: %s: the server picked 0x%04X, which was not offered",
+				 x->ep->host, tls_proto_name(t->proto), got);
+			hello = 0;
+		}
+		note_dh(x, r);
+	}
+
+	switch (t->phase) {
+	case PH_ELIM:
+		if (hello) {
+			t->offered = 1;
+			t->chunk_of[t->naccepted] = t->chunk;
+			t->accepted[t->naccepted++] = got;
+			remove_code(t->pending, &t->npending, got);
+		} else {
+			if (t->offered < 0)
+				t->offered = 0;
+			/* None of this chunk is accepted. */
+			for (size_t i = 0; i < t->noffer; i++)
+				remove_code(t->pending, &t->npending, t->offer[i]);
+			t->chunk++;
+		}
+		if (t->npending > 0 && t->naccepted < ENUM_MAX_SUITES) {
+			offer_pending(t);
+			return;
+		}
+		if (t->offered <= 0) {
+			task_done(t);
+			return;
+		}
+		after_elimination(t);
+		return;
+	case PH_ORDER:
+		if (hello) {
+			t->order[t->norder++] = got;
+			remove_code(t->offer, &t->noffer, got);
+		}
+		if (hello && t->noffer > 0) {
+			send_round(t);
+			return;
+		}
+		/* Whatever was not picked keeps its place at the end. */
+		for (size_t i = 0; i < t->noffer; i++)
+			t->order[t->norder++] = t->offer[i];
+		memcpy(t->accepted, t->order, t->norder * sizeof(*t->order));
+		t->naccepted = t->norder;
+		t->phase = PH_REVERSE;
+		for (size_t i = 0; i < t->naccepted; i++)
+			t->offer[i] = t->accepted[t->naccepted - 1 - i];
+		t->noffer = t->naccepted;
+		send_round(t);
+		return;
+	case PH_REVERSE:
+		if (hello)
+			t->server_order = got == t->accepted[0] ? 1 : 0;
+		start_groups(t);
+		return;
+	case PH_GROUPS: {
+		uint16_t g = 0;
+		if (hello && t->proto == P_TLS13 && r->sh.hrr)
+			g = r->sh.key_share_group;
+		else if (hello && t->proto == P_TLS13)
+			g = r->sh.key_share_group; /* a share we sent after all */
+		else if (hello && r->have_ske && r->ske.kind == SKE_ECDHE)
+			g = r->ske.curve;
+		if (g && contains(t->groups, t->ngroups, g) &&
+		    t->ngroup_picks < ARRAY_LEN(t->group_picks)) {
+			t->group_picks[t->ngroup_picks++] = g;
+			remove_code(t->groups, &t->ngroups, g);
+			if (t->ngroups > 0) {
+				send_round(t);
+				return;
+			}
+		}
+		task_done(t);
+		return;
+	}
+	case PH_DONE:
+		return;
+	}
+}
+
+struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
+			    const struct dns_addr *addr, const struct hsprobe_params *base)
+{
+	struct enum_ctx *x = xcalloc(1, sizeof(*x));
+	x->sched = s;
+	x->host = h;
+	x->ep = ep;
+	x->addr = *addr;
+	x->base = *base;
+	x->base.max_retries = base->max_retries;
+	ep->enumerated = 1;
+	for (size_t i = 0; i < ARRAY_LEN(order_of_tasks); i++) {
+		struct task *t = &x->tasks[order_of_tasks[i]];
+		t->ctx = x;
+		t->proto = order_of_tasks[i];
+		t->wire = wire_of[t->proto];
+		t->offered = -1;
+		t->server_order = -1;
+		t->phase = PH_ELIM;
+		x->running++;
+		if (t->proto == P_SSLV2) {
+			send_round(t);
+			continue;
+		}
+		fill_pending(t);
+		offer_pending(t);
+	}
+	return x;
+}
+
+static void store(struct enum_ctx *x)
+{
+	struct endpoint *ep = x->ep;
+	for (int p = P_SSLV2; p < P_COUNT; p++) {
+		struct task *t = &x->tasks[p];
+		ep_set_protocol(ep, (enum tls_proto)p, t->failed && t->offered < 0 ? -1 : t->offered > 0);
+		ep->server_order[p] = t->server_order;
+	}
+	/* Newest protocol first, each in preference (or pick) order. */
+	for (int p = P_TLS13; p >= P_SSLV2; p--) {
+		struct task *t = &x->tasks[p];
+		for (size_t i = 0; i < t->naccepted; i++) {
+			uint32_t code = p == P_SSLV2 ? t->v2specs[i] : t->accepted[i];
+			const struct reg_cipher *c = reg_cipher_find(code, p == P_SSLV2);
+			ep_add_cipher(ep, (enum tls_proto)p, code, c ? c->iana : NULL,
+				      c ? c->openssl : NULL, c ? c->kx : NULL, c ? c->au : NULL,
+				      c ? c->enc : NULL, c ? c->bits : 0, (int)i + 1);
+		}
+	}
+	for (int p = P_TLS13; p >= P_TLS12; p--) {
+		struct task *t = &x->tasks[p];
+		for (size_t i = 0; i < t->ngroup_picks; i++) {
+			const struct reg_group *g = reg_group_find(t->group_picks[i]);
+			char name[32];
+			if (!g)
+				snprintf(name, sizeof name, "0x%04X", t->group_picks[i]);
+			ep_add_group(ep, g ? g->name : name);
+		}
+	}
+	if (x->dh_p_len) {
+		/* Leading zero bytes do not count toward the size. */
+		size_t i = 0;
+		while (i < x->dh_p_len && x->dh_p[i] == 0)
+			i++;
+		ep->dh.bits = (int)((x->dh_p_len - i) * 8);
+		if (i < x->dh_p_len) {
+			int b = 7;
+			while (b >= 0 && !(x->dh_p[i] & (1 << b)))
+				b--;
+			ep->dh.bits -= 7 - b;
+		}
+	}
+}
+
+void enum_finish(struct enum_ctx *x)
+{
+	if (!x)
+		return;
+	store(x);
+	free(x);
+}
