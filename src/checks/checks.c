@@ -4,6 +4,7 @@
 static void (*const all_checks[])(struct endpoint *) = {
 	check_starttls,
 	check_trust,
+	check_crypto,
 };
 
 void checks_run(struct result *r)

@@ -11,5 +11,6 @@ void checks_run(struct result *r);
 /* Individual checks (one file each). */
 void check_trust(struct endpoint *ep);
 void check_starttls(struct endpoint *ep);
+void check_crypto(struct endpoint *ep);
 
 #endif
