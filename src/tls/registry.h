@@ -63,7 +63,7 @@ struct reg_group {
 	uint16_t bits;    /* size in the name: field size (X25519 255), FFDHE modulus;
 	                   * 0 for ML-KEM and hybrids */
 	uint8_t kind;     /* enum reg_group_kind */
-	const char *name; /* IANA's, with "X25519" and "X448" in capitals as OpenSSL */
+	const char *name; /* IANA's; "X25519", "X448" in capitals as tls/ossl.c */
 };
 
 /* The group with this code point, NULL if unknown. */
