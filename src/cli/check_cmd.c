@@ -49,6 +49,9 @@ void cmd_check_usage(FILE *out)
 	      "Output:\n"
 	      "  --json FILE             write the mailtls/1 JSON report (- for stdout, then\n"
 	      "                          no text report)\n"
+	      "  --csv FILE              one row per finding (RFC 4180; - for stdout)\n"
+	      "  --html FILE             a self-contained HTML page (- for stdout)\n"
+	      "  -o, --output FORMAT     what goes to stdout: text (default), json, csv, html\n"
 	      "  --transcript            show the clear-text dialogue in the text report\n"
 	      "  --fail-on SEVERITY      exit 1 when a finding is at or above it: ok, info,\n"
 	      "                          low, medium, high (default), critical\n"
@@ -74,6 +77,8 @@ enum {
 	OPT_MAX_HOST,
 	OPT_MAX_CONNS,
 	OPT_JSON,
+	OPT_CSV,
+	OPT_HTML,
 	OPT_FAIL_ON,
 	OPT_EHLO,
 	OPT_TRANSCRIPT,
@@ -94,6 +99,9 @@ static const struct option long_opts[] = {
 	{"max-conns-per-host", required_argument, NULL, OPT_MAX_HOST},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"json", required_argument, NULL, OPT_JSON},
+	{"csv", required_argument, NULL, OPT_CSV},
+	{"html", required_argument, NULL, OPT_HTML},
+	{"output", required_argument, NULL, 'o'},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"ehlo", required_argument, NULL, OPT_EHLO},
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
@@ -140,11 +148,25 @@ static int parse_count(const char *s, int max, int *out)
 	return 0;
 }
 
+enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_COUNT };
+static const char *const fmt_names[FMT_COUNT] = {"text", "json", "csv", "html"};
+
+static int parse_fmt(const char *s, enum fmt *out)
+{
+	for (int i = 0; i < FMT_COUNT; i++)
+		if (strcmp(s, fmt_names[i]) == 0) {
+			*out = (enum fmt)i;
+			return 0;
+		}
+	return -1;
+}
+
 struct check_opts {
 	struct scan_cfg cfg;
 	int implicit;
 	const char *starttls;
-	const char *json_path;
+	const char *paths[FMT_COUNT]; /* --json/--csv/--html FILE ("-": stdout) */
+	enum fmt stdout_fmt;          /* -o */
 	enum severity fail_on;
 	const char *target;
 	int transcript;
@@ -186,7 +208,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	o->fail_on = SEV_HIGH;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vho:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_IMPLICIT:
 			o->implicit = 1;
@@ -232,7 +254,13 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 				return usage_error("invalid --max-conns '%s' (1-4096)", optarg);
 			break;
 		case OPT_JSON:
-			o->json_path = optarg;
+		case OPT_CSV:
+		case OPT_HTML:
+			o->paths[c == OPT_JSON ? FMT_JSON : c == OPT_CSV ? FMT_CSV : FMT_HTML] = optarg;
+			break;
+		case 'o':
+			if (parse_fmt(optarg, &o->stdout_fmt) != 0)
+				return usage_error("invalid -o '%s' (text, json, csv, html)", optarg);
 			break;
 		case OPT_FAIL_ON:
 			if (severity_parse(optarg, &o->fail_on))
@@ -266,18 +294,48 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
-static int write_json(const struct result *r, const char *path)
+static int render(const struct result *r, enum fmt f, FILE *out, int transcript)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (!f) {
-		log_error("cannot write %s: %s", path, strerror(errno));
-		return -1;
+	switch (f) {
+	case FMT_JSON:
+		return report_json(r, out);
+	case FMT_CSV:
+		return report_csv(r, out);
+	case FMT_HTML:
+		return report_html(r, out);
+	default:
+		report_text(r, out, transcript);
+		return fflush(out) == 0 ? 0 : -1;
 	}
-	int rc = report_json(r, f);
-	if (f != stdout && fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		log_error("writing the JSON report to %s failed", path);
+}
+
+/* Every report asked for: the files, then stdout (-o, or the text report
+ * unless a file was "-"). Returns -1 when one could not be written. */
+static int write_reports(const struct result *r, const struct check_opts *o)
+{
+	int rc = 0, to_stdout = 0;
+	for (int f = FMT_JSON; f < FMT_COUNT; f++) {
+		const char *path = o->paths[f];
+		if (!path)
+			continue;
+		if (strcmp(path, "-") == 0) {
+			to_stdout = 1;
+			rc |= render(r, (enum fmt)f, stdout, o->transcript);
+			continue;
+		}
+		FILE *out = fopen(path, "w");
+		if (!out) {
+			log_error("cannot write %s: %s", path, strerror(errno));
+			rc = -1;
+			continue;
+		}
+		if (render(r, (enum fmt)f, out, o->transcript) != 0 || fclose(out) != 0) {
+			log_error("writing the %s report to %s failed", fmt_names[f], path);
+			rc = -1;
+		}
+	}
+	if (!to_stdout)
+		rc |= render(r, o->stdout_fmt, stdout, o->transcript);
 	return rc;
 }
 
@@ -311,10 +369,11 @@ static const char *proto_list(void)
  * one was asked for, still says what went wrong. */
 static int target_error(const struct check_opts *o, const char *msg)
 {
-	if (o->json_path) {
+	if (o->paths[FMT_JSON] || o->paths[FMT_CSV] || o->paths[FMT_HTML] ||
+	    o->stdout_fmt != FMT_TEXT) {
 		struct result *r = result_new();
 		result_add_error(r, "target", err_cat_name(ERR_USAGE), msg);
-		(void)write_json(r, o->json_path);
+		(void)write_reports(r, o);
 		result_free(r);
 	}
 	return usage_error("%s", msg);
@@ -368,11 +427,7 @@ int cmd_check(int argc, char **argv)
 	checks_run(r);
 	say_errors(r);
 
-	int json_failed = 0;
-	if (o.json_path)
-		json_failed = write_json(r, o.json_path) != 0;
-	if (!o.json_path || strcmp(o.json_path, "-") != 0)
-		report_text(r, stdout, o.transcript);
+	int json_failed = write_reports(r, &o) != 0;
 
 	rc = EXIT_OK;
 	for (size_t i = 0; i < r->neps; i++) {

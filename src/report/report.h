@@ -11,6 +11,11 @@ int report_json(const struct result *r, FILE *out) WUR;
 /* A short human report. Every peer string is escaped for the terminal;
  * transcript: also show the clear-text dialogue. */
 void report_text(const struct result *r, FILE *out, int transcript);
+/* One CSV row per finding (and per error), RFC 4180. 0, -1 on write error. */
+int report_csv(const struct result *r, FILE *out) WUR;
+/* One self-contained HTML page: inline CSS, no script, every peer string
+ * escaped. 0, -1 on write error. */
+int report_html(const struct result *r, FILE *out) WUR;
 /* Upper-case hex code point: "0xC030", SSLv2 "0x0700C0". */
 void report_code_point(char *out, size_t n, enum tls_proto p, uint32_t code);
 

@@ -1,0 +1,292 @@
+/* html.c - one self-contained HTML page: inline CSS, no script and nothing
+ * loaded from anywhere, readable on a phone and in print. Every string that
+ * came from the model goes through esc_html. */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/esc.h"
+
+static const char css[] =
+	"body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;"
+	"background:#f4f5f7;color:#1d2330}"
+	"main{max-width:60rem;margin:auto;padding:1rem}"
+	"h1{font-size:1.4rem}h2{font-size:1.15rem;margin:0 0 .5rem}h3{font-size:1rem;margin:1rem 0 .3rem}"
+	"section{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem;"
+	"box-shadow:0 1px 2px rgba(0,0,0,.08)}"
+	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
+	"td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e3e5e8;"
+	"vertical-align:top;overflow-wrap:anywhere}"
+	".wrap{overflow-x:auto}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;"
+	"font-size:.85rem}pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+	".sev{display:inline-block;min-width:4.5rem;text-align:center;border-radius:4px;"
+	"padding:0 .3rem;font-size:.8rem;font-weight:600;color:#fff}"
+	".ok{background:#2e7d32}.info{background:#546e7a}.low{background:#9e9d24}"
+	".medium{background:#ef6c00}.high{background:#c62828}.critical{background:#6a1b9a}"
+	".verdict{font-size:1.1rem;font-weight:600}.fix{color:#37474f}"
+	".muted{color:#6b7280}ul.findings{list-style:none;padding:0}"
+	"ul.findings li{margin:.5rem 0}"
+	"@media print{body{background:#fff}section{box-shadow:none;border:1px solid #ccc;"
+	"break-inside:avoid}details{display:block}}";
+
+/* Escaped text. */
+static void h(FILE *out, const char *s)
+{
+	struct buf b;
+	size_t n = s ? strlen(s) : 0;
+	buf_init(&b, n * 8 + 16);
+	if (esc_html(&b, s ? s : "", n) == 0 && b.len)
+		fwrite(b.data, 1, b.len, out);
+	buf_free(&b);
+}
+
+static void hn(FILE *out, const char *s, size_t n)
+{
+	struct buf b;
+	buf_init(&b, n * 8 + 16);
+	if (esc_html(&b, s, n) == 0 && b.len)
+		fwrite(b.data, 1, b.len, out);
+	buf_free(&b);
+}
+
+static void row2(FILE *out, const char *k, const char *v)
+{
+	fputs("<tr><th>", out);
+	h(out, k);
+	fputs("</th><td>", out);
+	h(out, v);
+	fputs("</td></tr>", out);
+}
+
+static void sev_badge(FILE *out, enum severity s)
+{
+	fprintf(out, "<span class=\"sev %s\">%s</span>", severity_name(s), severity_name(s));
+}
+
+static void finding_li(FILE *out, const struct finding *f)
+{
+	fputs("<li>", out);
+	sev_badge(out, f->sev);
+	fputs(" <strong>", out);
+	h(out, f->title);
+	fputs("</strong> <code class=\"muted\">", out);
+	h(out, f->id);
+	fputs("</code>", out);
+	for (size_t i = 0; i < f->ncve; i++) {
+		fputs(" <code>", out);
+		h(out, f->cve[i]);
+		fputs("</code>", out);
+	}
+	if (f->detail) {
+		fputs("<div>", out);
+		h(out, f->detail);
+		fputs("</div>", out);
+	}
+	if (f->fix) {
+		fputs("<div class=\"fix\">Fix: ", out);
+		h(out, f->fix);
+		fputs("</div>", out);
+	}
+	fputs("</li>", out);
+}
+
+static void summary(FILE *out, const struct endpoint *ep)
+{
+	enum severity worst = ep_max_severity(ep);
+	int todo = 0;
+	fputs("<section><h2>Summary</h2><p class=\"verdict\">", out);
+	if (ep->nerrors && !ep->tls.done)
+		fputs("Could not be scanned completely", out);
+	else if (worst >= SEV_MEDIUM)
+		fputs("Needs attention", out);
+	else
+		fputs("No serious problem found", out);
+	fputs(" &mdash; highest severity: ", out);
+	sev_badge(out, worst);
+	fputs("</p>", out);
+	/* What to fix first: the worst findings first. */
+	for (int s = SEV_CRITICAL; s >= SEV_LOW; s--)
+		for (size_t i = 0; i < ep->nfindings; i++)
+			if ((int)ep->findings[i].sev == s) {
+				if (!todo++)
+					fputs("<h3>Fix first</h3><ul class=\"findings\">", out);
+				finding_li(out, &ep->findings[i]);
+			}
+	if (todo)
+		fputs("</ul>", out);
+	fputs("</section>", out);
+}
+
+static void connection(FILE *out, const struct endpoint *ep)
+{
+	char buf[128];
+	const struct dialogue *g = &ep->dlg;
+	const struct tls_summary *t = &ep->tls;
+	fputs("<section><h2>Connection and STARTTLS</h2><div class=\"wrap\"><table>", out);
+	row2(out, "Address", ep->address);
+	row2(out, "Mode", ep->mode == MODE_IMPLICIT ? "implicit TLS" : "STARTTLS");
+	if (ep->starttls)
+		row2(out, "Protocol", ep->starttls);
+	row2(out, "SNI", ep->sni ? ep->sni : "(none)");
+	if (g->greeting_code) {
+		snprintf(buf, sizeof buf, "%d (%.0f ms)", g->greeting_code, g->greeting_ms);
+		row2(out, "Greeting code", buf);
+		row2(out, "Greeting", g->greeting);
+	}
+	if (g->hello_code)
+		row2(out, "STARTTLS advertised", g->starttls_advertised ? "yes" : "no");
+	if (g->starttls_code) {
+		snprintf(buf, sizeof buf, "%d", g->starttls_code);
+		row2(out, "STARTTLS answer", buf);
+	}
+	if (t->done) {
+		row2(out, "TLS version", t->version);
+		row2(out, "Cipher suite", t->cipher);
+		row2(out, "Key exchange group", t->group ? t->group : "");
+		snprintf(buf, sizeof buf, "%ld (%s)", t->verify_code,
+			 t->verify_message ? t->verify_message : "");
+		row2(out, "Certificate verification", buf);
+		row2(out, "Name checked", t->hostname_checked ? t->verify_name : "(none)");
+	}
+	snprintf(buf, sizeof buf, "%d", ep->stats.connections);
+	row2(out, "Connections used", buf);
+	fputs("</table></div></section>", out);
+}
+
+static void ciphers(FILE *out, const struct endpoint *ep)
+{
+	if (ep->nprotocols == 0)
+		return;
+	fputs("<section><h2>Protocols and cipher suites</h2><div class=\"wrap\"><table>"
+	      "<tr><th>Protocol</th><th>Offered</th><th>Server order</th></tr>",
+	      out);
+	for (size_t i = 0; i < ep->nprotocols; i++) {
+		const struct proto_entry *p = &ep->protocols[i];
+		fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", tls_proto_name(p->proto),
+			p->offered > 0 ? "yes" : p->offered == 0 ? "no" : "unknown",
+			p->offered <= 0 ? "" : ep->server_order[p->proto] == 1 ? "yes"
+					   : ep->server_order[p->proto] == 0 ? "no (client's)"
+									     : "");
+	}
+	fputs("</table></div><div class=\"wrap\"><table><tr><th>Protocol</th><th>#</th>"
+	      "<th>Code</th><th>Suite</th><th>Kx</th><th>Bits</th></tr>",
+	      out);
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		char code[16];
+		report_code_point(code, sizeof code, c->proto, c->code);
+		fprintf(out, "<tr><td>%s</td><td>%d</td><td><code>%s</code></td><td>",
+			tls_proto_name(c->proto), c->order, code);
+		h(out, c->iana ? c->iana : c->openssl);
+		fputs("</td><td>", out);
+		h(out, c->kx);
+		fprintf(out, "</td><td>%d</td></tr>", c->bits);
+	}
+	fputs("</table></div>", out);
+	if (ep->ngroups) {
+		fputs("<h3>Groups</h3><p>", out);
+		for (size_t i = 0; i < ep->ngroups; i++) {
+			if (i)
+				fputs(", ", out);
+			h(out, ep->groups[i]);
+		}
+		fputs("</p>", out);
+	}
+	if (ep->dh.bits)
+		fprintf(out, "<p>DH parameters: %d bits</p>", ep->dh.bits);
+	fputs("</section>", out);
+}
+
+static void chain(FILE *out, const struct endpoint *ep)
+{
+	if (ep->ncerts == 0)
+		return;
+	fputs("<section><h2>Certificate chain (as sent)</h2>", out);
+	for (size_t i = 0; i < ep->ncerts; i++) {
+		const struct cert_entry *c = &ep->certs[i];
+		fprintf(out, "<h3>#%d</h3><div class=\"wrap\"><table>", c->depth);
+		row2(out, "Subject", c->subject);
+		row2(out, "Issuer", c->issuer);
+		fputs("<tr><th>Names</th><td>", out);
+		for (size_t j = 0; j < c->nsan; j++) {
+			if (j)
+				fputs(", ", out);
+			h(out, c->san[j]);
+		}
+		fputs("</td></tr>", out);
+		row2(out, "Valid from", c->not_before);
+		row2(out, "Valid until", c->not_after);
+		row2(out, "Key", c->key);
+		row2(out, "Signature", c->sig_alg);
+		row2(out, "SHA-256", c->sha256);
+		fputs("</table></div>", out);
+	}
+	fputs("</section>", out);
+}
+
+static void rest(FILE *out, const struct endpoint *ep)
+{
+	if (ep->nfindings) {
+		fputs("<section><h2>All findings</h2><ul class=\"findings\">", out);
+		for (size_t i = 0; i < ep->nfindings; i++)
+			finding_li(out, &ep->findings[i]);
+		fputs("</ul></section>", out);
+	}
+	if (ep->nerrors) {
+		fputs("<section><h2>Errors</h2><ul>", out);
+		for (size_t i = 0; i < ep->nerrors; i++) {
+			fputs("<li><strong>", out);
+			h(out, ep->errors[i].stage);
+			fputs("</strong>: ", out);
+			h(out, ep->errors[i].message);
+			fputs("</li>", out);
+		}
+		fputs("</ul></section>", out);
+	}
+	if (ep->ntranscript) {
+		fputs("<section><details><summary><strong>Transcript</strong> (clear-text "
+		      "dialogue)</summary><pre>",
+		      out);
+		for (size_t i = 0; i < ep->ntranscript; i++) {
+			const struct tline *l = &ep->transcript[i];
+			fprintf(out, "%8.1f %c: ", l->t_ms, l->dir == 'C' ? 'C' : 'S');
+			hn(out, l->text, l->len);
+			fputc('\n', out);
+		}
+		fputs("</pre></details></section>", out);
+	}
+}
+
+int report_html(const struct result *r, FILE *out)
+{
+	fputs("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'\"><title>mailtls report</title><style>",
+	      out);
+	fputs(css, out);
+	fputs("</style></head><body><main><h1>mailtls report</h1>", out);
+	for (size_t i = 0; i < r->nerrors; i++) {
+		fputs("<section><h2>Error</h2><p>", out);
+		h(out, r->errors[i].message);
+		fputs("</p></section>", out);
+	}
+	for (size_t i = 0; i < r->neps; i++) {
+		const struct endpoint *ep = r->eps[i];
+		char port[8];
+		snprintf(port, sizeof port, "%u", ep->port);
+		fputs("<h1>", out);
+		h(out, ep->host);
+		fputs(":", out);
+		h(out, port);
+		fputs("</h1>", out);
+		summary(out, ep);
+		connection(out, ep);
+		ciphers(out, ep);
+		chain(out, ep);
+		rest(out, ep);
+	}
+	fprintf(out, "<p class=\"muted\">mailtls %s</p></main></body></html>\n", MAILTLS_VERSION);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
