@@ -21,23 +21,6 @@ static const char *find_cap(char **v, size_t n, const char *kw)
 	return NULL;
 }
 
-/* Is a mechanism that sends the password itself (PLAIN, LOGIN) listed? */
-static int has_cleartext_mech(const char *auth)
-{
-	const char *mechs[] = {"PLAIN", "LOGIN"};
-	const char *p = auth + 4;
-	while (*p) {
-		while (*p == ' ' || *p == '=')
-			p++;
-		size_t n = strcspn(p, " ");
-		for (size_t i = 0; i < ARRAY_LEN(mechs); i++)
-			if (n == strlen(mechs[i]) && strncasecmp(p, mechs[i], n) == 0)
-				return 1;
-		p += n;
-	}
-	return 0;
-}
-
 static int has_line(char **v, size_t n, const char *line)
 {
 	for (size_t i = 0; i < n; i++)
@@ -128,19 +111,26 @@ void check_starttls(struct endpoint *ep)
 	char detail[1024];
 
 	port_mode(ep);
-	if (!g->ran || g->hello_code == 0)
+	if (!g->ran || (g->hello_code == 0 && !g->preauth))
 		return;
 
-	if (g->starttls_sent && !g->starttls_advertised && g->starttls_code == 220) {
+	if (g->preauth)
+		ep_add_finding(ep, "imap-preauth", SEV_HIGH,
+			       "The IMAP greeting is PREAUTH: STARTTLS is impossible",
+			       "the server logged the client in before any command (RFC 3501 "
+			       "7.1.4), so the session can never be upgraded to TLS",
+			       "Do not pre-authenticate connections on a network port; use implicit "
+			       "TLS (993) or require STARTTLS before login.");
+	if (g->starttls_sent && !g->starttls_advertised && g->starttls_ok) {
 		if (g->starttls_masked)
 			snprintf(detail, sizeof detail,
 				 "the capability list shows \"%s\" where STARTTLS belongs, yet "
-				 "STARTTLS sent anyway was accepted (220)",
+				 "STARTTLS sent anyway was accepted",
 				 g->starttls_masked);
 		else
 			snprintf(detail, sizeof detail,
 				 "STARTTLS is not in the capability list, yet STARTTLS sent anyway "
-				 "was accepted (220)");
+				 "was accepted");
 		ep_add_finding(ep, "starttls-stripped", SEV_HIGH,
 			       "STARTTLS is hidden from the capability list", detail,
 			       "Something between the client and the server removes STARTTLS "
@@ -148,46 +138,47 @@ void check_starttls(struct endpoint *ep)
 			       "inspection, or an attacker); senders then deliver in clear text. "
 			       "Turn that inspection off and publish MTA-STS or DANE so senders "
 			       "refuse a downgrade.");
-	} else if (g->starttls_advertised && g->starttls_code != 220) {
-		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered %d %s",
-			 g->starttls_code, g->starttls_reply ? g->starttls_reply : "");
+	} else if (g->starttls_advertised && g->starttls_sent && !g->starttls_ok) {
+		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered \"%.300s\"",
+			 g->starttls_reply ? g->starttls_reply : "");
 		ep_add_finding(ep, "starttls-refused", SEV_HIGH,
 			       "The server refuses STARTTLS it advertises", detail,
 			       "Check the server's TLS certificate and key settings and its logs: "
 			       "a 454 usually means TLS could not be initialised (unreadable key, "
 			       "missing certificate).");
-	} else if (!g->starttls_advertised && g->starttls_code != 220) {
+	} else if (!g->starttls_advertised && !g->starttls_ok && !g->preauth) {
 		snprintf(detail, sizeof detail,
-			 "STARTTLS is not advertised and STARTTLS sent anyway was answered %d",
-			 g->starttls_code);
+			 "STARTTLS is not advertised%s%.300s%s",
+			 g->starttls_sent ? " and STARTTLS sent anyway was answered \"" : "",
+			 g->starttls_sent && g->starttls_reply ? g->starttls_reply : "",
+			 g->starttls_sent ? "\"" : "");
 		ep_add_finding(ep, "starttls-not-offered", SEV_HIGH,
-			       "STARTTLS is not offered: mail to this server travels in clear text",
+			       "STARTTLS is not offered: everything travels in clear text",
 			       detail,
 			       "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
 			       "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: "
 			       "tls_certificate, tls_privatekey, tls_advertise_hosts = *).");
 	}
 
-	if (g->caps_post_known && find_cap(g->caps_post, g->ncaps_post, "STARTTLS"))
+	if (g->caps_post_known && (find_cap(g->caps_post, g->ncaps_post, "STARTTLS") ||
+				   find_cap(g->caps_post, g->ncaps_post, "STLS")))
 		ep_add_finding(ep, "starttls-readvertised", SEV_LOW,
 			       "STARTTLS is advertised again inside TLS",
-			       "RFC 3207 4.2: after TLS starts the server must not offer STARTTLS "
-			       "again; some clients take it as a broken session",
+			       "after TLS starts the server must not offer STARTTLS again (RFC 3207 "
+			       "4.2, RFC 2595 3.1); some clients take it as a broken session",
 			       "Upgrade or fix the server (or the proxy in front of it) so it "
 			       "drops STARTTLS from the EHLO reply once TLS is active.");
 
-	const char *auth_pre = find_cap(g->caps_pre, g->ncaps_pre, "AUTH");
-	const char *auth_post = find_cap(g->caps_post, g->ncaps_post, "AUTH");
-	if (auth_pre && has_cleartext_mech(auth_pre)) {
-		snprintf(detail, sizeof detail, "before TLS the server offers \"%.200s\"", auth_pre);
+	if (g->auth_clear) {
+		snprintf(detail, sizeof detail, "before TLS the server offers %.300s", g->auth_clear);
 		ep_add_finding(ep, "auth-before-tls", SEV_MEDIUM,
-			       "Passwords can be sent before TLS (AUTH PLAIN/LOGIN in clear text)",
-			       detail,
-			       "Offer AUTH only inside TLS (Postfix: smtpd_tls_auth_only = yes; "
-			       "Dovecot: disable_plaintext_auth = yes).");
-	} else if (!auth_pre && auth_post) {
+			       "Passwords can be sent before TLS", detail,
+			       "Offer password authentication only inside TLS (Postfix: "
+			       "smtpd_tls_auth_only = yes; Dovecot: disable_plaintext_auth = yes, "
+			       "ssl = required).");
+	} else if (g->auth_tls) {
 		ep_add_finding(ep, "auth-after-tls-only", SEV_OK,
-			       "AUTH is offered only inside TLS", NULL, NULL);
+			       "Authentication is offered only inside TLS", NULL, NULL);
 	}
 
 	if (g->pipelined_bytes > 0) {

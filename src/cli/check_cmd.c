@@ -24,11 +24,17 @@ void cmd_check_usage(FILE *out)
 	      "\n"
 	      "Mode:\n"
 	      "  --implicit              TLS from the first byte (465, 993, 995, ...)\n"
-	      "  --starttls PROTO        STARTTLS dialogue first: smtp, lmtp\n"
+	      "  --starttls PROTO        STARTTLS dialogue first: smtp, lmtp, imap, pop3,\n"
+	      "                          sieve, ftp, xmpp, xmpp-server, ldap, nntp,\n"
+	      "                          postgres, mysql\n"
 	      "                          (without either, the port decides: 25, 587, 2525\n"
-	      "                          smtp; 24 lmtp; 465, 993, 995, 636, ... implicit)\n"
+	      "                          smtp; 24 lmtp; 143 imap; 110 pop3; 4190 sieve;\n"
+	      "                          21 ftp; 5222 xmpp; 5269 xmpp-server; 389 ldap;\n"
+	      "                          119 nntp; 5432 postgres; 3306 mysql; 465, 993,\n"
+	      "                          995, 636, 563, 990, 5223 implicit)\n"
 	      "  --ehlo NAME             EHLO/LHLO name (default: this machine's FQDN, or\n"
 	      "                          mailtls.invalid)\n"
+	      "  --xmpp-domain NAME      the domain in the XMPP stream header (default: host)\n"
 	      "TLS:\n"
 	      "  --sni NAME              send NAME as SNI (default: the host name; none for\n"
 	      "                          an address) and verify an address against it\n"
@@ -83,6 +89,7 @@ enum {
 	OPT_EHLO,
 	OPT_TRANSCRIPT,
 	OPT_QUICK,
+	OPT_XMPP_DOMAIN,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +113,7 @@ static const struct option long_opts[] = {
 	{"ehlo", required_argument, NULL, OPT_EHLO},
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
 	{"quick", no_argument, NULL, OPT_QUICK},
+	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -276,6 +284,12 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_QUICK:
 			o->cfg.quick = 1;
+			break;
+		case OPT_XMPP_DOMAIN:
+			/* It goes into an XML attribute: a plain domain only. */
+			if (!valid_ehlo(optarg) || strpbrk(optarg, "'\"<>&"))
+				return usage_error("invalid --xmpp-domain '%s'", optarg);
+			o->cfg.xmpp_domain = optarg;
 			break;
 		case 'v':
 			log_verbosity++;

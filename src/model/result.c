@@ -82,7 +82,7 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-void dlg_add_cap(char ***v, size_t *n, size_t *cap, const char *text)
+void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
 {
 	char **slot = xvec_push(v, n, cap, sizeof(**v));
 	*slot = xstrdup(text);
@@ -96,6 +96,7 @@ static void endpoint_free(struct endpoint *ep)
 	strv_free(ep->dlg.caps_post, ep->dlg.ncaps_post);
 	free(ep->dlg.starttls_masked);
 	free(ep->dlg.starttls_reply);
+	free(ep->dlg.auth_clear);
 	free(ep->host);
 	free(ep->address);
 	free(ep->starttls);

@@ -118,8 +118,13 @@ struct dialogue {
 	int starttls_advertised; /* the capability was listed */
 	char *starttls_masked;   /* e.g. "XXXXXXXA": what stood where it should be */
 	int starttls_sent;
-	int starttls_code;       /* reply code, 0 when none */
-	char *starttls_reply;
+	int starttls_ok;         /* the server said go ahead */
+	int starttls_code;       /* reply code where the protocol has codes */
+	char *starttls_reply;    /* its answer, first line */
+	char *auth_clear;        /* password authentication offered before TLS
+				    ("AUTH PLAIN LOGIN", "LOGIN command"), NULL none */
+	int auth_tls;            /* authentication offered inside TLS */
+	int preauth;             /* IMAP PREAUTH greeting: no STARTTLS possible */
 	size_t pipelined_bytes;  /* sent by the server after its go-ahead */
 	int throttled;           /* 421 refusals met (and retried) */
 	int silent;              /* no greeting came within the read deadline */
@@ -192,7 +197,7 @@ void ep_add_group(struct endpoint *ep, const char *name);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
 
-void dlg_add_cap(char ***v, size_t *n, size_t *cap, const char *text);
+void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text);
 
 /* Set *slot to a copy of s (freeing the old value); NULL stays NULL. */
 void str_set(char **slot, const char *s);

@@ -74,6 +74,18 @@ enum reply_rc reply_feed(struct reply *r, struct buf *b, const struct reply_limi
 		}
 		/* "ddd" alone, "ddd text" or "ddd-text" (RFC 5321 4.2.1). */
 		int code = -1, last = 1;
+		if (lim && lim->rfc959 && r->nlines > 0 &&
+		    !(l.len >= 3 && l.text[0] == '0' + r->code / 100 &&
+		      l.text[1] == '0' + r->code / 10 % 10 && l.text[2] == '0' + r->code % 10 &&
+		      (l.len == 3 || l.text[3] == ' '))) {
+			/* RFC 959 4.2: free text until "ddd " ends the reply */
+			char **slot =
+				xvec_push(&r->lines, &r->nlines, &r->caplines, sizeof(*r->lines));
+			*slot = xstrndup(l.text, l.len);
+			r->bytes += l.len;
+			buf_consume(b, l.wire_len);
+			continue;
+		}
 		const char *text = l.text;
 		size_t tlen = l.len;
 		if (l.len >= 3 && is_digit(l.text[0]) && is_digit(l.text[1]) && is_digit(l.text[2]) &&

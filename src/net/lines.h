@@ -37,6 +37,8 @@ struct reply_limits {
 	size_t max_line; /* default 2048 (RFC 5321 4.5.3.1.5 says 512) */
 	size_t max_lines;
 	size_t max_bytes;
+	int rfc959;      /* FTP: lines inside a multi-line reply need no code
+			    (RFC 959 4.2); only "ddd " with the same code ends it */
 };
 
 enum reply_rc { REPLY_NEED_MORE = 0, REPLY_DONE = 1, REPLY_ERR_LIMIT = -1, REPLY_ERR_SYNTAX = -2 };

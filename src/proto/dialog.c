@@ -11,7 +11,8 @@
 /* Caps on what a server may send us in one reply (STYLE.md rule 5).
  * RFC 5321 4.5.3.1.5 allows 512 octets per reply line; real servers send
  * longer banners, so we allow 4 KiB and stop at 1000 lines / 64 KiB. */
-static const struct reply_limits dlg_limits = {4096, 1000, 64 * 1024};
+static const struct reply_limits dlg_limits = {4096, 1000, 64 * 1024, 0};
+static const struct reply_limits dlg_limits_959 = {4096, 1000, 64 * 1024, 1};
 #define DLG_MAX_LINE 4096
 
 struct dlg {
@@ -27,11 +28,14 @@ struct dlg {
 	struct err err;
 };
 
-extern const struct dlg_proto smtp_proto, lmtp_proto;
+extern const struct dlg_proto smtp_proto, lmtp_proto, imap_proto, pop3_proto, sieve_proto,
+	ftp_proto, nntp_proto, xmpp_proto, xmpp_server_proto, ldap_proto, postgres_proto,
+	mysql_proto;
 
 static const struct dlg_proto *const protos[] = {
-	&smtp_proto,
-	&lmtp_proto,
+	&smtp_proto, &lmtp_proto,        &imap_proto, &pop3_proto,     &sieve_proto,
+	&ftp_proto,  &nntp_proto,        &xmpp_proto, &xmpp_server_proto, &ldap_proto,
+	&postgres_proto, &mysql_proto,
 };
 
 const struct dlg_proto *dlg_proto_find(const char *name)
@@ -123,7 +127,8 @@ static void on_line(void *arg, const char *text, size_t len)
 
 int dlg_reply(struct dlg *d, const struct reply **r)
 {
-	switch (reply_feed(&d->r, conn_input(d->c), &dlg_limits, on_line, d)) {
+	switch (reply_feed(&d->r, conn_input(d->c), d->proto->rfc959 ? &dlg_limits_959 : &dlg_limits,
+			   on_line, d)) {
 	case REPLY_NEED_MORE:
 		return 0;
 	case REPLY_DONE:
@@ -180,6 +185,51 @@ int dlg_send(struct dlg *d, const char *line)
 		return -1;
 	}
 	return 0;
+}
+
+int dlg_send_raw(struct dlg *d, const void *p, size_t n, const char *what)
+{
+	if (what)
+		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'C', what, strlen(what));
+	else
+		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'C', p, n);
+	if (conn_write(d->c, p, n) < 0) {
+		err_set(&d->err, ERR_IO, "cannot send: %s", conn_error(d->c)->msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct buf *dlg_input_buf(struct dlg *d)
+{
+	return conn_input(d->c);
+}
+
+void dlg_note_recv(struct dlg *d, const void *p, size_t n, const char *what)
+{
+	if (what || !p)
+		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'S', what ? what : "", what ? strlen(what) : 0);
+	else
+		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'S', p, n);
+}
+
+void dlg_add_cap(struct dlg *d, const char *text)
+{
+	struct dialogue *g = &d->ep->dlg;
+	if (d->in_tls) {
+		dlg_add_cap_to(&g->caps_post, &g->ncaps_post, &g->capcaps_post, text);
+		g->caps_post_known = 1;
+	} else {
+		dlg_add_cap_to(&g->caps_pre, &g->ncaps_pre, &g->capcaps_pre, text);
+	}
+}
+
+void dlg_starttls_answer(struct dlg *d, int ok, int code, const char *text)
+{
+	struct dialogue *g = &d->ep->dlg;
+	g->starttls_ok = ok;
+	g->starttls_code = code;
+	str_set(&g->starttls_reply, text);
 }
 
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...)

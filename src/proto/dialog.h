@@ -36,6 +36,7 @@ struct dlg_proto {
 	/* The handshake is done; e.g. send EHLO again. NULL: DLG_DONE. */
 	enum dlg_step (*after_tls)(struct dlg *d);
 	const void *priv; /* per-protocol constants (e.g. the hello verb) */
+	int rfc959;       /* coded replies with free-text continuation (FTP) */
 };
 
 struct dlg_cfg {
@@ -68,6 +69,17 @@ int dlg_reply(struct dlg *d, const struct reply **r) WUR;
 int dlg_line(struct dlg *d, const char **text, size_t *len) WUR;
 /* Send a command line (CRLF added) and record it. */
 int dlg_send(struct dlg *d, const char *line) WUR;
+/* Send bytes as they are (binary protocols, XML); `what` is what the
+ * transcript shows instead of the bytes when they are not text. */
+int dlg_send_raw(struct dlg *d, const void *p, size_t n, const char *what) WUR;
+/* The raw input (binary protocols): consume what you use; note what you
+ * consumed in the transcript with dlg_note_recv(). */
+struct buf *dlg_input_buf(struct dlg *d);
+void dlg_note_recv(struct dlg *d, const void *p, size_t n, const char *what);
+/* A capability, before TLS or inside it (as the dialogue stands). */
+void dlg_add_cap(struct dlg *d, const char *text);
+/* The go-ahead (or its refusal) to STARTTLS. */
+void dlg_starttls_answer(struct dlg *d, int ok, int code, const char *text);
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...) PRINTF(3, 4);
 /* The server's go-ahead has arrived: note anything it sent after it. */
 void dlg_note_pending(struct dlg *d);

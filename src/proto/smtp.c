@@ -3,6 +3,7 @@
  * sent even when it is not advertised: a server that accepts it anyway has
  * had the capability stripped on the way (a middlebox or an attacker). */
 #include <ctype.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
@@ -58,17 +59,38 @@ static int looks_masked(const char *line)
 	return x >= 6;
 }
 
+/* Does an AUTH capability list a mechanism that sends the password
+ * itself (PLAIN, LOGIN)? */
+static int has_cleartext_mech(const char *auth)
+{
+	const char *p = auth + 4;
+	while (*p) {
+		while (*p == ' ' || *p == '=')
+			p++;
+		size_t n = strcspn(p, " ");
+		if ((n == 5 && strncasecmp(p, "PLAIN", 5) == 0) ||
+		    (n == 5 && strncasecmp(p, "LOGIN", 5) == 0))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static void store_caps(struct dlg *d, const struct reply *r, int post)
 {
 	struct dialogue *g = &dlg_ep(d)->dlg;
 	/* Line 0 is the server's name and greeting, not a capability. */
 	for (size_t i = 1; i < r->nlines; i++) {
 		const char *l = r->lines[i];
+		int auth = keyword_is(l, "AUTH");
 		if (post) {
-			dlg_add_cap(&g->caps_post, &g->ncaps_post, &g->capcaps_post, l);
+			dlg_add_cap_to(&g->caps_post, &g->ncaps_post, &g->capcaps_post, l);
+			g->auth_tls |= auth;
 			continue;
 		}
-		dlg_add_cap(&g->caps_pre, &g->ncaps_pre, &g->capcaps_pre, l);
+		dlg_add_cap_to(&g->caps_pre, &g->ncaps_pre, &g->capcaps_pre, l);
+		if (auth && has_cleartext_mech(l) && !g->auth_clear)
+			g->auth_clear = xstrdup(l);
 		if (keyword_is(l, "STARTTLS"))
 			g->starttls_advertised = 1;
 		else if (looks_masked(l) && !g->starttls_masked)
@@ -121,6 +143,7 @@ static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
 	g->starttls_code = r->code;
 	str_set(&g->starttls_reply, r->nlines ? r->lines[0] : "");
 	if (r->code == 220) {
+		g->starttls_ok = 1;
 		dlg_note_pending(d);
 		return DLG_START_TLS;
 	}
@@ -172,7 +195,19 @@ static enum dlg_step smtp_input(struct dlg *d)
 	}
 }
 
-const struct dlg_proto smtp_proto = {"smtp", smtp_states, smtp_begin, smtp_input, smtp_after_tls,
-				     &smtp_f};
-const struct dlg_proto lmtp_proto = {"lmtp", smtp_states, smtp_begin, smtp_input, smtp_after_tls,
-				     &lmtp_f};
+const struct dlg_proto smtp_proto = {
+	.name = "smtp",
+	.state_names = smtp_states,
+	.begin = smtp_begin,
+	.on_input = smtp_input,
+	.after_tls = smtp_after_tls,
+	.priv = &smtp_f,
+};
+const struct dlg_proto lmtp_proto = {
+	.name = "lmtp",
+	.state_names = smtp_states,
+	.begin = smtp_begin,
+	.on_input = smtp_input,
+	.after_tls = smtp_after_tls,
+	.priv = &lmtp_f,
+};

@@ -129,17 +129,15 @@ static void connection(FILE *out, const struct endpoint *ep)
 	if (ep->starttls)
 		row2(out, "Protocol", ep->starttls);
 	row2(out, "SNI", ep->sni ? ep->sni : "(none)");
-	if (g->greeting_code) {
-		snprintf(buf, sizeof buf, "%d (%.0f ms)", g->greeting_code, g->greeting_ms);
-		row2(out, "Greeting code", buf);
+	if (g->greeting) {
+		snprintf(buf, sizeof buf, "%.0f ms", g->greeting_ms);
 		row2(out, "Greeting", g->greeting);
+		row2(out, "Greeting after", buf);
 	}
 	if (g->hello_code)
 		row2(out, "STARTTLS advertised", g->starttls_advertised ? "yes" : "no");
-	if (g->starttls_code) {
-		snprintf(buf, sizeof buf, "%d", g->starttls_code);
-		row2(out, "STARTTLS answer", buf);
-	}
+	if (g->starttls_sent)
+		row2(out, "STARTTLS answer", g->starttls_reply);
 	if (t->done) {
 		row2(out, "TLS version", t->version);
 		row2(out, "Cipher suite", t->cipher);

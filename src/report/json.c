@@ -78,7 +78,7 @@ static json_t *dialogue_json(const struct endpoint *ep)
 	const struct dialogue *g = &ep->dlg;
 	if (!g->ran)
 		return json_null();
-	return json_pack("{s:o,s:o,s:f,s:o,s:o,s:o,s:b,s:o,s:b,s:o,s:o,s:I,s:i,s:b,s:b}",
+	return json_pack("{s:o,s:o,s:f,s:o,s:o,s:o,s:b,s:o,s:b,s:b,s:o,s:o,s:o,s:b,s:b,s:I,s:i,s:b,s:b}",
 			 "greeting_code", g->greeting_code ? json_integer(g->greeting_code) : json_null(),
 			 "greeting", jstr(g->greeting), "greeting_ms", g->greeting_ms,
 			 "hello_code", g->hello_code ? json_integer(g->hello_code) : json_null(),
@@ -86,9 +86,11 @@ static json_t *dialogue_json(const struct endpoint *ep)
 			 "capabilities_tls",
 			 g->caps_post_known ? strv_json(g->caps_post, g->ncaps_post) : json_null(),
 			 "starttls_advertised", g->starttls_advertised, "starttls_masked",
-			 jstr(g->starttls_masked), "starttls_sent", g->starttls_sent,
+			 jstr(g->starttls_masked), "starttls_sent", g->starttls_sent, "starttls_ok",
+			 g->starttls_ok,
 			 "starttls_code", g->starttls_code ? json_integer(g->starttls_code) : json_null(),
-			 "starttls_reply", jstr(g->starttls_reply), "pipelined_bytes",
+			 "starttls_reply", jstr(g->starttls_reply), "auth_clear", jstr(g->auth_clear),
+			 "auth_tls", g->auth_tls, "preauth", g->preauth, "pipelined_bytes",
 			 (json_int_t)g->pipelined_bytes, "throttled", g->throttled, "silent",
 			 g->silent, "implicit_answered", g->implicit_answered);
 }

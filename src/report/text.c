@@ -19,15 +19,17 @@ static void dialogue_text(const struct endpoint *ep, FILE *out, int transcript)
 	const struct dialogue *g = &ep->dlg;
 	if (!g->ran)
 		return;
-	if (g->greeting_code) {
-		fprintf(out, "  Greeting:     %d ", g->greeting_code);
+	if (g->greeting) {
+		fputs("  Greeting:     ", out);
+		if (g->greeting_code > 0)
+			fprintf(out, "%d ", g->greeting_code);
 		put(out, g->greeting);
 		fprintf(out, " (%.0f ms)\n", g->greeting_ms);
 	}
 	if (g->hello_code) {
 		fprintf(out, "  STARTTLS:     %s", g->starttls_advertised ? "advertised" : "not advertised");
-		if (g->starttls_code) {
-			fprintf(out, ", answered %d ", g->starttls_code);
+		if (g->starttls_sent) {
+			fputs(", answered ", out);
 			put(out, g->starttls_reply);
 		}
 		fputc('\n', out);

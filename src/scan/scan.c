@@ -90,7 +90,7 @@ static void plan(struct run *run, const struct dns_addrs *addrs)
 			/* A backstop: the connection's own deadlines fire first. */
 			.deadline_ms = cfg->total_ms > 0 ? cfg->total_ms + 5000 : 0,
 			.proto = t->mode == MODE_STARTTLS ? dlg_proto_find(t->starttls) : NULL,
-			.dlg = {.ehlo_name = cfg->ehlo},
+			.dlg = {.ehlo_name = cfg->ehlo, .xmpp_domain = cfg->xmpp_domain},
 			.max_retries = cfg->max_retries,
 		};
 		if (!cfg->quick) {

@@ -18,6 +18,7 @@ struct scan_cfg {
 	const char *pin_ip;  /* --ip: scan this address only */
 	int first_ip;        /* --first-ip: the first address only */
 	const char *ehlo;    /* EHLO/LHLO name */
+	const char *xmpp_domain;
 	int max_retries;     /* after a 421 */
 	int quick;           /* the verified handshake only, no enumeration */
 };

@@ -1,0 +1,130 @@
+/* nntp.c - NNTP STARTTLS (RFC 4642, RFC 3977 5.2 CAPABILITIES): greeting,
+ * CAPABILITIES (101 then lines ending in "."), STARTTLS, 382, [TLS],
+ * CAPABILITIES, QUIT. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "core/mem.h"
+#include "proto/dialog.h"
+#include "proto/util.h"
+
+enum nntp_state { NN_GREETING, NN_CAPA, NN_CAPA_LIST, NN_STARTTLS, NN_CAPA_TLS,
+		  NN_CAPA_TLS_LIST, NN_QUIT };
+static const char *const nntp_states[] = {"greeting", "capabilities", "capabilities-list",
+					  "starttls", "capabilities-tls", "capabilities-tls-list",
+					  "quit"};
+
+static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
+{
+	if (dlg_send(d, cmd) < 0)
+		return DLG_FAIL;
+	dlg_set_state(d, state);
+	return DLG_WAIT;
+}
+
+static enum dlg_step after_caps(struct dlg *d)
+{
+	if (dlg_in_tls(d)) {
+		dlg_ep(d)->dlg.caps_post_known = 1;
+		return send_cmd(d, NN_QUIT, "QUIT");
+	}
+	dlg_ep(d)->dlg.starttls_sent = 1;
+	return send_cmd(d, NN_STARTTLS, "STARTTLS");
+}
+
+static void one_cap(struct dlg *d, const char *line)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	dlg_add_cap(d, line);
+	int auth = word_is(line, "AUTHINFO", NULL);
+	if (dlg_in_tls(d)) {
+		g->auth_tls |= auth;
+		return;
+	}
+	if (word_is(line, "STARTTLS", NULL))
+		g->starttls_advertised = 1;
+	if (auth && has_token(line + 8, "USER") && !g->auth_clear)
+		g->auth_clear = xstrdup(line);
+}
+
+/* Lines of a multi-line block are text; the rest are "ddd text". */
+static int code_of(const char *line)
+{
+	if (strlen(line) >= 3 && line[0] >= '1' && line[0] <= '5' && line[1] >= '0' &&
+	    line[1] <= '9' && line[2] >= '0' && line[2] <= '9' && (line[3] == ' ' || !line[3]))
+		return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	return -1;
+}
+
+static enum dlg_step on_line(struct dlg *d, const char *line)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	int code = code_of(line);
+
+	switch (dlg_state(d)) {
+	case NN_GREETING:
+		g->greeting_code = code;
+		str_set(&g->greeting, line);
+		g->greeting_ms = dlg_ms(d);
+		if (code == 200 || code == 201)
+			return send_cmd(d, NN_CAPA, "CAPABILITIES");
+		return dlg_fail(d, code == 400 ? ERR_BUSY : ERR_PROTOCOL,
+				"the server refused the session: %s", line);
+	case NN_CAPA:
+	case NN_CAPA_TLS:
+		if (dlg_state(d) == NN_CAPA)
+			g->hello_code = code;
+		if (code != 101)
+			return after_caps(d);
+		dlg_set_state(d, dlg_state(d) == NN_CAPA ? NN_CAPA_LIST : NN_CAPA_TLS_LIST);
+		return DLG_WAIT;
+	case NN_CAPA_LIST:
+	case NN_CAPA_TLS_LIST:
+		if (strcmp(line, ".") == 0)
+			return after_caps(d);
+		one_cap(d, line[0] == '.' ? line + 1 : line);
+		return DLG_WAIT;
+	case NN_STARTTLS:
+		dlg_starttls_answer(d, code == 382, code, line);
+		if (code == 382) {
+			dlg_note_pending(d);
+			return DLG_START_TLS;
+		}
+		return send_cmd(d, NN_QUIT, "QUIT");
+	default:
+		return DLG_DONE;
+	}
+}
+
+static enum dlg_step nntp_begin(struct dlg *d)
+{
+	dlg_set_state(d, NN_GREETING);
+	return DLG_WAIT;
+}
+
+static enum dlg_step nntp_input(struct dlg *d)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		int got = dlg_line(d, &line, &len);
+		if (got <= 0)
+			return got == 0 ? DLG_WAIT : DLG_FAIL;
+		enum dlg_step s = on_line(d, line);
+		if (s != DLG_WAIT)
+			return s;
+	}
+}
+
+static enum dlg_step nntp_after_tls(struct dlg *d)
+{
+	return send_cmd(d, NN_CAPA_TLS, "CAPABILITIES");
+}
+
+const struct dlg_proto nntp_proto = {
+	.name = "nntp",
+	.state_names = nntp_states,
+	.begin = nntp_begin,
+	.on_input = nntp_input,
+	.after_tls = nntp_after_tls,
+};

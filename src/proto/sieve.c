@@ -1,0 +1,121 @@
+/* sieve.c - ManageSieve STARTTLS (RFC 5804 1.7, 2.2): the greeting is the
+ * capability list ending in OK; STARTTLS; [TLS]; the server sends its
+ * capabilities again by itself; LOGOUT. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "core/mem.h"
+#include "proto/dialog.h"
+#include "proto/util.h"
+
+enum sieve_state { SV_GREETING, SV_STARTTLS, SV_CAPA_TLS, SV_LOGOUT };
+static const char *const sieve_states[] = {"greeting", "starttls", "capability-tls", "logout"};
+
+static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
+{
+	if (dlg_send(d, cmd) < 0)
+		return DLG_FAIL;
+	dlg_set_state(d, state);
+	return DLG_WAIT;
+}
+
+/* "SASL" "PLAIN LOGIN" -> the capability as one line without quotes. */
+static void one_cap(struct dlg *d, const char *line)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	char text[512];
+	size_t o = 0;
+	for (const char *p = line; *p && o + 1 < sizeof text; p++)
+		if (*p != '"')
+			text[o++] = *p;
+	text[o] = '\0';
+	dlg_add_cap(d, text);
+	if (dlg_in_tls(d)) {
+		g->auth_tls |= word_is(text, "SASL", NULL);
+		return;
+	}
+	if (word_is(text, "STARTTLS", NULL))
+		g->starttls_advertised = 1;
+	if (word_is(text, "SASL", NULL) && (has_token(text + 4, "PLAIN") ||
+					    has_token(text + 4, "LOGIN")) && !g->auth_clear)
+		g->auth_clear = xstrdup(text);
+}
+
+static int is_response(const char *line, const char *w)
+{
+	return word_is(line, w, "(");
+}
+
+static enum dlg_step on_line(struct dlg *d, const char *line)
+{
+	struct dialogue *g = &dlg_ep(d)->dlg;
+	int ok = is_response(line, "OK");
+
+	switch (dlg_state(d)) {
+	case SV_GREETING:
+	case SV_CAPA_TLS:
+		if (line[0] == '"') {
+			if (!g->greeting && dlg_state(d) == SV_GREETING) {
+				str_set(&g->greeting, line);
+				g->greeting_ms = dlg_ms(d);
+			}
+			one_cap(d, line);
+			return DLG_WAIT;
+		}
+		if (!ok)
+			return dlg_fail(d, is_response(line, "BYE") ? ERR_BUSY : ERR_PROTOCOL,
+					"the server refused the session: %s", line);
+		if (dlg_state(d) == SV_CAPA_TLS) {
+			g->caps_post_known = 1;
+			return send_cmd(d, SV_LOGOUT, "LOGOUT");
+		}
+		g->hello_code = 1;
+		g->starttls_sent = 1;
+		return send_cmd(d, SV_STARTTLS, "STARTTLS");
+	case SV_STARTTLS:
+		dlg_starttls_answer(d, ok, 0, line);
+		if (ok) {
+			dlg_note_pending(d);
+			return DLG_START_TLS;
+		}
+		return send_cmd(d, SV_LOGOUT, "LOGOUT");
+	default:
+		return DLG_DONE;
+	}
+}
+
+static enum dlg_step sieve_begin(struct dlg *d)
+{
+	dlg_set_state(d, SV_GREETING);
+	return DLG_WAIT;
+}
+
+static enum dlg_step sieve_input(struct dlg *d)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		int got = dlg_line(d, &line, &len);
+		if (got <= 0)
+			return got == 0 ? DLG_WAIT : DLG_FAIL;
+		enum dlg_step s = on_line(d, line);
+		if (s != DLG_WAIT)
+			return s;
+	}
+}
+
+/* RFC 5804 2.2: after a successful STARTTLS the server sends its
+ * capabilities unasked. */
+static enum dlg_step sieve_after_tls(struct dlg *d)
+{
+	dlg_set_state(d, SV_CAPA_TLS);
+	return DLG_WAIT;
+}
+
+const struct dlg_proto sieve_proto = {
+	.name = "sieve",
+	.state_names = sieve_states,
+	.begin = sieve_begin,
+	.on_input = sieve_input,
+	.after_tls = sieve_after_tls,
+};
