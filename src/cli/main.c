@@ -12,6 +12,8 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  check HOST[:PORT]   one endpoint: TLS handshake, protocol, cipher, group,\n"
 	      "                      certificate chain and its verification\n"
+	      "  serve               a receiving SMTP test server (a sink) that shows what\n"
+	      "                      a sending MTA negotiates: STARTTLS, version, cipher\n"
 	      "  help [COMMAND]      this text, or a command's options\n"
 	      "\n"
 	      "Options:\n"
@@ -20,7 +22,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit codes: 0 scanned and nothing at or above --fail-on; 1 findings at or\n"
 	      "above --fail-on (default high); 2 usage error; 3 could not scan.\n"
-	      "Coming with later issues: STARTTLS dialogues, `domain`, `serve`.\n",
+	      "Coming with later issues: STARTTLS dialogues, `domain`.\n",
 	      out);
 }
 
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		if (argc > 2 && strcmp(argv[2], "check") == 0)
 			cmd_check_usage(stdout);
+		else if (argc > 2 && strcmp(argv[2], "serve") == 0)
+			cmd_serve_usage(stdout);
 		else
 			usage(stdout);
 		return EXIT_OK;
@@ -48,6 +52,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
 	fprintf(stderr, "mailtls: error: unknown command '%s' (try 'mailtls --help')\n", cmd);
 	return EXIT_USAGE;
 }

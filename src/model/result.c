@@ -60,6 +60,13 @@ static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *
 	e->message = xstrdup(message);
 }
 
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void cert_free(struct cert_entry *c)
 {
 	free(c->subject);
@@ -73,13 +80,13 @@ static void cert_free(struct cert_entry *c)
 	for (size_t i = 0; i < c->nsan; i++)
 		free(c->san[i]);
 	free(c->san);
-}
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	free(c->chain);
+	free(c->key_type);
+	free(c->spki_sha256);
+	free(c->pem);
+	strv_free(c->ocsp_uris, c->nocsp_uris);
+	strv_free(c->ca_issuers, c->nca_issuers);
+	strv_free(c->crl_uris, c->ncrl_uris);
 }
 
 void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
@@ -108,6 +115,8 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->tls.verify_message);
 	free(ep->tls.verify_name);
 	free(ep->tls.clear_text_answer);
+	free(ep->tls.ocsp_status);
+	free(ep->tls.ocsp_cert_status);
 	for (size_t i = 0; i < ep->tls.nverify_errors; i++)
 		free(ep->tls.verify_errors[i].message);
 	free(ep->tls.verify_errors);
@@ -177,6 +186,9 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 	ep->tls.verify_code = -1;
 	for (int i = 0; i < P_COUNT; i++)
 		ep->server_order[i] = -1;
+	ep->resume_id = ep->resume_ticket = ep->client_reneg = -1;
+	ep->tls.secure_reneg = -1;
+	ep->tls.ocsp_age_s = ep->tls.ocsp_expires_s = -1;
 	struct endpoint **slot = xvec_push(&r->eps, &r->neps, &r->capeps, sizeof(*r->eps));
 	*slot = ep;
 	return ep;
@@ -226,10 +238,15 @@ struct cert_entry *ep_add_cert(struct endpoint *ep)
 	return c;
 }
 
+void strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
 void cert_add_san(struct cert_entry *c, const char *name)
 {
-	c->san = xrealloc(c->san, (c->nsan + 1) * sizeof(*c->san));
-	c->san[c->nsan++] = xstrdup(name);
+	strv_push(&c->san, &c->nsan, name);
 }
 
 void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered)

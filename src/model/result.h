@@ -77,6 +77,18 @@ struct cert_entry {
 	char *sha256;     /* fingerprint, hex upper-case with colons */
 	char **san;
 	size_t nsan;
+	char *chain;      /* which handshake found it: "default", "ecdsa", "rsa" */
+	char *key_type;   /* "RSA", "EC", "DSA", "ED25519", ... */
+	int key_bits;
+	long days_left;   /* until notAfter, negative when expired */
+	char *spki_sha256; /* SHA-256 of the SubjectPublicKeyInfo, lower-case hex
+			      (what a DANE "3 1 1" record holds) */
+	char **ocsp_uris, **ca_issuers, **crl_uris;
+	size_t nocsp_uris, nca_issuers, ncrl_uris;
+	int must_staple;  /* TLS feature status_request (RFC 7633) */
+	int sct_count;    /* embedded SCTs */
+	int self_signed;  /* issuer and subject are the same name */
+	char *pem;
 };
 
 struct verify_error {
@@ -99,6 +111,12 @@ struct tls_summary {
 	struct verify_error *verify_errors; /* every problem, in the order seen */
 	size_t nverify_errors;
 	double handshake_ms;
+	int ocsp_stapled;        /* a CertificateStatus came */
+	char *ocsp_status;       /* "successful", "unauthorized", ... */
+	char *ocsp_cert_status;  /* "good", "revoked", "unknown" */
+	long ocsp_age_s;         /* since thisUpdate; -1 unknown */
+	long ocsp_expires_s;     /* until nextUpdate; -1 unknown */
+	int secure_reneg;        /* RFC 5746 (TLS <= 1.2): 1, 0, -1 unknown */
 	char *clear_text_answer; /* the server answered our ClientHello in clear
 				    text (its first line): a STARTTLS port */
 };
@@ -142,6 +160,10 @@ struct endpoint {
 	struct tls_summary tls;
 	struct dialogue dlg;
 	int enumerated;              /* the raw engine ran */
+	int resume_id;               /* TLS 1.2 resumption by session ID: 1, 0, -1 */
+	int resume_ticket;           /* ...by session ticket */
+	int client_reneg;            /* client-initiated renegotiation accepted: 1,
+					0 refused, -1 not tested */
 	int server_order[P_COUNT];   /* 1 server's, 0 client's, -1 unknown */
 	struct dh_info dh;
 	struct proto_entry *protocols;
@@ -189,6 +211,7 @@ void ep_add_error(struct endpoint *ep, const char *stage, const char *category,
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len);
 struct cert_entry *ep_add_cert(struct endpoint *ep);
 void cert_add_san(struct cert_entry *c, const char *name);
+void strv_push(char ***v, size_t *n, const char *s);
 void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered);
 struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32_t code,
 				   const char *iana, const char *openssl, const char *kx,

@@ -27,6 +27,19 @@ static json_t *jstr(const char *s)
 	return s ? jstrn(s, strlen(s)) : json_null();
 }
 
+static json_t *strv_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *tri(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
 void report_code_point(char *out, size_t n, enum tls_proto p, uint32_t code)
 {
 	snprintf(out, n, p == P_SSLV2 ? "0x%06X" : "0x%04X", (unsigned)code);
@@ -56,20 +69,22 @@ static json_t *tls_json(const struct endpoint *ep)
 						       jstr(v->message)));
 	}
 	report_code_point(code, sizeof code, P_TLS12, t->cipher_code);
-	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:f,s:{s:I,s:o,s:b,s:o,s:o}}", "version",
+	json_t *j = json_pack("{s:o,s:o,s:o,s:s,s:o,s:f,s:{s:I,s:o,s:b,s:o,s:o}}", "version",
 			 jstr(t->version), "cipher", jstr(t->cipher), "cipher_openssl",
 			 jstr(t->cipher_openssl), "cipher_code", code, "group", jstr(t->group),
 			 "handshake_ms", t->handshake_ms, "verify", "code", (json_int_t)t->verify_code,
 			 "message", jstr(t->verify_message), "hostname_checked", t->hostname_checked,
 			 "name", jstr(t->verify_name), "errors", verrs);
-}
-
-static json_t *strv_json(char **v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, jstr(v[i]));
-	return a;
+	if (!j)
+		return json_null();
+	json_object_set_new(j, "ocsp",
+			    json_pack("{s:b,s:o,s:o,s:o,s:o}", "stapled", t->ocsp_stapled, "status",
+				      jstr(t->ocsp_status), "cert_status", jstr(t->ocsp_cert_status),
+				      "age_s", t->ocsp_age_s < 0 ? json_null() : json_integer(t->ocsp_age_s),
+				      "expires_s",
+				      t->ocsp_expires_s < 0 ? json_null() : json_integer(t->ocsp_expires_s)));
+	json_object_set_new(j, "secure_renegotiation", tri(t->secure_reneg));
+	return j;
 }
 
 /* null for implicit TLS; the STARTTLS dialogue's facts otherwise */
@@ -93,6 +108,28 @@ static json_t *dialogue_json(const struct endpoint *ep)
 			 "auth_tls", g->auth_tls, "preauth", g->preauth, "pipelined_bytes",
 			 (json_int_t)g->pipelined_bytes, "throttled", g->throttled, "silent",
 			 g->silent, "implicit_answered", g->implicit_answered);
+}
+
+static json_t *cert_json(const struct cert_entry *c)
+{
+	json_t *j = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "depth", c->depth,
+			      "chain", jstr(c->chain ? c->chain : "default"), "subject",
+			      jstr(c->subject), "issuer", jstr(c->issuer), "serial",
+			      jstr(c->serial), "not_before", jstr(c->not_before), "not_after",
+			      jstr(c->not_after), "key", jstr(c->key), "sig_alg", jstr(c->sig_alg),
+			      "sha256", jstr(c->sha256), "san", strv_json(c->san, c->nsan));
+	json_object_set_new(j, "key_type", jstr(c->key_type));
+	json_object_set_new(j, "key_bits", json_integer(c->key_bits));
+	json_object_set_new(j, "days_left", json_integer(c->days_left));
+	json_object_set_new(j, "spki_sha256", jstr(c->spki_sha256));
+	json_object_set_new(j, "ocsp_uris", strv_json(c->ocsp_uris, c->nocsp_uris));
+	json_object_set_new(j, "ca_issuers", strv_json(c->ca_issuers, c->nca_issuers));
+	json_object_set_new(j, "crl_uris", strv_json(c->crl_uris, c->ncrl_uris));
+	json_object_set_new(j, "must_staple", json_boolean(c->must_staple));
+	json_object_set_new(j, "sct_count", json_integer(c->sct_count));
+	json_object_set_new(j, "self_signed", json_boolean(c->self_signed));
+	json_object_set_new(j, "pem", jstr(c->pem));
+	return j;
 }
 
 static json_t *endpoint_json(const struct endpoint *ep)
@@ -134,19 +171,8 @@ static json_t *endpoint_json(const struct endpoint *ep)
 	json_t *dh = ep->dh.bits ? json_pack("{s:i,s:o}", "bits", ep->dh.bits, "common_prime",
 					     jstr(ep->dh.common))
 				 : json_null();
-	for (size_t i = 0; i < ep->ncerts; i++) {
-		const struct cert_entry *c = &ep->certs[i];
-		json_t *san = json_array();
-		for (size_t j = 0; j < c->nsan; j++)
-			json_array_append_new(san, jstr(c->san[j]));
-		json_array_append_new(
-			certs, json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "depth",
-					 c->depth, "subject", jstr(c->subject), "issuer",
-					 jstr(c->issuer), "serial", jstr(c->serial), "not_before",
-					 jstr(c->not_before), "not_after", jstr(c->not_after), "key",
-					 jstr(c->key), "sig_alg", jstr(c->sig_alg), "sha256",
-					 jstr(c->sha256), "san", san));
-	}
+	for (size_t i = 0; i < ep->ncerts; i++)
+		json_array_append_new(certs, cert_json(&ep->certs[i]));
 	for (size_t i = 0; i < ep->nfindings; i++) {
 		const struct finding *f = &ep->findings[i];
 		json_t *cve = json_array();
@@ -164,7 +190,7 @@ static json_t *endpoint_json(const struct endpoint *ep)
 		json_array_append_new(transcript, json_pack("{s:f,s:s,s:o}", "t_ms", l->t_ms, "dir",
 							    dir, "text", jstrn(l->text, l->len)));
 	}
-	return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
+	json_t *j = json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:f}}",
 			 "host", jstr(ep->host), "port", ep->port, "address", jstr(ep->address),
 			 "mode", ep->mode == MODE_IMPLICIT ? "implicit" : "starttls", "starttls",
 			 jstr(ep->starttls), "sni", jstr(ep->sni),
@@ -175,6 +201,13 @@ static json_t *endpoint_json(const struct endpoint *ep)
 			 "certificates", certs, "findings", findings, "transcript", transcript,
 			 "errors", errors_json(ep->errors, ep->nerrors), "stats", "connections",
 			 ep->stats.connections, "duration_ms", ep->stats.duration_ms);
+	if (j) {
+		json_object_set_new(j, "resumption",
+				    json_pack("{s:o,s:o}", "session_id", tri(ep->resume_id), "ticket",
+					      tri(ep->resume_ticket)));
+		json_object_set_new(j, "client_renegotiation", tri(ep->client_reneg));
+	}
+	return j;
 }
 
 int report_json(const struct result *r, FILE *out)

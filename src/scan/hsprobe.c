@@ -11,8 +11,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 
-enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_DONE };
-static const char *const hs_stage[] = {"connect", "dialogue", "tls", "after-tls", "done"};
+enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_RENEG, HS_DONE };
+static const char *const hs_stage[] = {"connect", "dialogue",     "tls",
+				       "after-tls", "renegotiation", "done"};
 
 struct hsprobe {
 	struct probe base; /* first: the scheduler sees a struct probe */
@@ -25,7 +26,9 @@ struct hsprobe {
 	enum hs_state state;
 	struct rawhs *raw;          /* raw mode */
 	struct endpoint *scratch;   /* raw mode: the dialogue's facts go here */
-	struct err raw_err;
+	struct err raw_err;     /* raw and aux modes: why there is no result */
+	int reneg_ok;           /* aux mode */
+	int tls_reported;
 	int attempt;   /* 0 first try, then retries after 421 */
 	int mode_check; /* implicit handshake on a silent STARTTLS port */
 	int retrying;   /* a clone carries on: report nothing */
@@ -45,6 +48,8 @@ static void finish(struct hsprobe *h)
 			      h->raw_err.cat != ERR_NONE ? &h->raw_err : NULL);
 	if (!h->prm.raw && h->prm.on_done && !h->retrying && !h->mode_check)
 		h->prm.on_done(h->prm.done_arg, h->ep, &h->addr);
+	if (h->prm.on_tls && !h->retrying && !h->tls_reported)
+		h->prm.on_tls(h->prm.tls_arg, NULL, &h->raw_err, -1);
 	if (h->c) {
 		h->ep->stats.duration_ms += conn_elapsed_ms(h->c);
 		ossl_sess_shutdown(h->sess);
@@ -57,7 +62,7 @@ static void finish(struct hsprobe *h)
 
 static void record_error(struct hsprobe *h, const struct err *e)
 {
-	if (h->prm.raw) {
+	if (h->prm.raw || h->prm.on_tls) {
 		if (h->raw_err.cat == ERR_NONE)
 			h->raw_err = *e;
 		return;
@@ -133,7 +138,7 @@ static void start_tls(struct hsprobe *h)
 		start_raw(h);
 		return;
 	}
-	h->sess = ossl_sess_new(h->prm.octx, h->prm.sni, h->prm.verify_name, &e);
+	h->sess = ossl_sess_new(h->prm.octx, h->prm.sni, h->prm.verify_name, &h->prm.sess_opts, &e);
 	if (!h->sess) {
 		record_error(h, &e);
 		finish(h);
@@ -187,8 +192,40 @@ static void note_clear_text(struct hsprobe *h)
 	buf_reset(in);
 }
 
+/* Aux mode: renegotiate if asked, then hand the session over. */
+static void aux_report(struct hsprobe *h)
+{
+	h->tls_reported = 1;
+	h->prm.on_tls(h->prm.tls_arg, h->sess, NULL, h->reneg_ok);
+	finish(h);
+}
+
+static void aux_handshake_done(struct hsprobe *h)
+{
+	struct conn_io io;
+	if (h->state == HS_RENEG) {
+		h->reneg_ok = 1;
+		aux_report(h);
+		return;
+	}
+	h->reneg_ok = -1;
+	if (h->prm.reneg && SSL_version(ossl_sess_ssl(h->sess)) <= TLS1_2_VERSION) {
+		h->state = HS_RENEG;
+		ossl_sess_reneg_io(h->sess, &io);
+		conn_start_io(h->c, &io);
+		return;
+	}
+	aux_report(h);
+}
+
 static void on_conn_error(struct hsprobe *h, const struct err *e)
 {
+	if (h->state == HS_RENEG) {
+		/* Refused: an alert, a close, or no answer at all. */
+		h->reneg_ok = 0;
+		aux_report(h);
+		return;
+	}
 	if (h->raw) {
 		/* A close or reset after the hello is the server's refusal. */
 		if (e->cat == ERR_IO && rawhs_eof(h->raw) != RAW_PENDING) {
@@ -217,7 +254,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		log_debug("%s [%s]:%u: connected", h->ep->host, h->addr.text, h->ep->port);
 		if (h->prm.proto) {
 			h->state = HS_DIALOGUE;
-			if (h->prm.raw)
+			if (h->prm.raw || h->prm.on_tls)
 				h->scratch = xcalloc(1, sizeof(*h->scratch));
 			h->dlg = dlg_new(h->prm.proto, &h->prm.dlg, c,
 					 h->scratch ? h->scratch : h->ep);
@@ -227,6 +264,10 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		}
 		break;
 	case CONN_EV_HANDSHAKE_DONE:
+		if (h->prm.on_tls) {
+			aux_handshake_done(h);
+			break;
+		}
 		ossl_sess_describe(h->sess, h->ep);
 		if (h->mode_check)
 			h->ep->dlg.implicit_answered = 1;
@@ -238,6 +279,8 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		}
 		break;
 	case CONN_EV_DATA:
+		if (h->state == HS_RENEG)
+			break; /* application data during renegotiation: ignore */
 		if (h->raw)
 			feed_raw(h, 0);
 		else if (h->dlg)

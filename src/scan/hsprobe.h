@@ -33,6 +33,16 @@ struct hsprobe_params {
 	 * not for the port-mode follow-up. */
 	void (*on_done)(void *arg, struct endpoint *ep, const struct dns_addr *addr);
 	void *done_arg;
+	/* Aux mode (OpenSSL): a handshake varied by sess_opts, looked at by
+	 * on_tls and closed; nothing goes into the endpoint by itself, and the
+	 * dialogue is not recorded. With reneg, a client-initiated
+	 * renegotiation follows the handshake: reneg_ok is 1 when the server
+	 * went through with it, 0 when it refused, -1 not tried. s is NULL
+	 * (and e set) when no handshake completed. */
+	struct ossl_sess_opts sess_opts;
+	int reneg;
+	void (*on_tls)(void *arg, struct ossl_sess *s, const struct err *e, int reneg_ok);
+	void *tls_arg;
 };
 
 /* A probe that fills ep (OpenSSL mode) (dialogue, tls, protocols, ciphers, groups,

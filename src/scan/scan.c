@@ -9,6 +9,7 @@
 #include "dns/resolve.h"
 #include "scan/enumerate.h"
 #include "scan/hsprobe.h"
+#include "scan/tlsaux.h"
 #include "tls/registry.h"
 #include "scan/sched.h"
 #include "tls/ossl.h"
@@ -39,6 +40,8 @@ struct run {
 	struct hsprobe_params prm_base; /* limits and dialogue for every probe */
 	struct enum_ctx **enums;
 	size_t nenums, capenums;
+	struct tlsaux **auxes;
+	size_t nauxes, capauxes;
 };
 
 static void maybe_stop(void *arg)
@@ -61,6 +64,8 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
 					   sizeof(*slot));
 	*slot = enum_start(run->sched, h, ep, addr, &prm);
+	struct tlsaux **aux = xvec_push(&run->auxes, &run->nauxes, &run->capauxes, sizeof(*aux));
+	*aux = tlsaux_start(run->sched, h, ep, addr, &prm);
 }
 
 static void plan(struct run *run, const struct dns_addrs *addrs)
@@ -178,6 +183,9 @@ out:
 	if (rc != 0)
 		*e = run.err;
 	free(run.enums);
+	for (size_t i = 0; i < run.nauxes; i++)
+		tlsaux_free(run.auxes[i]);
+	free(run.auxes);
 	sched_free(run.sched);
 	dns_free(run.dns);
 	ossl_ctx_free(run.octx);

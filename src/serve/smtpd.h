@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/buf.h"
-#include "serve/record.h"
+#include "serve/sessrec.h"
 
 enum smtpd_state {
 	SD_INIT,     /* greeted; waiting for HELO/EHLO */
@@ -48,7 +48,7 @@ struct smtpd_cfg {
 struct smtpd;
 
 /* rec (outliving the smtpd) receives what the client did. */
-struct smtpd *smtpd_new(const struct smtpd_cfg *cfg, struct rec *rec);
+struct smtpd *smtpd_new(const struct smtpd_cfg *cfg, struct srec *rec);
 void smtpd_free(struct smtpd *s);
 /* The 220 greeting. */
 int smtpd_greet(struct smtpd *s, struct buf *out) WUR;
@@ -65,6 +65,9 @@ void smtpd_tls_started(struct smtpd *s, const char *version, const char *cipher)
  * "421 ENH HOSTNAME TEXT" (RFC 5321 3.8) when the state still allows a
  * reply. 1 when one was written; the state is SD_CLOSING after. */
 int smtpd_close_421(struct smtpd *s, struct buf *out, const char *enh, const char *text);
+/* Why the protocol ended the session after SMTPD_CLOSE: "quit",
+ * "too-many-errors"; NULL while it goes on. */
+const char *smtpd_end_reason(const struct smtpd *s);
 enum smtpd_state smtpd_state(const struct smtpd *s);
 const char *smtpd_state_name(enum smtpd_state st);
 

@@ -8,6 +8,10 @@
 #include <time.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/ct.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include "core/mem.h"
@@ -28,6 +32,7 @@ struct ossl_sess {
 	int alert_received; /* last fatal alert from the server, -1 none */
 	double t_start_ms;
 	double t_done_ms;
+	int reneg_started;
 	unsigned char first[256]; /* first bytes read from the server */
 	size_t nfirst;
 };
@@ -131,7 +136,7 @@ void ossl_ctx_free(struct ossl_ctx *x)
 }
 
 struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char *verify_name,
-				struct err *e)
+				const struct ossl_sess_opts *o, struct err *e)
 {
 	SSL *ssl = SSL_new(x->ctx);
 	if (!ssl) {
@@ -163,6 +168,19 @@ struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char 
 			goto fail;
 		}
 		s->name_checked = 1;
+	}
+	/* RFC 6066 8: ask for a stapled OCSP response */
+	SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+	if (o) {
+		if ((o->max_version && SSL_set_max_proto_version(ssl, o->max_version) != 1) ||
+		    (o->cipher_list && SSL_set_cipher_list(ssl, o->cipher_list) != 1) ||
+		    (o->sigalgs && SSL_set1_sigalgs_list(ssl, o->sigalgs) != 1) ||
+		    (o->resume && SSL_set_session(ssl, o->resume) != 1)) {
+			err_set(e, ERR_INTERNAL, "cannot set up the handshake variation");
+			goto fail;
+		}
+		if (o->no_ticket)
+			SSL_set_options(ssl, SSL_OP_NO_TICKET);
 	}
 	return s;
 fail:
@@ -293,6 +311,61 @@ void ossl_sess_shutdown(struct ossl_sess *s)
 	}
 }
 
+SSL *ossl_sess_ssl(const struct ossl_sess *s)
+{
+	return s->ssl;
+}
+
+int ossl_sess_reused(const struct ossl_sess *s)
+{
+	return SSL_session_reused(s->ssl) == 1;
+}
+
+int ossl_sess_has_ticket(const struct ossl_sess *s)
+{
+	SSL_SESSION *sess = SSL_get0_session(s->ssl);
+	return sess && SSL_SESSION_has_ticket(sess);
+}
+
+SSL_SESSION *ossl_sess_get1_session(const struct ossl_sess *s)
+{
+	return SSL_get1_session(s->ssl);
+}
+
+void ossl_session_free(SSL_SESSION *sess)
+{
+	SSL_SESSION_free(sess);
+}
+
+/* A renegotiation the client starts (RFC 5246 7.4.1.1 HelloRequest is the
+ * server's way; SSL_renegotiate is ours): one SSL_renegotiate, then the
+ * handshake is driven like the first one. */
+static int io_reneg(void *ctx, int *want, struct err *e)
+{
+	struct ossl_sess *s = ctx;
+	ERR_clear_error();
+	if (!s->reneg_started) {
+		if (SSL_renegotiate(s->ssl) != 1) {
+			err_set(e, ERR_TLS, "the session cannot be renegotiated");
+			return -1;
+		}
+		s->reneg_started = 1;
+	}
+	errno = 0;
+	int r = SSL_do_handshake(s->ssl);
+	if (r == 1)
+		return 1;
+	return ssl_result(s, r, want, e, "renegotiation") == 0 ? 0 : -1;
+}
+
+void ossl_sess_reneg_io(struct ossl_sess *s, struct conn_io *io)
+{
+	io->read = io_read;
+	io->write = io_write;
+	io->handshake = io_reneg;
+	io->ctx = s;
+}
+
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io)
 {
 	SSL_set_fd(s->ssl, fd);
@@ -375,9 +448,76 @@ static char *hex_colon(const unsigned char *p, size_t n)
 	return s;
 }
 
-static void describe_cert(struct endpoint *ep, X509 *x)
+static void push_uri(char ***v, size_t *n, const GENERAL_NAME *g)
+{
+	if (g->type != GEN_URI)
+		return;
+	const ASN1_IA5STRING *u = g->d.uniformResourceIdentifier;
+	char *t = xstrndup((const char *)ASN1_STRING_get0_data(u), (size_t)ASN1_STRING_length(u));
+	strv_push(v, n, t);
+	free(t);
+}
+
+/* AIA (OCSP, caIssuers) and CRL distribution points. */
+static void describe_uris(struct cert_entry *c, X509 *x)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		int nid = OBJ_obj2nid(ad->method);
+		if (nid == NID_ad_OCSP)
+			push_uri(&c->ocsp_uris, &c->nocsp_uris, ad->location);
+		else if (nid == NID_ad_ca_issuers)
+			push_uri(&c->ca_issuers, &c->nca_issuers, ad->location);
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	CRL_DIST_POINTS *crl = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	for (int i = 0; crl && i < sk_DIST_POINT_num(crl); i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(crl, i);
+		if (!dp->distpoint || dp->distpoint->type != 0)
+			continue;
+		GENERAL_NAMES *names = dp->distpoint->name.fullname;
+		for (int j = 0; j < sk_GENERAL_NAME_num(names); j++)
+			push_uri(&c->crl_uris, &c->ncrl_uris, sk_GENERAL_NAME_value(names, j));
+	}
+	CRL_DIST_POINTS_free(crl);
+}
+
+/* RFC 7633: the TLS feature extension listing status_request (5). */
+static int must_staple(X509 *x)
+{
+	int idx = X509_get_ext_by_NID(x, NID_tlsfeature, -1);
+	if (idx < 0)
+		return 0;
+	ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(x, idx));
+	const unsigned char *p = ASN1_STRING_get0_data(v);
+	/* SEQUENCE OF INTEGER: look for the INTEGER 5 (02 01 05) */
+	int n = ASN1_STRING_length(v);
+	for (int i = 0; i + 2 < n; i++)
+		if (p[i] == 0x02 && p[i + 1] == 0x01 && p[i + 2] == 0x05)
+			return 1;
+	return 0;
+}
+
+static char *spki_sha256(X509 *x)
+{
+	unsigned char *der = NULL, md[SHA256_DIGEST_LENGTH];
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (n <= 0)
+		return xstrdup("");
+	SHA256(der, (size_t)n, md);
+	OPENSSL_free(der);
+	char *hex = xmalloc(sizeof md * 2 + 1);
+	for (size_t i = 0; i < sizeof md; i++)
+		snprintf(hex + i * 2, 3, "%02x", md[i]);
+	return hex;
+}
+
+static void describe_cert(struct endpoint *ep, X509 *x, const char *chain, int depth)
 {
 	struct cert_entry *c = ep_add_cert(ep);
+	c->depth = depth;
+	c->chain = xstrdup(chain);
 	c->subject = name_text(X509_get_subject_name(x));
 	c->issuer = name_text(X509_get_issuer_name(x));
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
@@ -388,7 +528,30 @@ static void describe_cert(struct endpoint *ep, X509 *x)
 	c->not_before = time_text(X509_get0_notBefore(x));
 	c->not_after = time_text(X509_get0_notAfter(x));
 	c->key = key_text(x);
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	int kid = pk ? EVP_PKEY_get_base_id(pk) : 0;
+	c->key_type = xstrdup(kid == EVP_PKEY_RSA	? "RSA"
+			      : kid == EVP_PKEY_EC	? "EC"
+			      : kid == EVP_PKEY_DSA	? "DSA"
+			      : kid == EVP_PKEY_ED25519 ? "Ed25519"
+			      : kid == EVP_PKEY_ED448	? "Ed448"
+			      : kid			? OBJ_nid2sn(kid)
+							: "unknown");
+	c->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	c->sig_alg = xstrdup(OBJ_nid2ln(X509_get_signature_nid(x)));
+	int days = 0, secs = 0;
+	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1)
+		c->days_left = days;
+	c->spki_sha256 = spki_sha256(x);
+	describe_uris(c, x);
+	c->must_staple = must_staple(x);
+	STACK_OF(SCT) *scts = X509_get_ext_d2i(x, NID_ct_precert_scts, NULL, NULL);
+	c->sct_count = scts ? sk_SCT_num(scts) : 0;
+	SCT_LIST_free(scts);
+	c->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+	BIO *pem = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(pem, x);
+	c->pem = bio_take(pem);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	c->sha256 = X509_digest(x, EVP_sha256(), md, &mdlen) == 1 ? hex_colon(md, mdlen)
@@ -462,6 +625,8 @@ static enum tls_proto proto_of(int version)
 	}
 }
 
+static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep);
+
 void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep)
 {
 	SSL *ssl = s->ssl;
@@ -492,7 +657,66 @@ void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep)
 			xstrdup(X509_verify_cert_error_string(s->codes[i]))};
 	t->handshake_ms = s->t_done_ms - s->t_start_ms;
 
-	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
-	for (int i = 0; chain && i < sk_X509_num(chain); i++)
-		describe_cert(ep, sk_X509_value(chain, i));
+	describe_ocsp(s, ep);
+	t->secure_reneg = SSL_version(ssl) <= TLS1_2_VERSION
+				  ? SSL_get_secure_renegotiation_support(ssl) != 0
+				  : -1;
+	(void)ossl_sess_describe_chain(s, ep, "default");
+}
+
+int ossl_sess_describe_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain)
+{
+	STACK_OF(X509) *certs = SSL_get_peer_cert_chain(s->ssl);
+	if (!certs || sk_X509_num(certs) == 0)
+		return 0;
+	/* The same leaf seen already (under another label): nothing new. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (X509_digest(sk_X509_value(certs, 0), EVP_sha256(), md, &mdlen) == 1) {
+		char *fp = hex_colon(md, mdlen);
+		int seen = 0;
+		for (size_t i = 0; i < ep->ncerts && !seen; i++)
+			seen = ep->certs[i].depth == 0 && strcmp(ep->certs[i].sha256, fp) == 0;
+		free(fp);
+		if (seen)
+			return 0;
+	}
+	for (int i = 0; i < sk_X509_num(certs); i++)
+		describe_cert(ep, sk_X509_value(certs, i), chain, i);
+	return 1;
+}
+
+/* The stapled OCSP response: its status, the leaf's status, its age. */
+static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
+{
+	struct tls_summary *t = &ep->tls;
+	const unsigned char *p = NULL;
+	long n = SSL_get_tlsext_status_ocsp_resp(s->ssl, &p);
+	if (n <= 0 || !p)
+		return;
+	t->ocsp_stapled = 1;
+	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, n);
+	if (!resp) {
+		str_set(&t->ocsp_status, "unparsable");
+		return;
+	}
+	int st = OCSP_response_status(resp);
+	str_set(&t->ocsp_status, OCSP_response_status_str(st));
+	OCSP_BASICRESP *basic = st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(resp)
+								      : NULL;
+	OCSP_SINGLERESP *single = basic && OCSP_resp_count(basic) > 0 ? OCSP_resp_get0(basic, 0)
+								      : NULL;
+	if (single) {
+		int reason;
+		ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+		int cs = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
+		str_set(&t->ocsp_cert_status, OCSP_cert_status_str(cs));
+		int days, secs;
+		if (thisupd && ASN1_TIME_diff(&days, &secs, thisupd, NULL) == 1)
+			t->ocsp_age_s = (long)days * 86400 + secs;
+		if (nextupd && ASN1_TIME_diff(&days, &secs, NULL, nextupd) == 1)
+			t->ocsp_expires_s = (long)days * 86400 + secs;
+	}
+	OCSP_BASICRESP_free(basic);
+	OCSP_RESPONSE_free(resp);
 }

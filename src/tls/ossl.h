@@ -5,6 +5,7 @@
 #ifndef MAILTLS_OSSL_H
 #define MAILTLS_OSSL_H
 
+#include <openssl/ssl.h>
 #include "core/err.h"
 #include "model/result.h"
 #include "net/conn.h"
@@ -22,11 +23,34 @@ struct ossl_opts {
 struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e) WUR;
 void ossl_ctx_free(struct ossl_ctx *x);
 
+/* Variations of a handshake, for the probes that look at one thing. */
+struct ossl_sess_opts {
+	int max_version;        /* TLS1_2_VERSION...; 0: the library's highest */
+	const char *cipher_list; /* TLS <= 1.2 suites (OpenSSL syntax); NULL: all */
+	const char *sigalgs;     /* signature algorithms list; NULL: default */
+	SSL_SESSION *resume;     /* offer this session (not owned) */
+	int no_ticket;           /* resumption by session ID only */
+};
+
 /* A client session: sni may be NULL (no SNI sent); verify_name is the name
- * (or numeric address) the certificate must match, NULL for none. */
+ * (or numeric address) the certificate must match, NULL for none; o may be
+ * NULL. OCSP stapling is always requested. */
 struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char *verify_name,
-				struct err *e) WUR;
+				const struct ossl_sess_opts *o, struct err *e) WUR;
+/* After the handshake: was the offered session resumed? Did the server
+ * issue a ticket? The session to offer next time (caller frees). */
+int ossl_sess_reused(const struct ossl_sess *s);
+int ossl_sess_has_ticket(const struct ossl_sess *s);
+SSL_SESSION *ossl_sess_get1_session(const struct ossl_sess *s);
+void ossl_session_free(SSL_SESSION *sess);
+/* A conn_io whose handshake step is a client-initiated renegotiation of
+ * the established session (TLS <= 1.2). */
+void ossl_sess_reneg_io(struct ossl_sess *s, struct conn_io *io);
+/* Append the chain the server sent to ep->certs, labelled `chain`, unless
+ * its leaf is already there. Returns 1 when it was new. */
+int ossl_sess_describe_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain);
 void ossl_sess_free(struct ossl_sess *s);
+SSL *ossl_sess_ssl(const struct ossl_sess *s);
 /* The conn_io to install with conn_start_io(): it binds the session to the
  * connection's socket and runs the client handshake. */
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);

@@ -1,5 +1,5 @@
-/* record.c - a serve session's record and its terminal and JSON lines. */
-#include "serve/record.h"
+/* sessrec.c - a serve session's record and its terminal and JSON lines. */
+#include "serve/sessrec.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "core/esc.h"
 #include "core/mem.h"
 
-void rec_init(struct rec *r, unsigned long id)
+void srec_init(struct srec *r, unsigned long id)
 {
 	struct timeval tv;
 	struct tm tm;
@@ -24,14 +24,14 @@ void rec_init(struct rec *r, unsigned long id)
 	r->end = "open";
 }
 
-static void str_free(struct rec_str *s)
+static void str_free(struct srec_str *s)
 {
 	free(s->s);
 	s->s = NULL;
 	s->len = 0;
 }
 
-void rec_str_set(struct rec_str *d, const void *p, size_t n)
+void srec_str_set(struct srec_str *d, const void *p, size_t n)
 {
 	free(d->s);
 	d->s = xmalloc(n + 1);
@@ -41,7 +41,7 @@ void rec_str_set(struct rec_str *d, const void *p, size_t n)
 	d->len = n;
 }
 
-static void msg_free(struct rec_msg *m)
+static void msg_free(struct srec_msg *m)
 {
 	str_free(&m->from);
 	for (size_t i = 0; i < m->nrcpts; i++)
@@ -50,7 +50,7 @@ static void msg_free(struct rec_msg *m)
 	free(m->reply);
 }
 
-void rec_free(struct rec *r)
+void srec_free(struct srec *r)
 {
 	free(r->listener);
 	free(r->client);
@@ -63,26 +63,26 @@ void rec_free(struct rec *r)
 	memset(r, 0, sizeof(*r));
 }
 
-struct rec_msg *rec_add_msg(struct rec *r, const void *from, size_t n, int tls)
+struct srec_msg *srec_add_msg(struct srec *r, const void *from, size_t n, int tls)
 {
-	if (r->nmsgs >= REC_MAX_MSGS) {
+	if (r->nmsgs >= SREC_MAX_MSGS) {
 		r->msgs_dropped++;
 		return NULL;
 	}
-	struct rec_msg *m = xvec_push(&r->msgs, &r->nmsgs, &r->capmsgs, sizeof(*m));
-	rec_str_set(&m->from, from, n);
+	struct srec_msg *m = xvec_push(&r->msgs, &r->nmsgs, &r->capmsgs, sizeof(*m));
+	srec_str_set(&m->from, from, n);
 	m->tls = tls;
 	return m;
 }
 
-void rec_msg_add_rcpt(struct rec_msg *m, const void *p, size_t n)
+void srec_msg_add_rcpt(struct srec_msg *m, const void *p, size_t n)
 {
-	if (m->nrcpts >= REC_MAX_RCPTS) {
+	if (m->nrcpts >= SREC_MAX_RCPTS) {
 		m->rcpts_dropped++;
 		return;
 	}
-	struct rec_str *s = xvec_push(&m->rcpts, &m->nrcpts, &m->caprcpts, sizeof(*s));
-	rec_str_set(s, p, n);
+	struct srec_str *s = xvec_push(&m->rcpts, &m->nrcpts, &m->caprcpts, sizeof(*s));
+	srec_str_set(s, p, n);
 }
 
 /* --- terminal line --- */
@@ -115,7 +115,7 @@ done:
 	return rc;
 }
 
-static int put_path(struct buf *out, const char *key, const struct rec_str *s)
+static int put_path(struct buf *out, const char *key, const struct srec_str *s)
 {
 	struct buf b;
 	buf_init(&b, s->len + 3);
@@ -125,7 +125,7 @@ static int put_path(struct buf *out, const char *key, const struct rec_str *s)
 	return rc ? -1 : 0;
 }
 
-int rec_text(const struct rec *r, struct buf *out)
+int srec_text(const struct srec *r, struct buf *out)
 {
 	uint64_t bytes = 0;
 	int rc = 0;
@@ -154,7 +154,7 @@ int rec_text(const struct rec *r, struct buf *out)
 			       strlen(r->tls.client_cert_subject));
 	if (r->pipelined_after_starttls)
 		rc |= buf_printf(out, " pipelined-after-starttls=%zu", r->pipelined_after_starttls);
-	const struct rec_msg *last = r->nmsgs ? &r->msgs[r->nmsgs - 1] : NULL;
+	const struct srec_msg *last = r->nmsgs ? &r->msgs[r->nmsgs - 1] : NULL;
 	for (size_t i = 0; i < r->nmsgs; i++)
 		bytes += r->msgs[i].size;
 	if (last) {
@@ -192,7 +192,7 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *tls_json(const struct rec *r)
+static json_t *tls_json(const struct srec *r)
 {
 	const struct ossl_srv_info *t = &r->tls;
 	if (!t->done && !r->tls_error && !t->offered_max)
@@ -217,7 +217,7 @@ static json_t *tls_json(const struct rec *r)
 	return o;
 }
 
-static json_t *msg_json(const struct rec_msg *m)
+static json_t *msg_json(const struct srec_msg *m)
 {
 	json_t *o = json_object();
 	json_t *rc = json_array();
@@ -234,7 +234,7 @@ static json_t *msg_json(const struct rec_msg *m)
 	return o;
 }
 
-int rec_json(const struct rec *r, struct buf *out)
+int srec_json(const struct srec *r, struct buf *out)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "type", json_string("session"));
