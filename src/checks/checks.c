@@ -1,15 +1,21 @@
 /* checks.c - the list of checks, in the order their findings are shown. */
 #include "checks/checks.h"
 
-static void (*const all_checks[])(struct endpoint *) = {
+void checks_cfg_defaults(struct checks_cfg *c)
+{
+	c->warn_days = 30;
+}
+
+static void (*const all_checks[])(struct endpoint *, const struct checks_cfg *) = {
 	check_starttls,
 	check_trust,
+	check_certs,
 	check_crypto,
 };
 
-void checks_run(struct result *r)
+void checks_run(struct result *r, const struct checks_cfg *cfg)
 {
 	for (size_t i = 0; i < r->neps; i++)
 		for (size_t j = 0; j < ARRAY_LEN(all_checks); j++)
-			all_checks[j](r->eps[i]);
+			all_checks[j](r->eps[i], cfg);
 }

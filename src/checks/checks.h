@@ -5,12 +5,18 @@
 
 #include "model/result.h"
 
+struct checks_cfg {
+	int warn_days; /* cert-expires-soon below this many days (--warn-days) */
+};
+
+void checks_cfg_defaults(struct checks_cfg *c);
 /* Every check, on every endpoint of the result. */
-void checks_run(struct result *r);
+void checks_run(struct result *r, const struct checks_cfg *cfg);
 
 /* Individual checks (one file each). */
-void check_trust(struct endpoint *ep);
-void check_starttls(struct endpoint *ep);
-void check_crypto(struct endpoint *ep);
+void check_trust(struct endpoint *ep, const struct checks_cfg *cfg);
+void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg);
+void check_crypto(struct endpoint *ep, const struct checks_cfg *cfg);
+void check_certs(struct endpoint *ep, const struct checks_cfg *cfg);
 
 #endif

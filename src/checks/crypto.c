@@ -152,7 +152,7 @@ static void dh(struct endpoint *ep)
 	}
 }
 
-void check_crypto(struct endpoint *ep)
+void check_crypto(struct endpoint *ep, const struct checks_cfg *cfg)
 {
 	if (!ep->enumerated)
 		return;

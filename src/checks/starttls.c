@@ -105,7 +105,7 @@ static void port_mode(struct endpoint *ep)
 	}
 }
 
-void check_starttls(struct endpoint *ep)
+void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 {
 	const struct dialogue *g = &ep->dlg;
 	char detail[1024];

@@ -75,7 +75,7 @@ static void add_detail_names(char *out, size_t n, const struct endpoint *ep)
 		used += (size_t)snprintf(out + used, n - used, " %s", ep->certs[0].san[i]);
 }
 
-void check_trust(struct endpoint *ep)
+void check_trust(struct endpoint *ep, const struct checks_cfg *cfg)
 {
 	const struct tls_summary *t = &ep->tls;
 	char detail[1024];

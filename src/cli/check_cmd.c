@@ -59,6 +59,9 @@ void cmd_check_usage(FILE *out)
 	      "  --html FILE             a self-contained HTML page (- for stdout)\n"
 	      "  -o, --output FORMAT     what goes to stdout: text (default), json, csv, html\n"
 	      "  --transcript            show the clear-text dialogue in the text report\n"
+	      "  --show-certs            print the certificates (PEM) in the text report\n"
+	      "  --warn-days N           cert-expires-soon below N days (default 30; high\n"
+	      "                          below 15)\n"
 	      "  --fail-on SEVERITY      exit 1 when a finding is at or above it: ok, info,\n"
 	      "                          low, medium, high (default), critical\n"
 	      "  -v, -vv                 progress (info) and debug logs on stderr\n"
@@ -90,6 +93,8 @@ enum {
 	OPT_TRANSCRIPT,
 	OPT_QUICK,
 	OPT_XMPP_DOMAIN,
+	OPT_WARN_DAYS,
+	OPT_SHOW_CERTS,
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +119,8 @@ static const struct option long_opts[] = {
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
 	{"quick", no_argument, NULL, OPT_QUICK},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
+	{"warn-days", required_argument, NULL, OPT_WARN_DAYS},
+	{"show-certs", no_argument, NULL, OPT_SHOW_CERTS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -178,6 +185,8 @@ struct check_opts {
 	enum severity fail_on;
 	const char *target;
 	int transcript;
+	int show_certs;
+	struct checks_cfg checks;
 	char ehlo_buf[256];
 };
 
@@ -212,6 +221,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	struct dns_addr a;
 
 	scan_cfg_defaults(&o->cfg);
+	checks_cfg_defaults(&o->checks);
 	default_ehlo(o);
 	o->fail_on = SEV_HIGH;
 	optind = 1;
@@ -285,6 +295,13 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case OPT_QUICK:
 			o->cfg.quick = 1;
 			break;
+		case OPT_WARN_DAYS:
+			if (parse_count(optarg, 3650, &o->checks.warn_days))
+				return usage_error("invalid --warn-days '%s' (1-3650)", optarg);
+			break;
+		case OPT_SHOW_CERTS:
+			o->show_certs = 1;
+			break;
 		case OPT_XMPP_DOMAIN:
 			/* It goes into an XML attribute: a plain domain only. */
 			if (!valid_ehlo(optarg) || strpbrk(optarg, "'\"<>&"))
@@ -308,7 +325,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
-static int render(const struct result *r, enum fmt f, FILE *out, int transcript)
+static int render(const struct result *r, enum fmt f, FILE *out, const struct text_opts *to)
 {
 	switch (f) {
 	case FMT_JSON:
@@ -318,7 +335,7 @@ static int render(const struct result *r, enum fmt f, FILE *out, int transcript)
 	case FMT_HTML:
 		return report_html(r, out);
 	default:
-		report_text(r, out, transcript);
+		report_text(r, out, to);
 		return fflush(out) == 0 ? 0 : -1;
 	}
 }
@@ -328,13 +345,14 @@ static int render(const struct result *r, enum fmt f, FILE *out, int transcript)
 static int write_reports(const struct result *r, const struct check_opts *o)
 {
 	int rc = 0, to_stdout = 0;
+	struct text_opts to = {o->transcript, o->show_certs};
 	for (int f = FMT_JSON; f < FMT_COUNT; f++) {
 		const char *path = o->paths[f];
 		if (!path)
 			continue;
 		if (strcmp(path, "-") == 0) {
 			to_stdout = 1;
-			rc |= render(r, (enum fmt)f, stdout, o->transcript);
+			rc |= render(r, (enum fmt)f, stdout, &to);
 			continue;
 		}
 		FILE *out = fopen(path, "w");
@@ -343,13 +361,13 @@ static int write_reports(const struct result *r, const struct check_opts *o)
 			rc = -1;
 			continue;
 		}
-		if (render(r, (enum fmt)f, out, o->transcript) != 0 || fclose(out) != 0) {
+		if (render(r, (enum fmt)f, out, &to) != 0 || fclose(out) != 0) {
 			log_error("writing the %s report to %s failed", fmt_names[f], path);
 			rc = -1;
 		}
 	}
 	if (!to_stdout)
-		rc |= render(r, o->stdout_fmt, stdout, o->transcript);
+		rc |= render(r, o->stdout_fmt, stdout, &to);
 	return rc;
 }
 
@@ -438,7 +456,7 @@ int cmd_check(int argc, char **argv)
 		log_error("%s", msg);
 		free(msg);
 	}
-	checks_run(r);
+	checks_run(r, &o.checks);
 	say_errors(r);
 
 	int json_failed = write_reports(r, &o) != 0;

@@ -183,7 +183,8 @@ struct endpoint {
 
 	struct {
 		int connections;
-		double duration_ms;
+		double duration_ms; /* wall time, first connect to last close */
+		double first_ms, last_ms; /* monotonic clock, for the above */
 	} stats;
 };
 

@@ -8,9 +8,13 @@
 
 /* The mailtls/1 JSON document (docs/json.md). Returns 0, -1 on write error. */
 int report_json(const struct result *r, FILE *out) WUR;
-/* A short human report. Every peer string is escaped for the terminal;
- * transcript: also show the clear-text dialogue. */
-void report_text(const struct result *r, FILE *out, int transcript);
+struct text_opts {
+	int transcript; /* show the clear-text dialogue */
+	int show_certs; /* show the certificates as PEM */
+};
+
+/* The human report. Every peer string is escaped for the terminal. */
+void report_text(const struct result *r, FILE *out, const struct text_opts *o);
 /* One CSV row per finding (and per error), RFC 4180. 0, -1 on write error. */
 int report_csv(const struct result *r, FILE *out) WUR;
 /* One self-contained HTML page: inline CSS, no script, every peer string

@@ -6,12 +6,32 @@
 #include "core/buf.h"
 #include "core/esc.h"
 
+static const char *yesno(int v)
+{
+	return v > 0 ? "yes" : v == 0 ? "no" : "n/a";
+}
+
 /* Print peer text safely. */
 static void put(FILE *out, const char *s)
 {
 	char *e = esc_term_dup(s ? s : "");
 	fputs(e, out);
 	free(e);
+}
+
+/* Multi-line text (PEM), escaped line by line. */
+static void put_lines(FILE *out, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		char *line = strndup(s, n);
+		if (line) {
+			put(out, line);
+			free(line);
+		}
+		fputc('\n', out);
+		s += n + (s[n] == '\n');
+	}
 }
 
 static void dialogue_text(const struct endpoint *ep, FILE *out, int transcript)
@@ -103,7 +123,7 @@ static void enum_text(const struct endpoint *ep, FILE *out)
 	}
 }
 
-static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
+static void endpoint_text(const struct endpoint *ep, FILE *out, const struct text_opts *o)
 {
 	const struct tls_summary *t = &ep->tls;
 
@@ -119,7 +139,7 @@ static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 	if (ep->mode == MODE_STARTTLS)
 		put(out, ep->starttls);
 	fputc('\n', out);
-	dialogue_text(ep, out, transcript);
+	dialogue_text(ep, out, o->transcript);
 
 	if (t->done) {
 		fputs("  TLS:          ", out);
@@ -146,15 +166,50 @@ static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 	enum_text(ep, out);
 	for (size_t i = 0; i < ep->ncerts; i++) {
 		const struct cert_entry *c = &ep->certs[i];
-		fprintf(out, "  Cert %zu:       ", i);
+		fprintf(out, "  Cert %d", c->depth);
+		if (c->chain && strcmp(c->chain, "default") != 0) {
+			fputs(" (", out);
+			put(out, c->chain);
+			fputc(')', out);
+		}
+		fputs(":  ", out);
 		put(out, c->subject);
 		fputs("\n                issuer ", out);
 		put(out, c->issuer);
 		fputs("\n                ", out);
 		put(out, c->key);
-		fputs(", valid until ", out);
+		fputs(", ", out);
+		put(out, c->sig_alg);
+		fputs(", until ", out);
 		put(out, c->not_after);
+		fprintf(out, " (%ld days)\n", c->days_left);
+		if (c->nsan) {
+			fputs("                names:", out);
+			for (size_t j = 0; j < c->nsan && j < 20; j++) {
+				fputc(' ', out);
+				put(out, c->san[j]);
+			}
+			if (c->nsan > 20)
+				fprintf(out, " ... (%zu in all)", c->nsan);
+			fputc('\n', out);
+		}
+		if (o->show_certs && c->pem) {
+			put_lines(out, c->pem);
+		}
+	}
+	if (t->done) {
+		fprintf(out, "  OCSP staple:  %s", t->ocsp_stapled ? "yes" : "no");
+		if (t->ocsp_cert_status) {
+			fputs(", ", out);
+			put(out, t->ocsp_cert_status);
+		}
 		fputc('\n', out);
+		fprintf(out, "  Session:      secure renegotiation %s, client renegotiation %s,\n"
+			     "                resumption by ID %s, by ticket %s (TLS 1.2)\n",
+			yesno(t->secure_reneg), ep->client_reneg == 1 ? "accepted"
+						: ep->client_reneg == 0 ? "refused"
+									: "not tested",
+			yesno(ep->resume_id), yesno(ep->resume_ticket));
 	}
 	for (size_t i = 0; i < ep->nfindings; i++) {
 		const struct finding *f = &ep->findings[i];
@@ -185,7 +240,7 @@ static void endpoint_text(const struct endpoint *ep, FILE *out, int transcript)
 		ep->stats.connections == 1 ? "" : "s", ep->stats.duration_ms);
 }
 
-void report_text(const struct result *r, FILE *out, int transcript)
+void report_text(const struct result *r, FILE *out, const struct text_opts *o)
 {
 	for (size_t i = 0; i < r->nerrors; i++) {
 		fputs("error (", out);
@@ -195,5 +250,5 @@ void report_text(const struct result *r, FILE *out, int transcript)
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < r->neps; i++)
-		endpoint_text(r->eps[i], out, transcript);
+		endpoint_text(r->eps[i], out, o);
 }

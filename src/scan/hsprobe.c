@@ -7,6 +7,7 @@
 #include "scan/hsprobe.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/mem.h"
@@ -34,6 +35,13 @@ struct hsprobe {
 	int retrying;   /* a clone carries on: report nothing */
 };
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static struct probe *clone_probe(const struct hsprobe *h)
 {
 	struct probe *p = hsprobe_new(h->ep, &h->addr, &h->prm);
@@ -51,7 +59,13 @@ static void finish(struct hsprobe *h)
 	if (h->prm.on_tls && !h->retrying && !h->tls_reported)
 		h->prm.on_tls(h->prm.tls_arg, NULL, &h->raw_err, -1);
 	if (h->c) {
-		h->ep->stats.duration_ms += conn_elapsed_ms(h->c);
+		double now = mono_ms();
+		struct endpoint *ep = h->ep;
+		if (ep->stats.first_ms == 0 || now - conn_elapsed_ms(h->c) < ep->stats.first_ms)
+			ep->stats.first_ms = now - conn_elapsed_ms(h->c);
+		if (now > ep->stats.last_ms)
+			ep->stats.last_ms = now;
+		ep->stats.duration_ms = ep->stats.last_ms - ep->stats.first_ms;
 		ossl_sess_shutdown(h->sess);
 		conn_close(h->c);
 		h->c = NULL;

@@ -77,6 +77,10 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 	if (e)
 		log_info("%s: %s check: %s", ep->host, names[st->kind], e->msg);
 
+	/* The main handshake may have been TLS 1.3, where RFC 5746 does not
+	 * apply; a TLS 1.2 one here tells. */
+	if (s && ep->tls.secure_reneg < 0)
+		ep->tls.secure_reneg = ossl_sess_secure_reneg(s);
 	switch (st->kind) {
 	case AUX_ALT_CERT:
 		if (s)

@@ -316,6 +316,13 @@ SSL *ossl_sess_ssl(const struct ossl_sess *s)
 	return s->ssl;
 }
 
+int ossl_sess_secure_reneg(const struct ossl_sess *s)
+{
+	if (SSL_version(s->ssl) > TLS1_2_VERSION)
+		return -1;
+	return SSL_get_secure_renegotiation_support(s->ssl) != 0;
+}
+
 int ossl_sess_reused(const struct ossl_sess *s)
 {
 	return SSL_session_reused(s->ssl) == 1;
@@ -658,9 +665,7 @@ void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep)
 	t->handshake_ms = s->t_done_ms - s->t_start_ms;
 
 	describe_ocsp(s, ep);
-	t->secure_reneg = SSL_version(ssl) <= TLS1_2_VERSION
-				  ? SSL_get_secure_renegotiation_support(ssl) != 0
-				  : -1;
+	t->secure_reneg = ossl_sess_secure_reneg(s);
 	(void)ossl_sess_describe_chain(s, ep, "default");
 }
 

@@ -40,6 +40,8 @@ struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char 
 /* After the handshake: was the offered session resumed? Did the server
  * issue a ticket? The session to offer next time (caller frees). */
 int ossl_sess_reused(const struct ossl_sess *s);
+/* RFC 5746 support seen in this (TLS <= 1.2) handshake: 1, 0; -1 for TLS 1.3. */
+int ossl_sess_secure_reneg(const struct ossl_sess *s);
 int ossl_sess_has_ticket(const struct ossl_sess *s);
 SSL_SESSION *ossl_sess_get1_session(const struct ossl_sess *s);
 void ossl_session_free(SSL_SESSION *sess);

@@ -1,0 +1,129 @@
+/* certs.c - findings about the certificates themselves and the session
+ * features around them: expiry, key and signature strength, OCSP
+ * stapling, renegotiation, resumption. Trust (the verify result) is in
+ * trust.c. */
+#include "checks/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* The weakest hash a certificate's signature uses, from OpenSSL's long
+ * name of the algorithm ("sha1WithRSAEncryption", "ecdsa-with-SHA1"). */
+static const char *weak_hash(const char *sig)
+{
+	if (!sig)
+		return NULL;
+	if (strcasestr(sig, "md5") || strcasestr(sig, "md2") || strcasestr(sig, "md4"))
+		return "MD5";
+	if (strcasestr(sig, "sha1") || strcasestr(sig, "SHA1"))
+		return "SHA-1";
+	return NULL;
+}
+
+static void expiry(struct endpoint *ep, const struct cert_entry *c, int warn_days)
+{
+	char detail[512];
+	if (c->days_left < 0 || c->days_left >= warn_days)
+		return; /* expired: the verify result says it (cert-expired) */
+	snprintf(detail, sizeof detail,
+		 "%s certificate \"%.200s\" (%s) expires on %s, in %ld day%s",
+		 c->depth == 0 ? "the server" : "an intermediate", c->subject, c->key ? c->key : "",
+		 c->not_after, c->days_left, c->days_left == 1 ? "" : "s");
+	ep_add_finding(ep, "cert-expires-soon", c->days_left < 15 ? SEV_HIGH : SEV_MEDIUM,
+		       "A certificate expires soon", detail,
+		       "Renew it now and automate renewal (certbot, acme.sh, or your CA's "
+		       "tooling), with a reminder 15 days before expiry; reload the mail server "
+		       "after renewing.");
+}
+
+static void strength(struct endpoint *ep, const struct cert_entry *c)
+{
+	char detail[512];
+	int weak = 0;
+	if (c->key_type && strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048)
+		weak = 1;
+	else if (c->key_type && strcmp(c->key_type, "DSA") == 0 && c->key_bits < 2048)
+		weak = 1;
+	else if (c->key_type && strcmp(c->key_type, "EC") == 0 && c->key_bits < 224)
+		weak = 1;
+	if (weak) {
+		snprintf(detail, sizeof detail, "\"%.200s\" has a %s key of %d bits", c->subject,
+			 c->key_type, c->key_bits);
+		ep_add_finding(ep, "cert-weak-key", SEV_HIGH, "A certificate key is too small",
+			       detail,
+			       "Issue a new certificate with an RSA key of 2048 bits or more, or an "
+			       "ECDSA P-256 key.");
+	}
+	/* A root's self-signature is not checked by anyone: it does not count. */
+	const char *h = c->self_signed && c->depth > 0 ? NULL : weak_hash(c->sig_alg);
+	if (h) {
+		snprintf(detail, sizeof detail, "\"%.200s\" is signed with %s (%s)", c->subject, h,
+			 c->sig_alg);
+		ep_add_finding(ep, "cert-weak-signature", strcmp(h, "MD5") == 0 ? SEV_CRITICAL : SEV_HIGH,
+			       "A certificate is signed with a broken hash", detail,
+			       "Reissue the certificate; every public CA signs with SHA-256 or "
+			       "better today.");
+	}
+}
+
+static void ocsp(struct endpoint *ep)
+{
+	const struct tls_summary *t = &ep->tls;
+	char detail[256];
+	int must = ep->ncerts && ep->certs[0].must_staple;
+	if (!t->ocsp_stapled) {
+		ep_add_finding(ep, "no-ocsp-stapling", must ? SEV_HIGH : SEV_INFO,
+			       must ? "The certificate requires OCSP stapling, but none came"
+				    : "No OCSP response is stapled",
+			       must ? "the certificate has the TLS feature status_request "
+				      "(must-staple); clients that honour it refuse the connection"
+				    : "clients must ask the CA themselves (mail senders rarely do)",
+			       "Postfix and Dovecot cannot staple OCSP; use a certificate without "
+			       "must-staple for them. Other servers: enable stapling.");
+		return;
+	}
+	if (t->ocsp_cert_status && strcmp(t->ocsp_cert_status, "good") != 0) {
+		snprintf(detail, sizeof detail, "the stapled OCSP response says: %s",
+			 t->ocsp_cert_status);
+		ep_add_finding(ep, "ocsp-not-good",
+			       strcmp(t->ocsp_cert_status, "revoked") == 0 ? SEV_CRITICAL : SEV_MEDIUM,
+			       "The stapled OCSP response is not \"good\"", detail,
+			       "Replace a revoked certificate at once; otherwise check the staple "
+			       "source.");
+	} else if (t->ocsp_expires_s == 0 || (t->ocsp_status && strcmp(t->ocsp_status, "successful"))) {
+		snprintf(detail, sizeof detail, "OCSP response status: %s",
+			 t->ocsp_status ? t->ocsp_status : "?");
+		ep_add_finding(ep, "ocsp-stale", SEV_MEDIUM, "The stapled OCSP response is unusable",
+			       detail, "Refresh the stapled response (it must be current).");
+	}
+}
+
+static void session(struct endpoint *ep)
+{
+	if (ep->tls.secure_reneg == 0)
+		ep_add_finding(ep, "no-secure-renegotiation", SEV_MEDIUM,
+			       "Secure renegotiation (RFC 5746) is not supported",
+			       "the server does not send renegotiation_info: it is open to the "
+			       "renegotiation attack (CVE-2009-3555) if it renegotiates at all",
+			       "Upgrade the TLS library (every OpenSSL since 0.9.8m supports it).");
+	if (ep->client_reneg == 1)
+		ep_add_finding(ep, "client-renegotiation-allowed", SEV_LOW,
+			       "Client-initiated renegotiation is accepted",
+			       "a client can make the server redo expensive handshakes on one "
+			       "connection (a denial-of-service lever)",
+			       "Disable client-initiated renegotiation (OpenSSL 3 does by default; "
+			       "Postfix: tls_ssl_options = NO_RENEGOTIATION).");
+}
+
+void check_certs(struct endpoint *ep, const struct checks_cfg *cfg)
+{
+	if (!ep->tls.done)
+		return;
+	for (size_t i = 0; i < ep->ncerts; i++) {
+		expiry(ep, &ep->certs[i], cfg->warn_days);
+		strength(ep, &ep->certs[i]);
+	}
+	ocsp(ep);
+	session(ep);
+}
