@@ -21,6 +21,13 @@ static const char *find_cap(char **v, size_t n, const char *kw)
 	return NULL;
 }
 
+/* STARTTLS is meant to disappear once TLS is up (RFC 3207 4.2): it is not
+ * a change worth reporting. */
+static int is_starttls_cap(const char *line)
+{
+	return strcasecmp(line, "STARTTLS") == 0 || strcasecmp(line, "STLS") == 0;
+}
+
 static int has_line(char **v, size_t n, const char *line)
 {
 	for (size_t i = 0; i < n; i++)
@@ -35,7 +42,7 @@ static size_t list_missing(char *out, size_t size, size_t used, const char *labe
 {
 	int first = 1;
 	for (size_t i = 0; i < na && used < size; i++) {
-		if (has_line(b, nb, a[i]))
+		if (has_line(b, nb, a[i]) || is_starttls_cap(a[i]))
 			continue;
 		used += (size_t)snprintf(out + used, size - used, "%s%s%s",
 					 first ? (used ? "; " : "") : ", ", first ? label : "",
@@ -176,7 +183,7 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       "Offer password authentication only inside TLS (Postfix: "
 			       "smtpd_tls_auth_only = yes; Dovecot: disable_plaintext_auth = yes, "
 			       "ssl = required).");
-	} else if (g->auth_tls) {
+	} else if (g->auth_tls && !g->auth_pre) {
 		ep_add_finding(ep, "auth-after-tls-only", SEV_OK,
 			       "Authentication is offered only inside TLS", NULL, NULL);
 	}

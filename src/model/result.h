@@ -141,6 +141,7 @@ struct dialogue {
 	char *starttls_reply;    /* its answer, first line */
 	char *auth_clear;        /* password authentication offered before TLS
 				    ("AUTH PLAIN LOGIN", "LOGIN command"), NULL none */
+	int auth_pre;            /* any authentication offered before TLS */
 	int auth_tls;            /* authentication offered inside TLS */
 	int preauth;             /* IMAP PREAUTH greeting: no STARTTLS possible */
 	size_t pipelined_bytes;  /* sent by the server after its go-ahead */

@@ -34,6 +34,7 @@ struct conn {
 	int eof;
 	int paused;
 	int undelivered; /* bytes arrived that no CONN_EV_DATA announced yet */
+	size_t bytes_read;
 	int early_err; /* connect() failed at once; reported from the loop */
 };
 
@@ -195,6 +196,7 @@ static int do_read(struct conn *c)
 				err_set(&c->err, ERR_LIMIT, "input buffer cap reached");
 				return fail(c);
 			}
+			c->bytes_read += (size_t)r;
 			got = 1;
 			continue;
 		}
@@ -442,6 +444,7 @@ size_t conn_read_now(struct conn *c)
 		if (r <= 0 || buf_append(&c->in, tmp, (size_t)r) < 0)
 			break;
 		n += (size_t)r;
+		c->bytes_read += (size_t)r;
 	}
 	return n;
 }
@@ -455,6 +458,11 @@ void conn_start_io(struct conn *c, const struct conn_io *io)
 		arm_read_timeout(c);
 		event_active(c->ev_write, EV_WRITE, 1);
 	}
+}
+
+size_t conn_bytes_read(const struct conn *c)
+{
+	return c->bytes_read;
 }
 
 int conn_fd(const struct conn *c)

@@ -78,6 +78,8 @@ size_t conn_read_now(struct conn *c);
  * call conn_pending() first. */
 void conn_start_io(struct conn *c, const struct conn_io *io);
 int conn_fd(const struct conn *c);
+/* Bytes received over the connection's life (any transport). */
+size_t conn_bytes_read(const struct conn *c);
 const struct err *conn_error(const struct conn *c);
 /* Milliseconds since conn_open. */
 double conn_elapsed_ms(const struct conn *c);

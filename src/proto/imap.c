@@ -23,6 +23,15 @@ static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
 	return DLG_WAIT;
 }
 
+/* Any AUTH= capability in the list? */
+static int find_auth(const char *list)
+{
+	for (const char *p = list; (p = strcasestr(p, "AUTH=")) != NULL; p += 5)
+		if (p == list || p[-1] == ' ')
+			return 1;
+	return 0;
+}
+
 /* "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN": one capability each. */
 static void store_caps(struct dlg *d, const char *list)
 {
@@ -44,6 +53,8 @@ static void store_caps(struct dlg *d, const char *list)
 			g->auth_tls = 1;
 		p += n;
 	}
+	if (!dlg_in_tls(d))
+		g->auth_pre |= !logindisabled || find_auth(list);
 	if (!dlg_in_tls(d) && !g->auth_clear) {
 		/* Without LOGINDISABLED the LOGIN command takes a password in
 		 * clear text (RFC 3501 6.2.3); so do AUTH=PLAIN and LOGIN. */

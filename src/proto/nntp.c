@@ -43,6 +43,7 @@ static void one_cap(struct dlg *d, const char *line)
 	}
 	if (word_is(line, "STARTTLS", NULL))
 		g->starttls_advertised = 1;
+	g->auth_pre |= auth;
 	if (auth && has_token(line + 8, "USER") && !g->auth_clear)
 		g->auth_clear = xstrdup(line);
 }

@@ -33,6 +33,7 @@ static void one_cap(struct dlg *d, const char *line)
 	}
 	if (word_is(line, "STLS", NULL))
 		g->starttls_advertised = 1;
+	g->auth_pre |= user || word_is(line, "SASL", NULL);
 	if ((user || sasl_clear) && !g->auth_clear)
 		g->auth_clear = xstrdup(user ? "USER/PASS" : line);
 }

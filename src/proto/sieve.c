@@ -36,6 +36,7 @@ static void one_cap(struct dlg *d, const char *line)
 	}
 	if (word_is(text, "STARTTLS", NULL))
 		g->starttls_advertised = 1;
+	g->auth_pre |= word_is(text, "SASL", NULL) && text[4] && text[5];
 	if (word_is(text, "SASL", NULL) && (has_token(text + 4, "PLAIN") ||
 					    has_token(text + 4, "LOGIN")) && !g->auth_clear)
 		g->auth_clear = xstrdup(text);

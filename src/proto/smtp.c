@@ -89,6 +89,7 @@ static void store_caps(struct dlg *d, const struct reply *r, int post)
 			continue;
 		}
 		dlg_add_cap_to(&g->caps_pre, &g->ncaps_pre, &g->capcaps_pre, l);
+		g->auth_pre |= auth;
 		if (auth && has_cleartext_mech(l) && !g->auth_clear)
 			g->auth_clear = xstrdup(l);
 		if (keyword_is(l, "STARTTLS"))

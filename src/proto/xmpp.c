@@ -52,7 +52,9 @@ static void store_features(struct dlg *d, const char *p, size_t n)
 		int clear = (e - m == 5 && (strncmp(m, "PLAIN", 5) == 0 || strncmp(m, "LOGIN", 5) == 0));
 		if (dlg_in_tls(d))
 			g->auth_tls = 1;
-		else if (clear && !g->auth_clear)
+		else
+			g->auth_pre = 1;
+		if (!dlg_in_tls(d) && clear && !g->auth_clear)
 			g->auth_clear = xstrdup(cap);
 	}
 }

@@ -249,8 +249,10 @@ static void on_conn_error(struct hsprobe *h, const struct err *e)
 	}
 	if (h->state == HS_HANDSHAKE && h->sess)
 		note_clear_text(h);
+	/* Silent: not one byte came (a slow server that sent something is
+	 * slow, not an implicit-TLS port). */
 	if (h->state == HS_DIALOGUE && h->dlg && e->cat == ERR_TIMEOUT &&
-	    h->ep->dlg.greeting_code == 0 && h->ep->ntranscript == 0 && !h->mode_check) {
+	    conn_bytes_read(h->c) == 0 && !h->mode_check) {
 		record_error(h, e);
 		check_mode(h);
 		finish(h);

@@ -42,6 +42,7 @@ struct ossl_srv_sess {
 	unsigned char sni[MAX_SNI];
 	size_t sni_len;
 	int sni_sent;
+	char dh_key[32]; /* "DH 2048": a DHE key lives only until the key exchange */
 };
 
 static int sess_index = -1;
@@ -355,6 +356,23 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+/* The server's DHE key is freed once the client's key share arrives, so its
+ * size is noted when the ServerKeyExchange goes out. */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+		   SSL *ssl, void *arg)
+{
+	struct ossl_srv_sess *s = SSL_get_ex_data(ssl, sess_index);
+	EVP_PKEY *k = NULL;
+	if (!s || !write_p || content_type != SSL3_RT_HANDSHAKE || len < 1 ||
+	    ((const unsigned char *)buf)[0] != SSL3_MT_SERVER_KEY_EXCHANGE)
+		return;
+	if (SSL_get_tmp_key(ssl, &k) == 1 && k) {
+		if (EVP_PKEY_get_base_id(k) == EVP_PKEY_DH)
+			snprintf(s->dh_key, sizeof s->dh_key, "DH %d", EVP_PKEY_get_bits(k));
+		EVP_PKEY_free(k);
+	}
+}
+
 /* A client certificate is asked for, never required, and never judged:
  * the point is to show what the sender presents. */
 static int accept_any_cert(int ok, X509_STORE_CTX *xs)
@@ -452,6 +470,7 @@ struct ossl_srv_ctx *ossl_srv_ctx_new(const struct ossl_srv_opts *o, struct err 
 					 SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
+	SSL_CTX_set_msg_callback(ctx, msg_cb);
 	if (o->ask_client_cert)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_cert);
 
@@ -618,12 +637,13 @@ void ossl_srv_sess_shutdown(struct ossl_srv_sess *s)
 }
 
 /* RFC 8446 spells x25519 and x448 in capitals; OpenSSL's other names are
- * the IANA ones (secp256r1, ffdhe2048). */
-static char *group_text(SSL *ssl)
+ * the IANA ones (secp256r1, ffdhe2048). A TLS 1.2 DHE group has no name
+ * here: "DH bits", as the client side says it. */
+static char *group_text(struct ossl_srv_sess *s)
 {
-	int nid = SSL_get_negotiated_group(ssl);
+	int nid = SSL_get_negotiated_group(s->ssl);
 	if (nid > 0) {
-		const char *n = SSL_group_to_name(ssl, nid);
+		const char *n = SSL_group_to_name(s->ssl, nid);
 		if (n && strcmp(n, "x25519") == 0)
 			n = "X25519";
 		else if (n && strcmp(n, "x448") == 0)
@@ -631,15 +651,9 @@ static char *group_text(SSL *ssl)
 		if (n)
 			return xstrdup(n);
 	}
-	EVP_PKEY *k = NULL;
-	if (SSL_get_tmp_key(ssl, &k) == 1 && k) {
-		char out[64];
-		int id = EVP_PKEY_get_base_id(k);
-		snprintf(out, sizeof out, "%s %d", id == EVP_PKEY_DH ? "DH" : OBJ_nid2sn(id),
-			 EVP_PKEY_get_bits(k));
-		EVP_PKEY_free(k);
-		return xstrdup(out);
-	}
+	const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
+	if (s->dh_key[0] && c && SSL_CIPHER_get_kx_nid(c) == NID_kx_dhe)
+		return xstrdup(s->dh_key);
 	return NULL;
 }
 
@@ -664,7 +678,7 @@ void ossl_srv_sess_describe(struct ossl_srv_sess *s, struct ossl_srv_info *out)
 		out->cipher = xstrdup(SSL_CIPHER_standard_name(c));
 		out->cipher_openssl = xstrdup(SSL_CIPHER_get_name(c));
 	}
-	out->group = group_text(ssl);
+	out->group = group_text(s);
 	X509 *peer = SSL_get0_peer_certificate(ssl);
 	if (peer) {
 		out->client_cert_subject = name_text(X509_get_subject_name(peer));

@@ -273,13 +273,13 @@ def make_pki(d):
         return Leaf(d / (name + ".pem"), key)
 
     leaves = {
-        "good": sign("good", "localhost", "leaf_localhost", -1, 30),
-        "wrongname": sign("wrongname", "wrong.example", "leaf_wrong", -1, 30),
+        "good": sign("good", "localhost", "leaf_localhost", -1, 365),
+        "wrongname": sign("wrongname", "wrong.example", "leaf_wrong", -1, 365),
         "expired": sign("expired", "localhost", "leaf_localhost", -60, -30),
         "notyet": sign("notyet", "localhost", "leaf_localhost", 30, 60),
     }
     run("req", "-x509", "-config", cnf, "-extensions", "leaf_selfsigned", "-key", "leaf.key",
-        "-subj", "/CN=localhost", "-days", "30", "-out", "selfsigned.pem")
+        "-subj", "/CN=localhost", "-days", "365", "-out", "selfsigned.pem")
     leaves["selfsigned"] = Leaf(d / "selfsigned.pem", key)
     for leaf in leaves.values():
         leaf.info = x509_info(leaf.cert)
@@ -471,13 +471,17 @@ def _verify_errors(text):
     return errs
 
 
-def s_client(server, ca_file, name="localhost", verify_ip=None, sni=True):
+def s_client(server, ca_file, name="localhost", verify_ip=None, sni=True, starttls=None):
     """Connect like `openssl s_client -verify_return_error -verify_hostname NAME`.
 
     Two runs: one stopping at the first verify error (the reference for
     verify.code), one continuing, which lists every verify error and the
-    negotiated protocol, cipher and key exchange group."""
+    negotiated protocol, cipher and key exchange group. starttls="smtp" (or
+    another s_client -starttls protocol) runs that dialogue first.
+    `server` is anything with .hostport (Server, a Postfix instance...)."""
     base = [OPENSSL, "s_client", "-connect", server.hostport, "-CAfile", str(ca_file)]
+    if starttls:
+        base += ["-starttls", starttls]
     base += ["-servername", name] if sni and name else ["-noservername"]
     base += ["-verify_ip", verify_ip] if verify_ip else ["-verify_hostname", name]
 
@@ -512,13 +516,14 @@ def s_client(server, ca_file, name="localhost", verify_ip=None, sni=True):
 
 @pytest.fixture(scope="session")
 def s_client_ref():
-    """s_client(server, ca_file, name=..., verify_ip=..., sni=...) -> SClient (cached)."""
+    """s_client(server, ca_file, name=..., verify_ip=..., sni=..., starttls=...) -> SClient (cached)."""
     cache = {}
 
-    def get(server, ca_file, name="localhost", verify_ip=None, sni=True):
-        key = (server.host, server.port, str(ca_file), name, verify_ip, sni)
+    def get(server, ca_file, name="localhost", verify_ip=None, sni=True, starttls=None):
+        key = (server.host, server.port, str(ca_file), name, verify_ip, sni, starttls)
         if key not in cache:
-            cache[key] = s_client(server, ca_file, name=name, verify_ip=verify_ip, sni=sni)
+            cache[key] = s_client(server, ca_file, name=name, verify_ip=verify_ip, sni=sni,
+                                  starttls=starttls)
         return cache[key]
 
     return get

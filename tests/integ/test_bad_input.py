@@ -156,9 +156,102 @@ def test_usage_errors(run_mailtls, args):
     stderr_error_line(err)
 
 
-@pytest.mark.parametrize("target", ["localhost:25", "localhost:587", "localhost"])
-def test_starttls_not_implemented_yet(run_mailtls, target):
-    rc, out, err = run_mailtls("check", target)
+# -------------------------------------------------------------- STARTTLS mode
+
+def port_in_use(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+# Every port that implies a STARTTLS protocol (mailtls check --help).
+STARTTLS_PORTS = [(25, "smtp"), (587, "smtp"), (2525, "smtp"), (24, "lmtp"), (143, "imap"),
+                  (110, "pop3"), (4190, "sieve"), (21, "ftp"), (5222, "xmpp"),
+                  (5269, "xmpp-server"), (389, "ldap"), (119, "nntp"), (5432, "postgres"),
+                  (3306, "mysql")]
+
+
+@pytest.mark.parametrize("target,port,proto",
+                         [("127.0.0.1:%d" % p, p, proto) for p, proto in STARTTLS_PORTS]
+                         + [("127.0.0.1", 25, "smtp")])   # the port defaults to 25
+def test_starttls_port_is_scanned(run_json, target, port, proto):
+    """A port that implies STARTTLS is scanned with that protocol (no flag)."""
+    if port_in_use(port):
+        pytest.skip("something listens on 127.0.0.1:%d" % port)
+    rc, doc, err = run_json("check", "--quick", "--connect-timeout", "5", target)
+    assert rc == 3, err
+    stderr_error_line(err)
+    ep, e = endpoint_error(doc)
+    assert (ep["mode"], ep["starttls"], ep["port"]) == ("starttls", proto, port)
+    assert (e["stage"], e["category"]) == ("connect", "connect"), e
+    assert ep["tls"] is None
+    # nothing was said: the dialogue never started
+    assert ep["transcript"] == []
+
+
+@pytest.mark.parametrize("proto", sorted(set(p for _, p in STARTTLS_PORTS)))
+def test_starttls_flag_on_any_port(run_json, closed_port, proto):
+    rc, doc, err = run_json("check", "--quick", "--starttls", proto,
+                            "127.0.0.1:%d" % closed_port)
+    assert rc == 3, err
+    ep, e = endpoint_error(doc)
+    assert (ep["mode"], ep["starttls"]) == ("starttls", proto)
+    assert (e["stage"], e["category"]) == ("connect", "connect"), e
+
+
+def test_starttls_flag_overrides_implicit_port(run_json):
+    """--starttls smtp on 465: the flag wins over the port's usual mode."""
+    if port_in_use(465):
+        pytest.skip("something listens on 127.0.0.1:465")
+    rc, doc, err = run_json("check", "--quick", "--starttls", "smtp", "127.0.0.1:465")
+    assert rc == 3, err
+    ep, e = endpoint_error(doc)
+    assert (ep["mode"], ep["starttls"]) == ("starttls", "smtp")
+
+
+@pytest.mark.parametrize("name", ["gopher", "SMTPS", "", "smtp "])
+def test_unknown_starttls_protocol(run_mailtls, run_json, name):
+    rc, out, err = run_mailtls("check", "--starttls", name, "localhost:25")
     assert rc == 2
     line = stderr_error_line(err)
-    assert "STARTTLS" in line and "not implemented" in line.lower(), line
+    assert "unknown protocol" in line, line
+    # the message lists every known protocol
+    for _, proto in STARTTLS_PORTS:
+        assert proto in line, line
+    assert out == ""
+    rc, doc, err = run_json("check", "--starttls", name, "localhost:25")
+    assert rc == 2
+    assert doc["endpoints"] == [] and doc["errors"][0]["stage"] == "target", doc
+
+
+def test_starttls_without_protocol(run_mailtls):
+    rc, out, err = run_mailtls("check", "localhost:25", "--starttls")
+    assert rc == 2
+    stderr_error_line(err)
+
+
+def test_implicit_and_starttls_exclude_each_other(run_mailtls):
+    rc, out, err = run_mailtls("check", "--implicit", "--starttls", "smtp", "localhost:25")
+    assert rc == 2
+    line = stderr_error_line(err)
+    assert "--implicit" in line and "--starttls" in line, line
+
+
+@pytest.mark.parametrize("port", [12345, 80, 443, 8025])
+def test_port_without_usual_mode(run_mailtls, run_json, port):
+    rc, out, err = run_mailtls("check", "localhost:%d" % port)
+    assert rc == 2
+    line = stderr_error_line(err)
+    assert "port %d" % port in line and "--implicit" in line and "--starttls" in line, line
+    rc, doc, err = run_json("check", "localhost:%d" % port)
+    assert rc == 2
+    assert doc["endpoints"] == [] and doc["errors"], doc
+
+
+def test_implicit_flag_on_starttls_port(run_json):
+    """--implicit on 143 is allowed: the port only decides without a flag."""
+    if port_in_use(143):
+        pytest.skip("something listens on 127.0.0.1:143")
+    rc, doc, err = run_json("check", "--quick", "--implicit", "127.0.0.1:143")
+    assert rc == 3, err
+    ep, e = endpoint_error(doc)
+    assert ep["mode"] == "implicit" and e["stage"] == "connect"
