@@ -11,6 +11,7 @@ static void (*const all_checks[])(struct endpoint *, const struct checks_cfg *) 
 	check_trust,
 	check_certs,
 	check_crypto,
+	check_grade,
 };
 
 void checks_run(struct result *r, const struct checks_cfg *cfg)

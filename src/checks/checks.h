@@ -18,5 +18,7 @@ void check_trust(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_crypto(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_certs(struct endpoint *ep, const struct checks_cfg *cfg);
+/* Last: it reads the other checks' findings. */
+void check_grade(struct endpoint *ep, const struct checks_cfg *cfg);
 
 #endif

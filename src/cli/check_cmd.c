@@ -57,7 +57,12 @@ void cmd_check_usage(FILE *out)
 	      "                          no text report)\n"
 	      "  --csv FILE              one row per finding (RFC 4180; - for stdout)\n"
 	      "  --html FILE             a self-contained HTML page (- for stdout)\n"
-	      "  -o, --output FORMAT     what goes to stdout: text (default), json, csv, html\n"
+	      "  -o, --output FORMAT     what goes to stdout: text (default), json, csv,\n"
+	      "                          html, jsonl\n"
+	      "  --jsonl                 one JSON line per endpoint on stdout (-o jsonl)\n"
+	      "  -q, --quiet             the summary and the findings that need action only\n"
+	      "  --no-color              no colours (also NO_COLOR=1, or not a terminal)\n"
+	      "  --severity LEVEL        hide findings below LEVEL in every output\n"
 	      "  --transcript            show the clear-text dialogue in the text report\n"
 	      "  --show-certs            print the certificates (PEM) in the text report\n"
 	      "  --warn-days N           cert-expires-soon below N days (default 30; high\n"
@@ -94,6 +99,9 @@ enum {
 	OPT_QUICK,
 	OPT_XMPP_DOMAIN,
 	OPT_WARN_DAYS,
+	OPT_NO_COLOR,
+	OPT_SEVERITY,
+	OPT_JSONL,
 	OPT_SHOW_CERTS,
 };
 
@@ -121,6 +129,10 @@ static const struct option long_opts[] = {
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"warn-days", required_argument, NULL, OPT_WARN_DAYS},
 	{"show-certs", no_argument, NULL, OPT_SHOW_CERTS},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"quiet", no_argument, NULL, 'q'},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"jsonl", no_argument, NULL, OPT_JSONL},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -163,8 +175,8 @@ static int parse_count(const char *s, int max, int *out)
 	return 0;
 }
 
-enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_COUNT };
-static const char *const fmt_names[FMT_COUNT] = {"text", "json", "csv", "html"};
+enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL, FMT_COUNT };
+static const char *const fmt_names[FMT_COUNT] = {"text", "json", "csv", "html", "jsonl"};
 
 static int parse_fmt(const char *s, enum fmt *out)
 {
@@ -186,6 +198,9 @@ struct check_opts {
 	const char *target;
 	int transcript;
 	int show_certs;
+	int no_color;
+	int quiet;
+	enum severity min_sev;
 	struct checks_cfg checks;
 	char ehlo_buf[256];
 };
@@ -226,7 +241,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	o->fail_on = SEV_HIGH;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vho:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vhqo:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_IMPLICIT:
 			o->implicit = 1;
@@ -302,6 +317,19 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case OPT_SHOW_CERTS:
 			o->show_certs = 1;
 			break;
+		case OPT_NO_COLOR:
+			o->no_color = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case OPT_SEVERITY:
+			if (severity_parse(optarg, &o->min_sev))
+				return usage_error("invalid --severity '%s'", optarg);
+			break;
+		case OPT_JSONL:
+			o->stdout_fmt = FMT_JSONL;
+			break;
 		case OPT_XMPP_DOMAIN:
 			/* It goes into an XML attribute: a plain domain only. */
 			if (!valid_ehlo(optarg) || strpbrk(optarg, "'\"<>&"))
@@ -334,6 +362,8 @@ static int render(const struct result *r, enum fmt f, FILE *out, const struct te
 		return report_csv(r, out);
 	case FMT_HTML:
 		return report_html(r, out);
+	case FMT_JSONL:
+		return report_jsonl(r, out);
 	default:
 		report_text(r, out, to);
 		return fflush(out) == 0 ? 0 : -1;
@@ -345,8 +375,12 @@ static int render(const struct result *r, enum fmt f, FILE *out, const struct te
 static int write_reports(const struct result *r, const struct check_opts *o)
 {
 	int rc = 0, to_stdout = 0;
-	struct text_opts to = {o->transcript, o->show_certs};
-	for (int f = FMT_JSON; f < FMT_COUNT; f++) {
+	/* Colour only on a terminal, and never against NO_COLOR
+	 * (https://no-color.org). */
+	const char *nc = getenv("NO_COLOR");
+	struct text_opts to = {o->transcript, o->show_certs,
+			       !o->no_color && !(nc && *nc) && isatty(STDOUT_FILENO), o->quiet, 80};
+	for (int f = FMT_JSON; f <= FMT_HTML; f++) {
 		const char *path = o->paths[f];
 		if (!path)
 			continue;
@@ -458,6 +492,12 @@ int cmd_check(int argc, char **argv)
 	}
 	checks_run(r, &o.checks);
 	say_errors(r);
+	/* The exit code counts every finding; --severity only hides. */
+	enum severity worst = SEV_OK;
+	for (size_t i = 0; i < r->neps; i++)
+		if (ep_max_severity(r->eps[i]) > worst)
+			worst = ep_max_severity(r->eps[i]);
+	result_drop_findings_below(r, o.min_sev);
 
 	int json_failed = write_reports(r, &o) != 0;
 
@@ -465,8 +505,7 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < r->neps; i++) {
 		if (!r->eps[i]->tls.done && r->eps[i]->nerrors > 0)
 			rc = EXIT_NOSCAN;
-		else if (rc == EXIT_OK && ep_max_severity(r->eps[i]) >= o.fail_on &&
-			 o.fail_on > SEV_OK)
+		else if (rc == EXIT_OK && worst >= o.fail_on && o.fail_on > SEV_OK)
 			rc = EXIT_FINDINGS;
 	}
 	if (!scanned || r->neps == 0 || json_failed)

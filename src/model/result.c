@@ -60,6 +60,8 @@ static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *
 	e->message = xstrdup(message);
 }
 
+static void finding_free(struct finding *f);
+
 static void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -98,6 +100,8 @@ void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
 static void endpoint_free(struct endpoint *ep)
 {
 	free(ep->dh.common);
+	strv_free(ep->grade_caps, ep->ngrade_caps);
+	free(ep->auth_verdict);
 	free(ep->dlg.greeting);
 	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);
 	strv_free(ep->dlg.caps_post, ep->dlg.ncaps_post);
@@ -135,16 +139,8 @@ static void endpoint_free(struct endpoint *ep)
 	for (size_t i = 0; i < ep->ncerts; i++)
 		cert_free(&ep->certs[i]);
 	free(ep->certs);
-	for (size_t i = 0; i < ep->nfindings; i++) {
-		struct finding *f = &ep->findings[i];
-		free(f->id);
-		free(f->title);
-		free(f->detail);
-		free(f->fix);
-		for (size_t j = 0; j < f->ncve; j++)
-			free(f->cve[j]);
-		free(f->cve);
-	}
+	for (size_t i = 0; i < ep->nfindings; i++)
+		finding_free(&ep->findings[i]);
 	free(ep->findings);
 	for (size_t i = 0; i < ep->ntranscript; i++)
 		free(ep->transcript[i].text);
@@ -293,6 +289,30 @@ void ep_add_group(struct endpoint *ep, const char *name)
 			return;
 	char **g = xvec_push(&ep->groups, &ep->ngroups, &ep->capgroups, sizeof(*g));
 	*g = xstrdup(name);
+}
+
+static void finding_free(struct finding *f)
+{
+	free(f->id);
+	free(f->title);
+	free(f->detail);
+	free(f->fix);
+	strv_free(f->cve, f->ncve);
+}
+
+void result_drop_findings_below(struct result *r, enum severity min)
+{
+	for (size_t i = 0; i < r->neps; i++) {
+		struct endpoint *ep = r->eps[i];
+		size_t keep = 0;
+		for (size_t j = 0; j < ep->nfindings; j++) {
+			if (ep->findings[j].sev >= min)
+				ep->findings[keep++] = ep->findings[j];
+			else
+				finding_free(&ep->findings[j]);
+		}
+		ep->nfindings = keep;
+	}
 }
 
 enum severity ep_max_severity(const struct endpoint *ep)

@@ -182,6 +182,13 @@ struct endpoint {
 	struct ep_error *errors;
 	size_t nerrors, caperrors;
 
+	/* The grade (docs/grading.md): letter, score and why it is capped. */
+	char grade[4];       /* "A+", "A".."F", "" when not graded */
+	int score;           /* 0..100 before caps */
+	char **grade_caps;   /* each cap that applied, as a sentence */
+	size_t ngrade_caps;
+	char *auth_verdict;  /* the separate "authentication" line */
+
 	struct {
 		int connections;
 		double duration_ms; /* wall time, first connect to last close */
@@ -221,6 +228,8 @@ struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32
 void ep_add_group(struct endpoint *ep, const char *name);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
+/* Drop the findings below min from every endpoint (--severity). */
+void result_drop_findings_below(struct result *r, enum severity min);
 
 void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text);
 

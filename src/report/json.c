@@ -206,6 +206,12 @@ static json_t *endpoint_json(const struct endpoint *ep)
 				    json_pack("{s:o,s:o}", "session_id", tri(ep->resume_id), "ticket",
 					      tri(ep->resume_ticket)));
 		json_object_set_new(j, "client_renegotiation", tri(ep->client_reneg));
+		json_object_set_new(j, "grade",
+				    ep->grade[0] ? json_pack("{s:s,s:i,s:o,s:o}", "letter", ep->grade,
+							     "score", ep->score, "caps",
+							     strv_json(ep->grade_caps, ep->ngrade_caps),
+							     "authentication", jstr(ep->auth_verdict))
+						 : json_null());
 	}
 	return j;
 }
@@ -225,4 +231,25 @@ int report_json(const struct result *r, FILE *out)
 	if (rc != 0 || fputc('\n', out) == EOF || fflush(out) != 0)
 		return -1;
 	return 0;
+}
+
+int report_jsonl(const struct result *r, FILE *out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < r->neps; i++) {
+		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", MAILTLS_VERSION, "errors",
+					 errors_json(r->errors, r->nerrors), "endpoint",
+					 endpoint_json(r->eps[i]));
+		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
+		json_decref(line);
+	}
+	if (r->neps == 0) {
+		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:n}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", MAILTLS_VERSION, "errors",
+					 errors_json(r->errors, r->nerrors), "endpoint");
+		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
+		json_decref(line);
+	}
+	return rc || fflush(out) != 0 ? -1 : 0;
 }

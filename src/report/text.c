@@ -1,4 +1,7 @@
-/* text.c - the short terminal report. Peer strings go through esc_term. */
+/* text.c - the terminal report: sections (summary and grade, connection
+ * and STARTTLS, protocols, cipher suites, key exchange, certificates,
+ * findings with their fixes), wrapped to fit 80 columns. Every string from
+ * the model goes through esc_term; colours are ours only. */
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -6,84 +9,195 @@
 #include "core/buf.h"
 #include "core/esc.h"
 
+struct tx {
+	FILE *out;
+	const struct text_opts *o;
+	int width;
+};
+
+static const char *const sev_color[] = {"\033[32m", "\033[2m", "\033[36m",
+					"\033[33m", "\033[31m", "\033[1;35m"};
+
 static const char *yesno(int v)
 {
 	return v > 0 ? "yes" : v == 0 ? "no" : "n/a";
 }
 
-/* Print peer text safely. */
-static void put(FILE *out, const char *s)
+static char *esc(const char *s)
 {
-	char *e = esc_term_dup(s ? s : "");
-	fputs(e, out);
+	return esc_term_dup(s ? s : "");
+}
+
+static void put(struct tx *t, const char *s)
+{
+	char *e = esc(s);
+	fputs(e, t->out);
 	free(e);
 }
 
-/* Multi-line text (PEM), escaped line by line. */
-static void put_lines(FILE *out, const char *s)
+/* Escaped text wrapped at the width, each line after the first indented;
+ * `first` columns are already used on the first line. */
+static void wrap(struct tx *t, const char *s, int first, int indent)
 {
-	while (*s) {
-		size_t n = strcspn(s, "\n");
-		char *line = strndup(s, n);
-		if (line) {
-			put(out, line);
-			free(line);
+	char *e = esc(s);
+	int col = first;
+	const char *p = e;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (col > indent && col + 1 + (int)n > t->width) {
+			fprintf(t->out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent && p != e) {
+			fputc(' ', t->out);
+			col++;
 		}
-		fputc('\n', out);
-		s += n + (s[n] == '\n');
+		fwrite(p, 1, n, t->out);
+		col += (int)n;
+		p += n;
+		while (*p == ' ')
+			p++;
 	}
+	fputc('\n', t->out);
+	free(e);
 }
 
-static void dialogue_text(const struct endpoint *ep, FILE *out, int transcript)
+static void label(struct tx *t, const char *l)
+{
+	fprintf(t->out, "  %-13s ", l);
+}
+
+static void section(struct tx *t, const char *title)
+{
+	fprintf(t->out, "\n %s%s%s\n", t->o->color ? "\033[1m" : "", title,
+		t->o->color ? "\033[0m" : "");
+}
+
+static void sev(struct tx *t, enum severity s)
+{
+	char tag[16];
+	snprintf(tag, sizeof tag, "[%s]", severity_name(s));
+	if (t->o->color)
+		fprintf(t->out, "%s%-10s\033[0m", sev_color[s], tag);
+	else
+		fprintf(t->out, "%-10s", tag);
+}
+
+static void summary(struct tx *t, const struct endpoint *ep)
+{
+	int act = 0;
+	for (size_t i = 0; i < ep->nfindings; i++)
+		act += ep->findings[i].sev >= SEV_LOW;
+	section(t, "Summary");
+	if (ep->grade[0]) {
+		label(t, "Grade");
+		fprintf(t->out, "%s%s%s (score %d)\n", t->o->color ? "\033[1m" : "", ep->grade,
+			t->o->color ? "\033[0m" : "", ep->score);
+		for (size_t i = 0; i < ep->ngrade_caps; i++) {
+			label(t, "");
+			wrap(t, ep->grade_caps[i], 16, 16);
+		}
+	}
+	if (ep->auth_verdict) {
+		label(t, "Trust");
+		wrap(t, ep->auth_verdict, 16, 16);
+	}
+	label(t, "Verdict");
+	if (ep->nerrors && !ep->tls.done)
+		fputs("could not be scanned completely (see errors)\n", t->out);
+	else if (act)
+		fprintf(t->out, "%d finding%s need%s action (below, worst first)\n", act,
+			act == 1 ? "" : "s", act == 1 ? "s" : "");
+	else
+		fputs("nothing needs action\n", t->out);
+}
+
+static void dialogue(struct tx *t, const struct endpoint *ep)
 {
 	const struct dialogue *g = &ep->dlg;
-	if (!g->ran)
-		return;
+	const struct tls_summary *s = &ep->tls;
+	section(t, "Connection and STARTTLS");
 	if (g->greeting) {
-		fputs("  Greeting:     ", out);
-		if (g->greeting_code > 0)
-			fprintf(out, "%d ", g->greeting_code);
-		put(out, g->greeting);
-		fprintf(out, " (%.0f ms)\n", g->greeting_ms);
+		char first[32];
+		label(t, "Greeting");
+		snprintf(first, sizeof first, "%d ", g->greeting_code);
+		char *e = esc(g->greeting);
+		fprintf(t->out, "%s%s (%.0f ms)\n", g->greeting_code > 0 ? first : "", e,
+			g->greeting_ms);
+		free(e);
 	}
 	if (g->hello_code) {
-		fprintf(out, "  STARTTLS:     %s", g->starttls_advertised ? "advertised" : "not advertised");
+		label(t, "STARTTLS");
+		fprintf(t->out, "%s", g->starttls_advertised ? "advertised" : "not advertised");
 		if (g->starttls_sent) {
-			fputs(", answered ", out);
-			put(out, g->starttls_reply);
+			fputs(", answered ", t->out);
+			put(t, g->starttls_reply);
 		}
-		fputc('\n', out);
+		fputc('\n', t->out);
 	}
-	if (!transcript)
+	if (s->done) {
+		label(t, "TLS");
+		fprintf(t->out, "%s, ", s->version);
+		put(t, s->cipher);
+		if (s->group) {
+			fputs(", ", t->out);
+			put(t, s->group);
+		}
+		fprintf(t->out, " (%.1f ms)\n", s->handshake_ms);
+		label(t, "SNI");
+		put(t, ep->sni ? ep->sni : "(none)");
+		fputc('\n', t->out);
+		label(t, "Verify");
+		fprintf(t->out, "%ld (", s->verify_code);
+		put(t, s->verify_message);
+		fputc(')', t->out);
+		if (s->hostname_checked) {
+			fputs(", name checked: ", t->out);
+			put(t, s->verify_name);
+		}
+		fputc('\n', t->out);
+		label(t, "OCSP staple");
+		fprintf(t->out, "%s", s->ocsp_stapled ? "yes" : "no");
+		if (s->ocsp_cert_status) {
+			fputs(", ", t->out);
+			put(t, s->ocsp_cert_status);
+		}
+		fputc('\n', t->out);
+		label(t, "Session");
+		fprintf(t->out, "secure renegotiation %s; client renegotiation %s\n",
+			yesno(s->secure_reneg),
+			ep->client_reneg == 1 ? "accepted" : ep->client_reneg == 0 ? "refused"
+										   : "not tested");
+		label(t, "");
+		fprintf(t->out, "TLS 1.2 resumption: by session ID %s, by ticket %s\n",
+			yesno(ep->resume_id), yesno(ep->resume_ticket));
+	}
+	if (!t->o->transcript || ep->ntranscript == 0)
 		return;
-	fputs("  Transcript:\n", out);
+	section(t, "Transcript");
 	for (size_t i = 0; i < ep->ntranscript; i++) {
 		const struct tline *l = &ep->transcript[i];
 		struct buf b;
 		buf_init(&b, l->len * 4 + 16);
-		fprintf(out, "    %8.1f %c: ", l->t_ms, l->dir);
-		if (esc_term(&b, l->text, l->len) == 0)
-			fwrite(b.data ? b.data : (uint8_t *)"", 1, b.len, out);
+		fprintf(t->out, "  %8.1f %c: ", l->t_ms, l->dir == 'C' ? 'C' : 'S');
+		if (esc_term(&b, l->text, l->len) == 0 && b.len)
+			fwrite(b.data, 1, b.len, t->out);
 		buf_free(&b);
-		fputc('\n', out);
+		fputc('\n', t->out);
 	}
 }
 
-/* Protocols, then each protocol's suites in the server's order, as the
- * ground-truth tools print them. */
-static void enum_text(const struct endpoint *ep, FILE *out)
+static void protocols(struct tx *t, const struct endpoint *ep)
 {
 	if (ep->nprotocols == 0)
 		return;
-	fputs("  Protocols:   ", out);
+	section(t, "Protocols");
 	for (size_t i = 0; i < ep->nprotocols; i++) {
 		const struct proto_entry *p = &ep->protocols[i];
-		fprintf(out, " %s %s", tls_proto_name(p->proto),
-			p->offered > 0 ? "yes" : p->offered == 0 ? "no" : "?");
-		if (i + 1 < ep->nprotocols)
-			fputc(',', out);
+		label(t, tls_proto_name(p->proto));
+		fprintf(t->out, "%s\n", p->offered > 0 ? "offered" : p->offered == 0 ? "not offered"
+										     : "unknown");
 	}
-	fputc('\n', out);
+	section(t, "Cipher suites");
 	for (int p = P_TLS13; p >= P_SSLV2; p--) {
 		int first = 1;
 		for (size_t i = 0; i < ep->nciphers; i++) {
@@ -92,163 +206,187 @@ static void enum_text(const struct endpoint *ep, FILE *out)
 			if (c->proto != (enum tls_proto)p)
 				continue;
 			if (first) {
-				fprintf(out, "  %s suites%s:\n", tls_proto_name(c->proto),
+				fprintf(t->out, "  %s%s\n", tls_proto_name(c->proto),
 					!ep->enumerated ? " (negotiated)"
-					: ep->server_order[p] == 1 ? " (server order)"
-					: ep->server_order[p] == 0 ? " (no server order: client's)"
+					: ep->server_order[p] == 1 ? " (server's order)"
+					: ep->server_order[p] == 0 ? " (no server order: the client's)"
 								   : "");
 				first = 0;
 			}
 			report_code_point(code, sizeof code, c->proto, c->code);
 			/* OpenSSL's names fit a terminal; JSON has both. */
-			fprintf(out, "    %-8s %-32s %-6s %-5s %4d\n", code,
-				c->openssl ? c->openssl : c->iana ? c->iana : "?",
-				c->kx ? c->kx : "", c->au ? c->au : "", c->bits);
+			fprintf(t->out, "    %-8s %-32s %-6s %-5s %4d\n", code,
+				c->openssl ? c->openssl : c->iana ? c->iana : "?", c->kx ? c->kx : "",
+				c->au ? c->au : "", c->bits);
 		}
 	}
-	if (ep->ngroups) {
-		fputs("  Groups:       ", out);
-		for (size_t i = 0; i < ep->ngroups; i++) {
-			put(out, ep->groups[i]);
-			fputs(i + 1 < ep->ngroups ? ", " : "\n", out);
+	if (ep->ngroups || ep->dh.bits) {
+		section(t, "Key exchange");
+		if (ep->ngroups) {
+			struct buf b;
+			buf_init(&b, 4096);
+			for (size_t i = 0; i < ep->ngroups; i++)
+				if (buf_printf(&b, "%s%s", i ? ", " : "", ep->groups[i]) < 0)
+					break;
+			label(t, "Groups");
+			wrap(t, buf_cstr(&b), 16, 16);
+			buf_free(&b);
 		}
-	}
-	if (ep->dh.bits) {
-		fprintf(out, "  DH params:    %d bits", ep->dh.bits);
-		if (ep->dh.common) {
-			fputs(", well-known prime: ", out);
-			put(out, ep->dh.common);
+		if (ep->dh.bits) {
+			label(t, "DH");
+			fprintf(t->out, "%d bits", ep->dh.bits);
+			if (ep->dh.common) {
+				fputs(", well-known prime: ", t->out);
+				put(t, ep->dh.common);
+			}
+			fputc('\n', t->out);
 		}
-		fputc('\n', out);
 	}
 }
 
-static void endpoint_text(const struct endpoint *ep, FILE *out, const struct text_opts *o)
+static void put_pem(struct tx *t, const char *s)
 {
-	const struct tls_summary *t = &ep->tls;
-
-	fputs("== ", out);
-	put(out, ep->host);
-	fprintf(out, " port %u", ep->port);
-	if (ep->address) {
-		fputs(" (", out);
-		put(out, ep->address);
-		fputc(')', out);
-	}
-	fprintf(out, ", %s", ep->mode == MODE_IMPLICIT ? "implicit TLS" : "STARTTLS ");
-	if (ep->mode == MODE_STARTTLS)
-		put(out, ep->starttls);
-	fputc('\n', out);
-	dialogue_text(ep, out, o->transcript);
-
-	if (t->done) {
-		fputs("  TLS:          ", out);
-		put(out, t->version);
-		fputs(", ", out);
-		put(out, t->cipher);
-		if (t->group) {
-			fputs(", ", out);
-			put(out, t->group);
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		char *line = strndup(s, n);
+		if (line) {
+			fputs("    ", t->out);
+			put(t, line);
+			free(line);
 		}
-		fprintf(out, " (%.1f ms)\n", t->handshake_ms);
-		fputs("  SNI:          ", out);
-		put(out, ep->sni ? ep->sni : "(none)");
-		fputc('\n', out);
-		fprintf(out, "  Verify:       %ld (", t->verify_code);
-		put(out, t->verify_message);
-		fputs(")", out);
-		if (t->hostname_checked) {
-			fputs(", name checked: ", out);
-			put(out, t->verify_name);
-		}
-		fputc('\n', out);
+		fputc('\n', t->out);
+		s += n + (s[n] == '\n');
 	}
-	enum_text(ep, out);
+}
+
+static void certificates(struct tx *t, const struct endpoint *ep)
+{
+	if (ep->ncerts == 0)
+		return;
+	section(t, "Certificate chain (as sent)");
 	for (size_t i = 0; i < ep->ncerts; i++) {
 		const struct cert_entry *c = &ep->certs[i];
-		fprintf(out, "  Cert %d", c->depth);
-		if (c->chain && strcmp(c->chain, "default") != 0) {
-			fputs(" (", out);
-			put(out, c->chain);
-			fputc(')', out);
-		}
-		fputs(":  ", out);
-		put(out, c->subject);
-		fputs("\n                issuer ", out);
-		put(out, c->issuer);
-		fputs("\n                ", out);
-		put(out, c->key);
-		fputs(", ", out);
-		put(out, c->sig_alg);
-		fputs(", until ", out);
-		put(out, c->not_after);
-		fprintf(out, " (%ld days)\n", c->days_left);
+		char head[48];
+		snprintf(head, sizeof head, "#%d%s%s", c->depth,
+			 c->chain && strcmp(c->chain, "default") ? " " : "",
+			 c->chain && strcmp(c->chain, "default") ? c->chain : "");
+		label(t, head);
+		wrap(t, c->subject, 16, 16);
+		label(t, "  issuer");
+		wrap(t, c->issuer, 16, 16);
+		label(t, "  key");
+		fprintf(t->out, "%s, ", c->key ? c->key : "?");
+		put(t, c->sig_alg);
+		fputc('\n', t->out);
+		label(t, "  valid");
+		put(t, c->not_before);
+		fputs(" .. ", t->out);
+		put(t, c->not_after);
+		fprintf(t->out, " (%ld days left)\n", c->days_left);
 		if (c->nsan) {
-			fputs("                names:", out);
-			for (size_t j = 0; j < c->nsan && j < 20; j++) {
-				fputc(' ', out);
-				put(out, c->san[j]);
+			struct buf b;
+			buf_init(&b, 8192);
+			for (size_t j = 0; j < c->nsan; j++)
+				if (buf_printf(&b, "%s%s", j ? " " : "", c->san[j]) < 0)
+					break;
+			label(t, "  names");
+			wrap(t, buf_cstr(&b), 16, 16);
+			buf_free(&b);
+		}
+		label(t, "  SPKI sha256");
+		put(t, c->spki_sha256);
+		fputc('\n', t->out);
+		if (t->o->show_certs && c->pem)
+			put_pem(t, c->pem);
+	}
+}
+
+static void findings(struct tx *t, const struct endpoint *ep, int quiet)
+{
+	int shown = 0;
+	for (int s = SEV_CRITICAL; s >= SEV_OK; s--) {
+		for (size_t i = 0; i < ep->nfindings; i++) {
+			const struct finding *f = &ep->findings[i];
+			if ((int)f->sev != s || (quiet && f->sev < SEV_LOW))
+				continue;
+			if (!shown++)
+				section(t, "Findings");
+			fputs("  ", t->out);
+			sev(t, f->sev);
+			fputc(' ', t->out);
+			struct buf b;
+			buf_init(&b, 4096);
+			if (buf_printf(&b, "%s (%s)", f->title, f->id) == 0)
+				wrap(t, buf_cstr(&b), 13, 13);
+			buf_free(&b);
+			if (f->detail && f->sev > SEV_OK) {
+				fprintf(t->out, "%13s", "");
+				wrap(t, f->detail, 13, 13);
 			}
-			if (c->nsan > 20)
-				fprintf(out, " ... (%zu in all)", c->nsan);
-			fputc('\n', out);
-		}
-		if (o->show_certs && c->pem) {
-			put_lines(out, c->pem);
-		}
-	}
-	if (t->done) {
-		fprintf(out, "  OCSP staple:  %s", t->ocsp_stapled ? "yes" : "no");
-		if (t->ocsp_cert_status) {
-			fputs(", ", out);
-			put(out, t->ocsp_cert_status);
-		}
-		fputc('\n', out);
-		fprintf(out, "  Session:      secure renegotiation %s, client renegotiation %s,\n"
-			     "                resumption by ID %s, by ticket %s (TLS 1.2)\n",
-			yesno(t->secure_reneg), ep->client_reneg == 1 ? "accepted"
-						: ep->client_reneg == 0 ? "refused"
-									: "not tested",
-			yesno(ep->resume_id), yesno(ep->resume_ticket));
-	}
-	for (size_t i = 0; i < ep->nfindings; i++) {
-		const struct finding *f = &ep->findings[i];
-		fprintf(out, "  [%-8s] ", severity_name(f->sev));
-		put(out, f->title);
-		fputs(" (", out);
-		put(out, f->id);
-		fputs(")\n", out);
-		if (f->detail && f->sev > SEV_OK) {
-			fputs("             ", out);
-			put(out, f->detail);
-			fputc('\n', out);
-		}
-		if (f->fix) {
-			fputs("             fix: ", out);
-			put(out, f->fix);
-			fputc('\n', out);
+			for (size_t j = 0; j < f->ncve; j++) {
+				fprintf(t->out, "%13s", "");
+				put(t, f->cve[j]);
+				fputc('\n', t->out);
+			}
+			if (f->fix && f->sev > SEV_OK) {
+				fprintf(t->out, "%13sfix: ", "");
+				wrap(t, f->fix, 18, 18);
+			}
 		}
 	}
+}
+
+static void errors(struct tx *t, const struct endpoint *ep)
+{
+	if (ep->nerrors == 0)
+		return;
+	section(t, "Errors");
 	for (size_t i = 0; i < ep->nerrors; i++) {
-		fputs("  error (", out);
-		put(out, ep->errors[i].stage);
-		fputs("): ", out);
-		put(out, ep->errors[i].message);
-		fputc('\n', out);
+		struct buf b;
+		buf_init(&b, 4096);
+		if (buf_printf(&b, "%s: %s", ep->errors[i].stage, ep->errors[i].message) == 0) {
+			fputs("  ", t->out);
+			wrap(t, buf_cstr(&b), 2, 4);
+		}
+		buf_free(&b);
 	}
-	fprintf(out, "  %d connection%s, %.1f ms\n", ep->stats.connections,
+}
+
+static void endpoint_text(struct tx *t, const struct endpoint *ep)
+{
+	char *host = esc(ep->host), *addr = esc(ep->address), *st = esc(ep->starttls);
+	fprintf(t->out, "%s== %s port %u (%s), %s%s%s ==%s\n", t->o->color ? "\033[1m" : "", host,
+		ep->port, addr, ep->mode == MODE_IMPLICIT ? "implicit TLS" : "STARTTLS ",
+		ep->mode == MODE_IMPLICIT ? "" : st, "", t->o->color ? "\033[0m" : "");
+	free(host);
+	free(addr);
+	free(st);
+	summary(t, ep);
+	if (!t->o->quiet) {
+		dialogue(t, ep);
+		protocols(t, ep);
+		certificates(t, ep);
+	}
+	findings(t, ep, t->o->quiet);
+	errors(t, ep);
+	fprintf(t->out, "\n  %d connection%s, %.1f ms\n", ep->stats.connections,
 		ep->stats.connections == 1 ? "" : "s", ep->stats.duration_ms);
 }
 
 void report_text(const struct result *r, FILE *out, const struct text_opts *o)
 {
+	static const struct text_opts defaults = {0, 0, 0, 0, 80};
+	struct tx t = {out, o ? o : &defaults, o && o->width > 20 ? o->width : 80};
 	for (size_t i = 0; i < r->nerrors; i++) {
 		fputs("error (", out);
-		put(out, r->errors[i].stage);
+		put(&t, r->errors[i].stage);
 		fputs("): ", out);
-		put(out, r->errors[i].message);
+		put(&t, r->errors[i].message);
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < r->neps; i++)
-		endpoint_text(r->eps[i], out, o);
+	for (size_t i = 0; i < r->neps; i++) {
+		if (i)
+			fputc('\n', out);
+		endpoint_text(&t, r->eps[i]);
+	}
 }

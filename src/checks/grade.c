@@ -1,0 +1,152 @@
+/* grade.c - the grade, as docs/grading.md defines it: a score from
+ * protocol support, key exchange and cipher strength in the spirit of SSL
+ * Labs' rating guide, then caps. Certificate trust is a separate
+ * "authentication" verdict: on port 25 senders accept any certificate
+ * unless DANE or MTA-STS tell them to verify, so an untrusted certificate
+ * caps the grade only where the name must verify (submission, IMAP, POP3,
+ * ... and later MX hosts covered by DANE or MTA-STS). */
+#include "checks/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "tls/registry.h"
+
+static int proto_score(enum tls_proto p)
+{
+	static const int s[P_COUNT] = {0, 80, 90, 95, 100, 100};
+	return s[p];
+}
+
+static int bits_score(int bits)
+{
+	return bits <= 0 ? 0 : bits < 128 ? 20 : bits < 256 ? 80 : 100;
+}
+
+static int kx_score(int bits)
+{
+	return bits < 512 ? 20 : bits < 1024 ? 40 : bits < 2048 ? 80 : bits < 4096 ? 90 : 100;
+}
+
+/* Key exchange strength: the weakest of the certificate key (RSA-sized
+ * equivalent) and the DH group, as the rating guide does. */
+static int kx_bits(const struct endpoint *ep)
+{
+	int bits = 4096;
+	if (ep->ncerts && ep->certs[0].key_type) {
+		const struct cert_entry *c = &ep->certs[0];
+		/* EC keys: 256-bit curve ~ 3072-bit RSA (NIST SP 800-57) */
+		int eq = strcmp(c->key_type, "EC") == 0 ? (c->key_bits >= 384 ? 7680 : c->key_bits >= 256 ? 3072 : 1024)
+			 : strcmp(c->key_type, "RSA") == 0 || strcmp(c->key_type, "DSA") == 0 ? c->key_bits
+			 : 3072;
+		if (eq < bits)
+			bits = eq;
+	}
+	if (ep->dh.bits && ep->dh.bits < bits)
+		bits = ep->dh.bits;
+	return bits;
+}
+
+static void cap(struct endpoint *ep, char *letter, char limit, const char *why)
+{
+	strv_push(&ep->grade_caps, &ep->ngrade_caps, why);
+	if (letter[0] < limit) {
+		letter[0] = limit;
+		letter[1] = '\0';
+	}
+}
+
+static int has_finding(const struct endpoint *ep, const char *id)
+{
+	for (size_t i = 0; i < ep->nfindings; i++)
+		if (strcmp(ep->findings[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does this endpoint's name have to verify? Only where clients check it:
+ * not on the MX port, where DANE/MTA-STS (not known here yet) decide. */
+static int name_must_verify(const struct endpoint *ep)
+{
+	return !(ep->mode == MODE_STARTTLS && ep->starttls && strcmp(ep->starttls, "smtp") == 0 &&
+		 ep->port == 25);
+}
+
+void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
+{
+	char letter[4] = "A";
+	int best = -1, worst = -1, cbest = -1, cworst = 1000, fs_all = 1, any = 0;
+
+	if (!ep->tls.done || !ep->enumerated)
+		return; /* nothing complete to grade */
+	for (size_t i = 0; i < ep->nprotocols; i++) {
+		if (ep->protocols[i].offered <= 0)
+			continue;
+		int sc = proto_score(ep->protocols[i].proto);
+		if (best < 0 || sc > best)
+			best = sc;
+		if (worst < 0 || sc < worst)
+			worst = sc;
+	}
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		const struct reg_cipher *r = reg_cipher_find(c->code, c->proto == P_SSLV2);
+		int b = r ? r->bits : c->bits;
+		if (r && (r->flags & REG_NULL_ENC))
+			b = 0;
+		if (b > cbest)
+			cbest = b;
+		if (b < cworst)
+			cworst = b;
+		if (!r || !(r->flags & REG_FS))
+			fs_all = 0;
+		any = 1;
+	}
+	if (best < 0 || !any)
+		return;
+	int proto = (best + worst) / 2;
+	int kx = kx_score(kx_bits(ep));
+	int ciph = (bits_score(cbest) + bits_score(cworst)) / 2;
+	ep->score = (proto * 30 + kx * 30 + ciph * 40) / 100;
+	letter[0] = ep->score >= 80 ? 'A' : ep->score >= 65 ? 'B' : ep->score >= 50 ? 'C'
+		    : ep->score >= 35 ? 'D' : ep->score >= 20 ? 'E' : 'F';
+	letter[1] = '\0';
+
+	int offered[P_COUNT] = {0};
+	for (size_t i = 0; i < ep->nprotocols; i++)
+		offered[ep->protocols[i].proto] = ep->protocols[i].offered > 0;
+	if (offered[P_SSLV2] || offered[P_SSLV3])
+		cap(ep, letter, 'F', "SSLv2 or SSLv3 is offered: F");
+	if (ep_max_severity(ep) == SEV_CRITICAL)
+		cap(ep, letter, 'F', "a critical finding: F");
+	if (!offered[P_TLS12] && !offered[P_TLS13])
+		cap(ep, letter, 'C', "neither TLS 1.2 nor TLS 1.3: at most C");
+	if (offered[P_TLS10] || offered[P_TLS11])
+		cap(ep, letter, 'B', "TLS 1.0 or 1.1 is offered: at most B");
+	if (!has_finding(ep, "some-without-forward-secrecy") && has_finding(ep, "no-forward-secrecy"))
+		cap(ep, letter, 'B', "no forward secrecy: at most B");
+	if (has_finding(ep, "dh-weak") || has_finding(ep, "cipher-rc4") ||
+	    has_finding(ep, "cipher-3des"))
+		cap(ep, letter, 'B', "weak DH, RC4 or 3DES: at most B");
+
+	int trusted = ep->tls.nverify_errors == 0;
+	char verdict[256];
+	if (trusted)
+		snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s",
+			 ep->tls.verify_name ? ep->tls.verify_name : "the name");
+	else if (name_must_verify(ep))
+		snprintf(verdict, sizeof verdict,
+			 "not trusted, and clients of this port verify the name: it fails");
+	else
+		snprintf(verdict, sizeof verdict,
+			 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
+			 "require verification");
+	str_set(&ep->auth_verdict, verdict);
+	if (!trusted && name_must_verify(ep))
+		cap(ep, letter, 'F', "the certificate does not verify where clients check it: F");
+
+	/* A+: an A with nothing old or weak left. */
+	if (letter[0] == 'A' && ep->ngrade_caps == 0 && offered[P_TLS13] && fs_all &&
+	    !offered[P_TLS10] && !offered[P_TLS11] && ep_max_severity(ep) <= SEV_INFO)
+		snprintf(letter, sizeof letter, "A+");
+	snprintf(ep->grade, sizeof ep->grade, "%s", letter);
+}
