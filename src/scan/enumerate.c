@@ -451,6 +451,10 @@ static void store(struct enum_ctx *x)
 				b--;
 			ep->dh.bits -= 7 - b;
 		}
+		/* A prime everyone uses is precomputation-friendly (LOGJAM). */
+		const struct reg_prime *known = reg_prime_find(x->dh_p, x->dh_p_len);
+		if (known)
+			str_set(&ep->dh.common, known->name);
 	}
 }
 

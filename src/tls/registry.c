@@ -1,5 +1,8 @@
-/* registry.c - lookups in the generated cipher-suite and group tables. */
+/* registry.c - lookups in the generated cipher-suite, group and prime
+ * tables. */
 #include "tls/registry.h"
+
+#include <string.h>
 
 static const char *const group_kind_names[REG_GROUP_KIND_COUNT] = {"ec", "ffdhe", "pq",
                                                                    "hybrid-pq"};
@@ -89,4 +92,49 @@ size_t reg_group_count(void)
 const struct reg_group *reg_group_at(size_t i)
 {
 	return i < reg_group_table_len ? &reg_group_table[i] : NULL;
+}
+
+/* Order of the prime table: by value, so shorter first, then bytewise. */
+static int prime_cmp(const struct reg_prime *r, const uint8_t *p, size_t len)
+{
+	if (r->len != len)
+		return r->len < len ? -1 : 1;
+	return memcmp(r->p, p, len);
+}
+
+const struct reg_prime *reg_prime_find(const uint8_t *p, size_t len)
+{
+	size_t lo = 0, hi = reg_prime_table_len;
+
+	if (p == NULL)
+		return NULL;
+	/* The table holds no leading zero byte; a caller's copy may (a DER
+	 * INTEGER's sign byte, a value padded to the modulus length). */
+	while (len > 0 && *p == 0) {
+		p++;
+		len--;
+	}
+	if (len == 0)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = prime_cmp(&reg_prime_table[mid], p, len);
+		if (c == 0)
+			return &reg_prime_table[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+size_t reg_prime_count(void)
+{
+	return reg_prime_table_len;
+}
+
+const struct reg_prime *reg_prime_at(size_t i)
+{
+	return i < reg_prime_table_len ? &reg_prime_table[i] : NULL;
 }

@@ -1,7 +1,9 @@
 /* registry.h - what the raw TLS engine knows about cipher suites and
- * supported groups: code point, names, protocol and strength facts.
+ * supported groups: code point, names, protocol and strength facts; and the
+ * Diffie-Hellman primes that common software ships (LOGJAM, "common prime").
  * The tables are generated from the reference listings by scripts/gen-registry
- * (cipher_table.c, group_table.c; STYLE.md rule 12) and need no OpenSSL. */
+ * (cipher_table.c, group_table.c, prime_table.c; STYLE.md rule 12) and need
+ * no OpenSSL. */
 #ifndef MAILTLS_REGISTRY_H
 #define MAILTLS_REGISTRY_H
 
@@ -72,10 +74,32 @@ const struct reg_group *reg_group_find(uint16_t code);
 size_t reg_group_count(void);
 const struct reg_group *reg_group_at(size_t i);
 
+/* A finite-field DH prime from a public listing (RFC 2409/3526/5114/7919
+ * groups, those built into Apache, nginx, Postfix, OpenSSL ...). A server
+ * using one shares its group with many others: precomputation against it
+ * pays off (LOGJAM, weakdh.org). Not every entry is prime: Socat's 1024-bit
+ * modulus is composite (CVE-2016-2217), and it is listed all the same. */
+struct reg_prime {
+	const char *name; /* the listing's: "RFC3526/Oakley Group 14"; a prime listed
+	                   * under several names has them all, first first: "A / B" */
+	uint16_t bits;    /* exact bit length of p, not the size its name says */
+	const uint8_t *p; /* big-endian, no leading zero byte */
+	size_t len;       /* bytes at p: (bits + 7) / 8 */
+};
+
+/* The listed prime equal to the len bytes at p (big-endian; leading zero
+ * bytes, as in a DER INTEGER or a padded dh_p, are ignored), NULL if none. */
+const struct reg_prime *reg_prime_find(const uint8_t *p, size_t len);
+/* All primes in value order (shorter first); NULL past the end. */
+size_t reg_prime_count(void);
+const struct reg_prime *reg_prime_at(size_t i);
+
 /* The generated tables, sorted as above; use the functions. */
 extern const struct reg_cipher reg_cipher_table[];
 extern const size_t reg_cipher_table_len;
 extern const struct reg_group reg_group_table[];
 extern const size_t reg_group_table_len;
+extern const struct reg_prime reg_prime_table[];
+extern const size_t reg_prime_table_len;
 
 #endif

@@ -1,18 +1,24 @@
 """The generated registries against OpenSSL and the reference listings, and
 the generator itself (scripts/gen-registry).
 
-The committed tables (src/tls/cipher_table.c, group_table.c) are read back by
-parsing the C: the generator writes one row per line, and the parse insists
-that every line between the braces is a row. Checks:
+The committed tables (src/tls/cipher_table.c, group_table.c, prime_table.c)
+are read back by parsing the C: the generator writes one row per line (and
+one prime's bytes per array), and the parse insists that every line between
+the braces is a row. Checks:
 
   - every suite `openssl ciphers` knows is in the table with the same code
     point, OpenSSL name, IANA name and key size;
   - the tables say what the listings in ../shared/data/reference say, and
     running the generator again gives the committed files byte for byte
     (both skipped, with the reason, when the listings are not there);
-  - the generator refuses bad input, naming file and line, and writes nothing.
+  - the RFC 2409/3526 MODP primes in the table are the RFCs' (their hex typed
+    from the RFC text, and their defining formula), found by a lookup that
+    does what reg_prime_find does;
+  - the generator refuses bad input, naming file and line, and writes nothing;
+    a prime listed twice keeps both names, first first ("A / B").
 """
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -26,6 +32,7 @@ TLS_DIR = REPO / "src" / "tls"
 REF = REPO.parent / "shared" / "data" / "reference"
 CIPHER_SRC = "cipher-mapping.txt"
 GROUP_SRC = "curves-mapping.txt"
+PRIME_SRC = "common-primes.txt"
 
 TLS13_SUITES = ("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:"
                 "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256")
@@ -97,6 +104,59 @@ def parse_group_table(path=TLS_DIR / "group_table.c"):
     return rows
 
 
+_PRIME_ARRAY = re.compile(r"^static const uint8_t (prime_\d{3,})\[\] = \{$")
+_PRIME_BYTES = re.compile(r"^\t0x[0-9A-F]{2},(?: 0x[0-9A-F]{2},)*$")
+_PRIME_ROW = re.compile(r'^\t\{"([^"\\]+)", (\d+), (prime_\d{3,}), sizeof\(\3\)\},$')
+
+
+def parse_prime_table(path=TLS_DIR / "prime_table.c"):
+    """-> [{name, bits, p}] in table order. Every line between `clang-format
+    off` and the table is a source-line comment, an array's opening, a line of
+    its bytes or its closing."""
+    body, head = _table_lines(path, "reg_prime_table")
+    arrays = {}
+    cur = None
+    start = head.index("/* clang-format off */") + 1
+    for line in head[start:-1]:
+        m = _PRIME_ARRAY.match(line)
+        if cur is None and m:
+            assert m.group(1) not in arrays, "array %s twice" % m.group(1)
+            cur = arrays[m.group(1)] = bytearray()
+        elif cur is not None and _PRIME_BYTES.match(line):
+            cur += bytes(int(x.rstrip(","), 16) for x in line.split())
+        elif cur is not None and line == "};":
+            cur = None
+        else:
+            assert cur is None and (line == "" or re.match(r"^/\* .* \*/$", line)), (
+                "%s: unparsed line: %r" % (path.name, line))
+    assert cur is None
+    rows = []
+    for line in body:
+        m = _PRIME_ROW.match(line)
+        assert m, "%s: unparsed table line: %r" % (path.name, line[:120])
+        rows.append({"name": m.group(1), "bits": int(m.group(2)), "p": bytes(arrays.pop(m.group(3)))})
+    assert not arrays, "arrays no row uses: %s" % sorted(arrays)
+    assert len(rows) == len(body) == _stated_count(head, "Diffie-Hellman primes")
+    return rows
+
+
+def find_prime(table, data):
+    """What reg_prime_find does, on the parsed table: leading zero bytes
+    dropped, then a binary search by (length, bytes)."""
+    data = bytes(data).lstrip(b"\0")
+    lo, hi = 0, len(table)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        p = table[mid]["p"]
+        if (len(p), p) == (len(data), data):
+            return table[mid]
+        if (len(p), p) < (len(data), data):
+            lo = mid + 1
+        else:
+            hi = mid
+    return None
+
+
 @pytest.fixture(scope="module")
 def ciphers():
     return parse_cipher_table()
@@ -107,13 +167,31 @@ def groups():
     return parse_group_table()
 
 
-def test_table_parse_is_complete(ciphers, groups):
+@pytest.fixture(scope="module")
+def primes():
+    return parse_prime_table()
+
+
+def test_table_parse_is_complete(ciphers, groups, primes):
     # A few rows the parse must have seen, from both ends of both code spaces.
     assert ciphers[(0, 0xC030)]["openssl"] == "ECDHE-RSA-AES256-GCM-SHA384"
     assert ciphers[(0, 0x0000)]["iana"] == "TLS_NULL_WITH_NULL_NULL"
     assert ciphers[(1, 0x0700C0)]["openssl"] == "DES-CBC3-MD5"
     assert groups[0x001D]["name"] == "X25519"
     assert len(ciphers) > 300 and len(groups) > 40
+    assert len(primes) > 90
+    assert (primes[0]["bits"], primes[-1]["bits"]) == (512, 8192)
+
+
+def test_prime_table_order_and_sizes(primes):
+    keys = [(len(r["p"]), r["p"]) for r in primes]
+    assert keys == sorted(set(keys)), "not sorted by value, or a prime twice"
+    for r in primes:
+        v = int.from_bytes(r["p"], "big")
+        assert r["p"][0] != 0 and v % 2 == 1
+        assert r["bits"] == v.bit_length()
+        assert find_prime(primes, r["p"]) is r
+        assert find_prime(primes, b"\0\0" + r["p"]) is r
 
 
 # ------------------------------------------------------------------ OpenSSL
@@ -176,7 +254,7 @@ def test_every_openssl_suite_is_in_the_table(ciphers):
 # ------------------------------------------------------------------ the listings
 
 def _need_reference():
-    if not (REF / CIPHER_SRC).is_file() or not (REF / GROUP_SRC).is_file():
+    if not all((REF / f).is_file() for f in (CIPHER_SRC, GROUP_SRC, PRIME_SRC)):
         pytest.skip("reference listings not found in %s: cannot compare the committed "
                     "tables with their source" % REF)
 
@@ -239,16 +317,134 @@ def test_group_table_matches_listing(groups):
     assert extra <= {0x11EB, 0x11EC, 0x11ED, 0x6399}, sorted(extra)
 
 
+def test_prime_table_matches_listing(primes):
+    """Read the listing plainly (a line with quotes names the prime on the
+    next line) and compare: same primes, names in listing order, sizes."""
+    _need_reference()
+    lines = (REF / PRIME_SRC).read_text().splitlines()
+    listed = {}
+    for n, line in enumerate(lines, 1):
+        if '"' not in line:
+            continue
+        name = line[line.index('"') + 1:line.rindex('"')]
+        value = int(lines[n], 16)
+        names = listed.setdefault(value, [])
+        if name not in names:
+            names.append(name)
+    assert len(listed) == len(primes)
+    for r in primes:
+        v = int.from_bytes(r["p"], "big")
+        assert v in listed, "%s: not in %s" % (r["name"], PRIME_SRC)
+        assert r["name"] == " / ".join(listed[v])
+    # The listing's oddities, as the table has them: the name line without
+    # its "#" (weakdh.org, the third of nine), LibTomCrypt's primes a little
+    # over their nominal sizes, and a "512-bit" mod_ssl prime of 1024 bits.
+    assert sum(r["name"].startswith("weakdh.org/1024-bit MODP group with safe") for r in primes) == 9
+    assert sorted(r["bits"] for r in primes if r["name"] == "LibTomCrypt") == [
+        784, 1036, 1288, 1540, 1792, 2072, 3080, 4116]
+    assert sorted(r["bits"] for r in primes
+                  if r["name"] == "mod_ssl 2.2.x/512-bit MODP group with safe prime modulus") == [
+        512, 1024]
+
+
 def test_generator_reproduces_committed_tables(tmp_path):
     _need_reference()
-    p = subprocess.run([sys.executable, str(GEN), "--reference", str(REF), "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=60)
+    # From a copy of the listings elsewhere, run from elsewhere: nothing about
+    # the paths or the working directory may reach the output.
+    ref = tmp_path / "copy of reference"
+    out = tmp_path / "out"
+    ref.mkdir()
+    out.mkdir()
+    for f in (CIPHER_SRC, GROUP_SRC, PRIME_SRC):
+        (ref / f).write_bytes((REF / f).read_bytes())
+    p = subprocess.run([sys.executable, str(GEN), "--reference", str(ref), "--out", str(out)],
+                       capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
     assert p.returncode == 0, p.stderr
-    for name in ("cipher_table.c", "group_table.c"):
-        new = (tmp_path / name).read_bytes()
+    assert sorted(x.name for x in out.iterdir()) == ["cipher_table.c", "group_table.c",
+                                                     "prime_table.c"]
+    for name in ("cipher_table.c", "group_table.c", "prime_table.c"):
+        new = (out / name).read_bytes()
         old = (TLS_DIR / name).read_bytes()
         assert new == old, ("src/tls/%s differs from the generator's output: run "
                             "scripts/gen-registry and commit the result" % name)
+    # The header names the source's hash.
+    digest = hashlib.sha256((REF / PRIME_SRC).read_bytes()).hexdigest()
+    assert ("sha256 %s." % digest) in (TLS_DIR / "prime_table.c").read_text()
+
+
+# ------------------------------------------------------------------ the RFCs
+
+def pi_floor(k):
+    """floor(2^k * pi), by Machin's formula in integers (64 guard bits)."""
+    one = 1 << (k + 64)
+
+    def arctan_inv(x):
+        total, term, n, sign = 0, one // x, 1, 1
+        while term:
+            total += sign * (term // n)
+            term //= x * x
+            n += 2
+            sign = -sign
+        return total
+
+    return (4 * (4 * arctan_inv(5) - arctan_inv(239))) >> 64
+
+
+def modp_prime(bits, k):
+    """RFC 2409 6 / RFC 3526: p = 2^b - 2^(b-64) - 1 + 2^64 * { [2^(b-130) pi] + k }."""
+    return 2**bits - 2**(bits - 64) - 1 + 2**64 * (pi_floor(bits - 130) + k)
+
+
+# RFC 3526 section 3, "2048-bit MODP Group", typed from the RFC text.
+RFC3526_GROUP14 = """
+      FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1
+      29024E08 8A67CC74 020BBEA6 3B139B22 514A0879 8E3404DD
+      EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245
+      E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED
+      EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D
+      C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F
+      83655D23 DCA3AD96 1C62F356 208552BB 9ED52907 7096966D
+      670C354E 4ABC9804 F1746C08 CA18217C 32905E46 2E36CE3B
+      E39E772C 180E8603 9B2783A2 EC07A28F B5C55DF0 6F4C52C9
+      DE2BCBF6 95581718 3995497C EA956AE5 15D22618 98FA0510
+      15728E5A 8AACAA68 FFFFFFFF FFFFFFFF
+"""
+
+
+def test_rfc3526_group14_from_rfc_text(primes):
+    typed = bytes.fromhex("".join(RFC3526_GROUP14.split()))
+    assert len(typed) == 256
+    # The hex as typed is the RFC's formula: no typo in the test itself.
+    assert int.from_bytes(typed, "big") == modp_prime(2048, 124476)
+    r = find_prime(primes, typed)
+    assert r is not None, "RFC 3526 group 14 not in src/tls/prime_table.c"
+    assert r["name"] == "RFC3526/Oakley Group 14"
+    assert r["bits"] == 2048 and r["p"] == typed
+    # As a DER INTEGER carries it: a zero byte before the top bit.
+    assert find_prime(primes, b"\0" + typed) is r
+    # One bit off is no listed prime.
+    assert find_prime(primes, typed[:-1] + bytes([typed[-1] ^ 2])) is None
+
+
+# name -> (bits, k) of every Oakley/MODP group the listing has.
+RFC_MODP = {
+    "RFC2409/Oakley Group 1": (768, 149686),
+    "RFC2409/Oakley Group 2": (1024, 129093),
+    "RFC3526/Oakley Group 5": (1536, 741804),
+    "RFC3526/Oakley Group 14": (2048, 124476),
+    "RFC3526/Oakley Group 15": (3072, 1690314),
+    "RFC3526/Oakley Group 16": (4096, 240904),
+    "RFC3526/Oakley Group 17": (6144, 929484),
+    "RFC3526/Oakley Group 18": (8192, 4743158),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RFC_MODP))
+def test_rfc_modp_groups_by_formula(primes, name):
+    bits, k = RFC_MODP[name]
+    p = modp_prime(bits, k)
+    r = find_prime(primes, p.to_bytes(bits // 8, "big"))
+    assert r is not None and r["name"] == name and r["bits"] == bits
 
 
 # ------------------------------------------------------------------ the generator
@@ -276,13 +472,36 @@ def run_gen(ref, out):
                           capture_output=True, text=True, timeout=60)
 
 
-def make_ref(tmp_path, ciphers=GOOD_CIPHERS, groups=GOOD_GROUPS):
+OAKLEY1 = "%X" % modp_prime(768, 149686)
+OAKLEY2 = "%X" % modp_prime(1024, 129093)
+
+# As the real listing is laid out: header comments, blank lines, a name line
+# and the prime on the next line.
+GOOD_PRIMES = """
+## taken from https://example.org/primes.nse
+
+# "RFC2409/Oakley Group 2"
+%s
+
+# "RFC2409/Oakley Group 1"
+%s
+
+## another source
+# to be continued
+""" % (OAKLEY2, OAKLEY1)
+
+
+def make_ref(tmp_path, ciphers=GOOD_CIPHERS, groups=GOOD_GROUPS, primes=GOOD_PRIMES):
     ref = tmp_path / "ref"
     out = tmp_path / "out"
     ref.mkdir()
     out.mkdir()
     (ref / CIPHER_SRC).write_text(ciphers)
     (ref / GROUP_SRC).write_text(groups)
+    if isinstance(primes, bytes):
+        (ref / PRIME_SRC).write_bytes(primes)
+    else:
+        (ref / PRIME_SRC).write_text(primes)
     return ref, out
 
 
@@ -308,10 +527,17 @@ def test_generator_on_small_listing(tmp_path):
     assert g[0x0100] == {"bits": 2048, "kind": "REG_GROUP_FFDHE", "name": "ffdhe2048"}
     assert g[0x11EC] == {"bits": 0, "kind": "REG_GROUP_HYBRID_PQ", "name": "X25519MLKEM768"}
     assert "(1 excluded, 4 supplemented)" in (out / "group_table.c").read_text()
+    pr = parse_prime_table(out / "prime_table.c")
+    # Sorted by value: the 768-bit group before the 1024-bit one.
+    assert [(r["name"], r["bits"]) for r in pr] == [("RFC2409/Oakley Group 1", 768),
+                                                    ("RFC2409/Oakley Group 2", 1024)]
+    assert pr[1]["p"] == bytes.fromhex(OAKLEY2)
+    assert "2 Diffie-Hellman primes from 2 entries (0 merged" in (out / "prime_table.c").read_text()
     # Deterministic: a second run writes the same bytes.
-    first = (out / "cipher_table.c").read_bytes(), (out / "group_table.c").read_bytes()
+    names = ("cipher_table.c", "group_table.c", "prime_table.c")
+    first = [(out / n).read_bytes() for n in names]
     assert run_gen(ref, out).returncode == 0
-    assert ((out / "cipher_table.c").read_bytes(), (out / "group_table.c").read_bytes()) == first
+    assert [(out / n).read_bytes() for n in names] == first
 
 
 GOOD = GOOD_CIPHERS.splitlines()[0]
@@ -367,6 +593,93 @@ def test_generator_rejects_bad_group_row(tmp_path, what):
     assert p.returncode != 0, "accepted: " + what
     assert re.search(r"%s:[23]:" % GROUP_SRC, p.stderr), p.stderr
     assert list(out.iterdir()) == [], "wrote output despite the error"
+
+
+def test_generator_merges_duplicate_primes(tmp_path):
+    # The same prime under three names (once with a leading zero byte and in
+    # lower case), one of them twice; another under one name, but on a name
+    # line without its "#", as upstream has one; a prime of odd hex length.
+    odd = "1" + "F" * 128  # 129 hex digits, 513 bits
+    listing = "\n".join([
+        '# "first"', OAKLEY2,
+        '# "RFC2409/Oakley Group 1"', OAKLEY1,
+        '# "second"', "00" + OAKLEY2.lower(),
+        '"bare name"', odd,
+        '# "first"', OAKLEY2,
+        "",
+        '# "third (x/y)"', OAKLEY2,
+    ]) + "\n"
+    ref, out = make_ref(tmp_path, primes=listing)
+    p = run_gen(ref, out)
+    assert p.returncode == 0, p.stderr
+    pr = parse_prime_table(out / "prime_table.c")
+    assert [(r["name"], r["bits"]) for r in pr] == [
+        ("bare name", 513),
+        ("RFC2409/Oakley Group 1", 768),
+        ("first / second / third (x/y)", 1024),
+    ]
+    assert pr[0]["p"] == bytes.fromhex("01" + "FF" * 64)
+    assert pr[2]["p"] == bytes.fromhex(OAKLEY2)
+    text = (out / "prime_table.c").read_text()
+    assert "3 Diffie-Hellman primes from 6 entries (3 merged" in text
+    assert "/* common-primes.txt line 2, 6, 10, 13 */" in text
+
+
+# The bad lines, appended to GOOD_PRIMES (GOOD_LINES lines); the line the
+# error must name; what it must say.
+GOOD_LINES = len(GOOD_PRIMES.splitlines())
+N = GOOD_LINES + 1
+BAD_PRIME_CASES = {
+    "prime without a name": (["", OAKLEY1], N + 1, "prime without a name"),
+    "prime after a comment": (["# just a comment", OAKLEY1], N + 1, "prime without a name"),
+    "name without a prime": (['# "lonely"', "", OAKLEY1], N, "name without a prime"),
+    "name at the end": (['# "lonely"'], N, "name without a prime"),
+    "two names in a row": (['# "one"', '# "two"', OAKLEY1], N, "name without a prime"),
+    "comment between name and prime": (['# "one"', "# note", OAKLEY1], N, "name without a prime"),
+    "unterminated name": (['# "oops', OAKLEY1], N, "cannot parse name line"),
+    "name without the space": (['#"tight"', OAKLEY1], N, "cannot parse name line"),
+    "empty name": (['# ""', OAKLEY1], N, "name empty or with characters"),
+    "name with a backslash": (['# "a\\b"', OAKLEY1], N, "name empty or with characters"),
+    "name with the merge separator": (['# "a / b"', OAKLEY1], N, "name holds the merge separator"),
+    "name with trailing space": (['# "name "', OAKLEY1], N, "name empty or with characters"),
+    "not hex": (['# "x"', OAKLEY1[:-1] + "G"], N + 1, "cannot parse prime"),
+    "hex with a space": (['# "x"', OAKLEY1[:40] + " " + OAKLEY1[40:]], N + 1, "cannot parse prime"),
+    "hex with 0x": (['# "x"', "0x" + OAKLEY1], N + 1, "cannot parse prime"),
+    "even": (['# "x"', OAKLEY1[:-1] + "E"], N + 1, "even"),
+    "too short": (['# "x"', "FFFFFFFFFFFFFFFF"], N + 1, "64 bits"),
+    "zero": (['# "x"', "0" * 192], N + 1, "0 bits"),
+    "too long": (['# "x"', "F" * 4097], N + 1, "16388 bits"),
+    "indented name": (['  # "x"', OAKLEY1], N, "cannot parse line"),
+    "stray text": (["primes follow", '# "x"', OAKLEY1], N, "cannot parse line"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(BAD_PRIME_CASES))
+def test_generator_rejects_bad_prime_entry(tmp_path, what):
+    bad, line, why = BAD_PRIME_CASES[what]
+    ref, out = make_ref(tmp_path, primes=GOOD_PRIMES + "\n".join(bad) + "\n")
+    p = run_gen(ref, out)
+    assert p.returncode != 0, "accepted: " + what
+    assert "%s:%d: %s" % (PRIME_SRC, line, why) in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr, p.stderr
+    assert list(out.iterdir()) == [], "wrote output despite the error"
+
+
+def test_generator_rejects_non_ascii_prime_name(tmp_path):
+    ref, out = make_ref(tmp_path, primes=GOOD_PRIMES.encode() + '# "Gr\u00fc\u00dfe"\n'.encode()
+                        + OAKLEY1.encode() + b"\n")
+    p = run_gen(ref, out)
+    assert p.returncode != 0
+    assert "%s:%d: not ASCII" % (PRIME_SRC, N) in p.stderr, p.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_generator_rejects_empty_prime_listing(tmp_path):
+    ref, out = make_ref(tmp_path, primes="## nothing here\n\n")
+    p = run_gen(ref, out)
+    assert p.returncode != 0
+    assert "%s:2: no primes" % PRIME_SRC in p.stderr, p.stderr
+    assert list(out.iterdir()) == []
 
 
 def test_generator_without_reference(tmp_path):

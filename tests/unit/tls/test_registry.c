@@ -1,5 +1,6 @@
-/* test_registry.c - the generated cipher-suite and group registries: known
- * entries, unknown code points, table order and invariants. */
+/* test_registry.c - the generated cipher-suite, group and DH prime
+ * registries: known entries, unknown code points and primes, table order and
+ * invariants. */
 #include "testutil.h"
 
 #include "tls/registry.h"
@@ -10,6 +11,9 @@
 #define SOURCE_CIPHER_ROWS 374
 #define SOURCE_SSLV2_ROWS 13
 #define SOURCE_GROUPS 54
+/* common-primes.txt: 101 entries, no prime listed twice (the generator
+ * would merge such names into "A / B"; tests/integ checks that). */
+#define SOURCE_PRIMES 101
 
 static const struct reg_cipher *find_tls(uint32_t code)
 {
@@ -332,6 +336,231 @@ static void test_group_table_invariants(void **state UNUSED)
 	}
 }
 
+/* ---------------------------------------------------------------- primes */
+
+/* The primes as the RFCs print them, typed from the RFC text. */
+
+/* RFC 2409 6.2, Second Oakley Group: 2^1024 - 2^960 - 1 + 2^64 * { [2^894 pi] + 129093 } */
+static const char rfc2409_group2[] = "FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1"
+                                     "29024E08 8A67CC74 020BBEA6 3B139B22 514A0879 8E3404DD"
+                                     "EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245"
+                                     "E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED"
+                                     "EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE65381"
+                                     "FFFFFFFF FFFFFFFF";
+
+/* RFC 3526 3, 2048-bit MODP Group (14): 2^2048 - 2^1984 - 1 + 2^64 * { [2^1918 pi] + 124476 } */
+static const char rfc3526_group14[] = "FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1"
+                                      "29024E08 8A67CC74 020BBEA6 3B139B22 514A0879 8E3404DD"
+                                      "EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245"
+                                      "E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED"
+                                      "EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D"
+                                      "C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F"
+                                      "83655D23 DCA3AD96 1C62F356 208552BB 9ED52907 7096966D"
+                                      "670C354E 4ABC9804 F1746C08 CA18217C 32905E46 2E36CE3B"
+                                      "E39E772C 180E8603 9B2783A2 EC07A28F B5C55DF0 6F4C52C9"
+                                      "DE2BCBF6 95581718 3995497C EA956AE5 15D22618 98FA0510"
+                                      "15728E5A 8AACAA68 FFFFFFFF FFFFFFFF";
+
+/* Decode RFC-style hex (spaces ignored) into out after `pad` zero bytes;
+ * returns the length written. */
+static size_t rfc_hex(const char *hex, size_t pad, uint8_t *out, size_t cap)
+{
+	size_t n = pad;
+	int hi = -1;
+
+	assert_true(pad <= cap);
+	memset(out, 0, pad);
+	for (const char *c = hex; *c; c++) {
+		int v = -1;
+		if (*c == ' ')
+			continue;
+		if (*c >= '0' && *c <= '9')
+			v = *c - '0';
+		else if (*c >= 'A' && *c <= 'F')
+			v = *c - 'A' + 10;
+		if (v < 0)
+			fail_msg("not hex: %c", *c);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		assert_true(n < cap);
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	assert_int_equal(hi, -1);
+	return n;
+}
+
+/* Exact bit length of a big-endian number without leading zero bytes. */
+static unsigned bit_length(const uint8_t *p, size_t len)
+{
+	unsigned bits = (unsigned)(len - 1) * 8;
+
+	for (uint8_t top = p[0]; top; top >>= 1)
+		bits++;
+	return bits;
+}
+
+static void test_prime_rfc2409_group2(void **state UNUSED)
+{
+	uint8_t p[256];
+	size_t n = rfc_hex(rfc2409_group2, 0, p, sizeof(p));
+	const struct reg_prime *r = reg_prime_find(p, n);
+
+	assert_int_equal(n, 128);
+	assert_non_null(r);
+	assert_string_equal(r->name, "RFC2409/Oakley Group 2");
+	assert_int_equal(r->bits, 1024);
+	assert_int_equal(r->len, 128);
+	assert_memory_equal(r->p, p, n);
+}
+
+static void test_prime_rfc3526_group14(void **state UNUSED)
+{
+	uint8_t p[512];
+	size_t n = rfc_hex(rfc3526_group14, 0, p, sizeof(p));
+	const struct reg_prime *r = reg_prime_find(p, n);
+
+	assert_int_equal(n, 256);
+	assert_non_null(r);
+	assert_string_equal(r->name, "RFC3526/Oakley Group 14");
+	assert_int_equal(r->bits, 2048);
+	assert_int_equal(r->len, 256);
+	assert_memory_equal(r->p, p, n);
+}
+
+static void test_prime_leading_zeros(void **state UNUSED)
+{
+	uint8_t p[512];
+	const struct reg_prime *want = reg_prime_find(p, rfc_hex(rfc3526_group14, 0, p, sizeof(p)));
+
+	assert_non_null(want);
+	/* A DER INTEGER's sign byte: 0x00 before a top byte >= 0x80. */
+	assert_ptr_equal(reg_prime_find(p, rfc_hex(rfc3526_group14, 1, p, sizeof(p))), want);
+	/* Padded further, as a fixed-width buffer might be. */
+	assert_ptr_equal(reg_prime_find(p, rfc_hex(rfc3526_group14, 7, p, sizeof(p))), want);
+	want = reg_prime_find(p, rfc_hex(rfc2409_group2, 1, p, sizeof(p)));
+	assert_non_null(want);
+	assert_int_equal(want->bits, 1024);
+}
+
+static void test_prime_unknown(void **state UNUSED)
+{
+	uint8_t p[512];
+	size_t n = rfc_hex(rfc3526_group14, 0, p, sizeof(p));
+	static const uint8_t zeros[4];
+	static const uint8_t small[] = {0x17};
+
+	/* One bit off anywhere: low end, top end, the middle. */
+	p[n - 1] ^= 0x02;
+	assert_null(reg_prime_find(p, n));
+	p[n - 1] ^= 0x02;
+	p[n / 2] ^= 0x80;
+	assert_null(reg_prime_find(p, n));
+	p[n / 2] ^= 0x80;
+	assert_non_null(reg_prime_find(p, n));
+	/* A prefix or a suffix of a listed prime is not it. */
+	assert_null(reg_prime_find(p, n - 1));
+	assert_null(reg_prime_find(p + 1, n - 1));
+	/* Group 14 with a byte appended: longer than any 2048-bit entry. */
+	p[n] = 0xFF;
+	assert_null(reg_prime_find(p, n + 1));
+	/* Nothing, or only zeros. */
+	assert_null(reg_prime_find(NULL, 0));
+	assert_null(reg_prime_find(NULL, 256));
+	assert_null(reg_prime_find(p, 0));
+	assert_null(reg_prime_find(zeros, sizeof(zeros)));
+	assert_null(reg_prime_find(small, sizeof(small)));
+	/* Past both ends of the table: below the smallest, above the largest. */
+	{
+		const struct reg_prime *lo = reg_prime_at(0);
+		const struct reg_prime *hi = reg_prime_at(reg_prime_count() - 1);
+		uint8_t big[2048];
+		assert_true(lo->len <= sizeof(big) && hi->len < sizeof(big));
+		memcpy(big, lo->p, lo->len);
+		big[lo->len - 1]--; /* odd, so no borrow */
+		assert_null(reg_prime_find(big, lo->len));
+		/* 2^bits - 1 is no prime, so all ones is above every entry. */
+		memset(big, 0xFF, hi->len);
+		assert_null(reg_prime_find(big, hi->len));
+		memcpy(big, hi->p, hi->len);
+		big[hi->len] = 0x01;
+		assert_null(reg_prime_find(big, hi->len + 1));
+	}
+}
+
+/* Names and sizes the listing holds, and what it says less exactly. */
+static void test_prime_names_and_sizes(void **state UNUSED)
+{
+	static const char weakdh_name[] = "weakdh.org/1024-bit MODP group with safe prime modulus";
+	static const char modssl_name[] =
+	    "mod_ssl 2.2.x/512-bit MODP group with safe prime modulus";
+	size_t weakdh = 0, modssl_512 = 0, modssl_1024 = 0;
+	unsigned ltc_bits = 0, ltc_n = 0;
+
+	for (size_t i = 0; i < reg_prime_count(); i++) {
+		const struct reg_prime *r = reg_prime_at(i);
+		/* One of these nine name lines lacks its "#" upstream. */
+		if (strcmp(r->name, weakdh_name) == 0) {
+			weakdh++;
+			assert_int_equal(r->bits, 1024);
+		}
+		/* Named 512-bit twice, but one of the two has 1024 bits. */
+		if (strcmp(r->name, modssl_name) == 0) {
+			modssl_512 += r->bits == 512;
+			modssl_1024 += r->bits == 1024;
+		}
+		/* LibTomCrypt's primes are a little over their nominal sizes
+		 * (784, 1036, ... 4116 bits): bits is exact, not rounded. */
+		if (strcmp(r->name, "LibTomCrypt") == 0) {
+			ltc_n++;
+			ltc_bits += r->bits;
+			assert_int_equal(r->bits, bit_length(r->p, r->len));
+		}
+	}
+	assert_int_equal(weakdh, 9);
+	assert_int_equal(modssl_512, 1);
+	assert_int_equal(modssl_1024, 1);
+	assert_int_equal(ltc_n, 8);
+	assert_int_equal(ltc_bits, 784 + 1036 + 1288 + 1540 + 1792 + 2072 + 3080 + 4116);
+}
+
+/* Sorted by value with no repeats; every entry is found again by its bytes,
+ * with and without a leading zero; bits and len agree with the bytes. */
+static void test_prime_table_invariants(void **state UNUSED)
+{
+	size_t n = reg_prime_count();
+	uint8_t buf[1 + 16384 / 8];
+
+	assert_int_equal(n, SOURCE_PRIMES);
+	assert_null(reg_prime_at(n));
+	assert_null(reg_prime_at((size_t)-1));
+	for (size_t i = 0; i < n; i++) {
+		const struct reg_prime *r = reg_prime_at(i);
+		assert_non_null(r);
+		assert_non_null(r->name);
+		assert_true(r->name[0] != '\0');
+		assert_non_null(r->p);
+		assert_true(r->len > 0 && r->len < sizeof(buf));
+		assert_int_not_equal(r->p[0], 0);
+		assert_int_equal(r->bits, bit_length(r->p, r->len));
+		assert_int_equal(r->len, (r->bits + 7u) / 8u);
+		assert_true(r->p[r->len - 1] & 1); /* odd */
+		if (i > 0) {
+			const struct reg_prime *prev = reg_prime_at(i - 1);
+			assert_true(prev->len < r->len ||
+			            (prev->len == r->len && memcmp(prev->p, r->p, r->len) < 0));
+		}
+		assert_ptr_equal(reg_prime_find(r->p, r->len), r);
+		buf[0] = 0;
+		memcpy(buf + 1, r->p, r->len);
+		assert_ptr_equal(reg_prime_find(buf, r->len + 1), r);
+		/* A copy, not the table's own bytes, finds it too. */
+		assert_ptr_equal(reg_prime_find(buf + 1, r->len), r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +582,12 @@ int main(void)
 	    cmocka_unit_test(test_unknown_groups),
 	    cmocka_unit_test(test_group_kind_names),
 	    cmocka_unit_test(test_group_table_invariants),
+	    cmocka_unit_test(test_prime_rfc2409_group2),
+	    cmocka_unit_test(test_prime_rfc3526_group14),
+	    cmocka_unit_test(test_prime_leading_zeros),
+	    cmocka_unit_test(test_prime_unknown),
+	    cmocka_unit_test(test_prime_names_and_sizes),
+	    cmocka_unit_test(test_prime_table_invariants),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
