@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "scan/target.h"
 
 static int kw_is(const char *line, const char *kw)
 {
@@ -65,11 +66,24 @@ static void caps_diff(struct endpoint *ep)
 			       "Capabilities differ before and inside TLS", detail, NULL);
 }
 
-/* Which STARTTLS protocol a clear-text greeting belongs to. */
-static const char *greeting_proto(const char *g)
+/* Which STARTTLS protocol a clear-text greeting belongs to: the port's
+ * usual protocol when the greeting fits it, else what the text says. */
+static const char *greeting_proto(const char *g, uint16_t port)
 {
-	if (strncmp(g, "220", 3) == 0)
+	enum tls_mode mode;
+	const char *by_port = NULL;
+	if (target_port_mode(port, &mode, &by_port) != 0 || mode != MODE_STARTTLS)
+		by_port = NULL;
+	if (strncmp(g, "220", 3) == 0) {
+		if (by_port && (!strcmp(by_port, "smtp") || !strcmp(by_port, "lmtp") ||
+				!strcmp(by_port, "ftp")))
+			return by_port;
+		if (strcasestr(g, "FTP"))
+			return "ftp";
+		if (strcasestr(g, "LMTP"))
+			return "lmtp";
 		return "smtp";
+	}
 	if (strncmp(g, "* OK", 4) == 0 || strncmp(g, "* PREAUTH", 9) == 0)
 		return "imap";
 	if (strncmp(g, "+OK", 3) == 0)
@@ -78,7 +92,24 @@ static const char *greeting_proto(const char *g)
 		return "sieve";
 	if (strncmp(g, "200", 3) == 0 || strncmp(g, "201", 3) == 0)
 		return "nntp";
-	return NULL;
+	return by_port;
+}
+
+/* How to turn STARTTLS on, for the usual servers of each protocol. */
+static const char *enable_fix(const char *proto)
+{
+	if (!proto || !strcmp(proto, "smtp"))
+		return "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
+		       "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: tls_certificate, "
+		       "tls_privatekey, tls_advertise_hosts = *).";
+	if (!strcmp(proto, "imap") || !strcmp(proto, "pop3") || !strcmp(proto, "sieve") ||
+	    !strcmp(proto, "lmtp"))
+		return "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+		       "<file, ssl_key = <file).";
+	if (!strcmp(proto, "ftp"))
+		return "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
+		       "TLSEngine on).";
+	return "Enable TLS on the server with a certificate.";
 }
 
 static void port_mode(struct endpoint *ep)
@@ -99,7 +130,7 @@ static void port_mode(struct endpoint *ep)
 			       fix);
 	}
 	if (ep->mode == MODE_IMPLICIT && ep->tls.clear_text_answer) {
-		const char *p = greeting_proto(ep->tls.clear_text_answer);
+		const char *p = greeting_proto(ep->tls.clear_text_answer, ep->port);
 		snprintf(detail, sizeof detail,
 			 "the server answered the TLS ClientHello in clear text: \"%.200s\"",
 			 ep->tls.clear_text_answer);
@@ -161,10 +192,7 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			 g->starttls_sent ? "\"" : "");
 		ep_add_finding(ep, "starttls-not-offered", SEV_HIGH,
 			       "STARTTLS is not offered: everything travels in clear text",
-			       detail,
-			       "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
-			       "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: "
-			       "tls_certificate, tls_privatekey, tls_advertise_hosts = *).");
+			       detail, enable_fix(ep->starttls));
 	}
 
 	if (g->caps_post_known && (find_cap(g->caps_post, g->ncaps_post, "STARTTLS") ||

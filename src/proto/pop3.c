@@ -25,15 +25,17 @@ static void one_cap(struct dlg *d, const char *line)
 	struct dialogue *g = &dlg_ep(d)->dlg;
 	dlg_add_cap(d, line);
 	int user = word_is(line, "USER", NULL);
+	/* "SASL" alone lists no mechanism: nothing to authenticate with */
+	int sasl = word_is(line, "SASL", NULL) && strspn(line + 4, " ") < strlen(line + 4);
 	int sasl_clear = word_is(line, "SASL", NULL) &&
 			 (has_token(line + 4, "PLAIN") || has_token(line + 4, "LOGIN"));
 	if (dlg_in_tls(d)) {
-		g->auth_tls |= user || word_is(line, "SASL", NULL);
+		g->auth_tls |= user || sasl;
 		return;
 	}
 	if (word_is(line, "STLS", NULL))
 		g->starttls_advertised = 1;
-	g->auth_pre |= user || word_is(line, "SASL", NULL);
+	g->auth_pre |= user || sasl;
 	if ((user || sasl_clear) && !g->auth_clear)
 		g->auth_clear = xstrdup(user ? "USER/PASS" : line);
 }

@@ -28,15 +28,19 @@ static void one_cap(struct dlg *d, const char *line)
 	for (const char *p = line; *p && o + 1 < sizeof text; p++)
 		if (*p != '"')
 			text[o++] = *p;
+	while (o > 0 && text[o - 1] == ' ')
+		o--; /* "SASL" "" leaves a trailing space */
 	text[o] = '\0';
+	/* a SASL capability with at least one mechanism */
+	int sasl = word_is(text, "SASL", NULL) && text[4] == ' ';
 	dlg_add_cap(d, text);
 	if (dlg_in_tls(d)) {
-		g->auth_tls |= word_is(text, "SASL", NULL);
+		g->auth_tls |= sasl;
 		return;
 	}
 	if (word_is(text, "STARTTLS", NULL))
 		g->starttls_advertised = 1;
-	g->auth_pre |= word_is(text, "SASL", NULL) && text[4] && text[5];
+	g->auth_pre |= sasl;
 	if (word_is(text, "SASL", NULL) && (has_token(text + 4, "PLAIN") ||
 					    has_token(text + 4, "LOGIN")) && !g->auth_clear)
 		g->auth_clear = xstrdup(text);

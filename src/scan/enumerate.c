@@ -45,6 +45,8 @@ struct task {
 	size_t ngroup_picks;
 	uint32_t v2specs[64];
 	struct raw_req req;
+	size_t max_offer;   /* chunk size; smaller while isolating a bad suite */
+	int bisects;        /* rounds spent isolating, bounded */
 	int offered;        /* -1 unknown, 0, 1 */
 	int server_order;   /* -1 unknown, 0, 1 */
 	int failed;
@@ -85,22 +87,35 @@ static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
 	return 0;
 }
 
-/* Offer order: what servers commonly accept first, exotic suites last. */
+/* Offer order: what servers commonly accept first, exotic suites last;
+ * within the common ones ECDHE, then static RSA, then DHE. A server that
+ * follows the client's order and cannot do what it picked (DHE without
+ * parameters) fails the whole hello; what works must come first. */
+#define RANKS 12
 static int rank(const struct reg_cipher *c)
 {
+	int base, sub;
 	if (!c->openssl)
-		return 3; /* OpenSSL has no name for it: rarely deployed */
-	if (strstr(c->kx, "PSK") || strstr(c->kx, "SRP") || strstr(c->kx, "KRB5") ||
-	    strstr(c->kx, "GOST") || strchr(c->kx, '/'))
-		return 2;
-	if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_ANON | REG_DES))
-		return 1;
-	return 0;
+		base = 3; /* OpenSSL has no name for it: rarely deployed */
+	else if (strstr(c->kx, "PSK") || strstr(c->kx, "SRP") || strstr(c->kx, "KRB5") ||
+		 strstr(c->kx, "GOST") || strchr(c->kx, '/'))
+		base = 2;
+	else if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_ANON | REG_DES))
+		base = 1;
+	else
+		base = 0;
+	if (strncmp(c->kx, "ECDH", 4) == 0)
+		sub = 0;
+	else if (strncmp(c->kx, "RSA", 3) == 0)
+		sub = 1;
+	else
+		sub = 2;
+	return base * 3 + sub;
 }
 
 static void fill_pending(struct task *t)
 {
-	for (int r = 0; r <= 3; r++) {
+	for (int r = 0; r < RANKS; r++) {
 		for (size_t i = 0; i < reg_cipher_count(); i++) {
 			const struct reg_cipher *c = reg_cipher_at(i);
 			if (c->sslv2 || !reg_cipher_usable(c, t->proto) || rank(c) != r)
@@ -133,6 +148,27 @@ static int contains(const uint16_t *v, size_t n, uint16_t code)
 }
 
 static void on_result(void *arg, const struct raw_result *r, const struct err *e);
+
+#define ENUM_MAX_BISECTS 16
+
+/* The server said plainly that it accepts none of the offer. */
+static int clean_refusal(const struct raw_result *r)
+{
+	if (r->outcome == RAW_HELLO)
+		return 1; /* a ServerHello for another version */
+	if (r->outcome != RAW_ALERT)
+		return 0;
+	switch (r->alert_desc) {
+	case 40: /* handshake_failure */
+	case 47: /* illegal_parameter: what some servers say for no shared suite */
+	case 70: /* protocol_version */
+	case 71: /* insufficient_security */
+	case 86: /* inappropriate_fallback */
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
 
@@ -180,7 +216,8 @@ static void send_round(struct task *t)
 /* The next chunk of undecided suites. */
 static void offer_pending(struct task *t)
 {
-	t->noffer = t->npending < ENUM_CHUNK ? t->npending : ENUM_CHUNK;
+	size_t max = t->max_offer ? t->max_offer : ENUM_CHUNK;
+	t->noffer = t->npending < max ? t->npending : max;
 	memcpy(t->offer, t->pending, t->noffer * sizeof(*t->offer));
 	send_round(t);
 }
@@ -312,6 +349,13 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			t->chunk_of[t->naccepted] = t->chunk;
 			t->accepted[t->naccepted++] = got;
 			remove_code(t->pending, &t->npending, got);
+		} else if (!clean_refusal(r) && t->offered == 1 && t->noffer > 1 &&
+			   t->bisects < ENUM_MAX_BISECTS) {
+			/* A close or an odd alert after some suites worked: the
+			 * server may have picked a suite it cannot do and failed
+			 * the whole hello. Offer half as many to find it. */
+			t->bisects++;
+			t->max_offer = t->noffer / 2;
 		} else {
 			if (t->offered < 0)
 				t->offered = 0;
@@ -319,6 +363,8 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			for (size_t i = 0; i < t->noffer; i++)
 				remove_code(t->pending, &t->npending, t->offer[i]);
 			t->chunk++;
+			if (t->noffer == 1)
+				t->max_offer = 0; /* the bad one is out: full chunks again */
 		}
 		if (t->npending > 0 && t->naccepted < ENUM_MAX_SUITES) {
 			offer_pending(t);

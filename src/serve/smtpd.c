@@ -496,27 +496,27 @@ static int body_line(struct smtpd *s, const struct line *l, struct buf *out)
 	return SMTPD_MORE;
 }
 
-/* Inside an over-long line: drop bytes up to and with its LF. 1 when the
- * line ended, 0 when more is needed. */
-static int skip_long(struct smtpd *s, struct buf *in)
+/* Inside an over-long line: drop bytes up to and with its LF. Returns the
+ * count dropped; *ended when the LF was among them. */
+static size_t skip_long(struct smtpd *s, const uint8_t *p, size_t len, int *ended)
 {
-	const uint8_t *nl = in->len ? memchr(in->data, '\n', in->len) : NULL;
-	size_t n = nl ? (size_t)(nl - in->data) + 1 : in->len;
+	const uint8_t *nl = len ? memchr(p, '\n', len) : NULL;
+	size_t n = nl ? (size_t)(nl - p) + 1 : len;
 	if (s->state == SD_DATA)
 		count_body(s, n);
 	/* Whether the LF comes after a CR, even when the CR came in an
 	 * earlier chunk. */
 	if (nl && n >= 2)
-		s->skip_cr = in->data[n - 2] == '\r';
+		s->skip_cr = p[n - 2] == '\r';
 	else if (!nl && n)
-		s->skip_cr = in->data[n - 1] == '\r';
-	buf_consume(in, n);
-	if (!nl)
-		return 0;
-	s->skipping = 0;
-	if (s->state == SD_DATA)
-		s->prev_crlf = s->skip_cr;
-	return 1;
+		s->skip_cr = p[n - 1] == '\r';
+	*ended = nl != NULL;
+	if (nl) {
+		s->skipping = 0;
+		if (s->state == SD_DATA)
+			s->prev_crlf = s->skip_cr;
+	}
+	return n;
 }
 
 static int too_many_errors(struct smtpd *s, struct buf *out)
@@ -528,55 +528,73 @@ static int too_many_errors(struct smtpd *s, struct buf *out)
 	return smtpd_close_421(s, out, "4.7.0", "Error: too many errors");
 }
 
+/* One step: a line (or the rest of an over-long one) at p. Returns the
+ * action, and in *used the bytes it took; 0 used means more is needed. */
+static int step(struct smtpd *s, const uint8_t *p, size_t len, struct buf *out, size_t *used)
+{
+	/* RFC 5321 4.5.3.1.4/6: lengths count the CRLF; line_peek does not. */
+	size_t max = s->cfg.max_line - 2;
+	int ended;
+
+	*used = 0;
+	if (s->skipping) {
+		*used = skip_long(s, p, len, &ended);
+		if (!ended || s->state == SD_DATA)
+			return SMTPD_MORE;
+		return reply(s, out, "500 5.5.2 Error: line too long");
+	}
+	/* A view of the unread bytes, so a burst of pipelined lines (or a
+	 * message body) is consumed once, not moved down line by line. */
+	struct buf view = {(uint8_t *)p, len, len, len};
+	struct line l;
+	switch (line_peek(&view, max, &l)) {
+	case LINE_NEED_MORE:
+		return SMTPD_MORE;
+	case LINE_TOO_LONG:
+		s->skipping = 1;
+		s->skip_cr = 0;
+		if (s->state == SD_DATA)
+			s->long_line = 1;
+		else
+			s->rec->commands++;
+		return step(s, p, len, out, used);
+	case LINE_OK:
+		break;
+	}
+	*used = l.wire_len;
+	return s->state == SD_DATA ? body_line(s, &l, out) : command(s, l.text, l.len, out);
+}
+
 int smtpd_feed(struct smtpd *s, struct buf *in, struct buf *out)
 {
-	/* RFC 5321 4.5.3.1.4/6: lengths count the CRLF; lines() does not. */
-	size_t max = s->cfg.max_line - 2;
+	size_t off = 0;
+	int act = SMTPD_MORE;
 
-	for (;;) {
-		int act = SMTPD_MORE;
-		if (s->state == SD_STARTTLS)
-			return SMTPD_START_TLS;
-		if (s->state == SD_CLOSING)
-			return SMTPD_CLOSE;
-		if (s->skipping) {
-			if (!skip_long(s, in))
-				return SMTPD_MORE;
-			if (s->state != SD_DATA &&
-			    reply(s, out, "500 5.5.2 Error: line too long") < 0)
-				return -1;
-		} else {
-			struct line l;
-			switch (line_peek(in, max, &l)) {
-			case LINE_NEED_MORE:
-				return SMTPD_MORE;
-			case LINE_TOO_LONG:
-				s->skipping = 1;
-				s->skip_cr = 0;
-				if (s->state == SD_DATA)
-					s->long_line = 1;
-				else
-					s->rec->commands++;
-				continue;
-			case LINE_OK:
-				break;
-			}
-			act = s->state == SD_DATA ? body_line(s, &l, out) : command(s, l.text, l.len, out);
-			buf_consume(in, l.wire_len);
+	while (act == SMTPD_MORE) {
+		if (s->state == SD_STARTTLS) {
+			act = SMTPD_START_TLS;
+			break;
 		}
-		if (act < 0)
-			return -1;
-		if (act == SMTPD_START_TLS) {
-			/* RFC 3207 4.2: anything the client sent after STARTTLS
-			 * came before TLS and must not be taken as if it came
-			 * inside it (the command injection of CVE-2011-0411). */
-			s->rec->pipelined_after_starttls += in->len;
-			buf_reset(in);
-			return SMTPD_START_TLS;
+		if (s->state == SD_CLOSING) {
+			act = SMTPD_CLOSE;
+			break;
 		}
-		if (act == SMTPD_CLOSE)
-			return SMTPD_CLOSE;
-		if (too_many_errors(s, out))
-			return SMTPD_CLOSE;
+		size_t used;
+		act = off < in->len ? step(s, in->data + off, in->len - off, out, &used)
+				    : (used = 0, SMTPD_MORE);
+		off += used;
+		if (act == SMTPD_MORE && used == 0)
+			break;
+		if (act == SMTPD_MORE && too_many_errors(s, out))
+			act = SMTPD_CLOSE;
 	}
+	if (act == SMTPD_START_TLS) {
+		/* RFC 3207 4.2: anything the client sent after STARTTLS came
+		 * before TLS and must not be taken as if it came inside it (the
+		 * command injection of CVE-2011-0411). */
+		s->rec->pipelined_after_starttls += in->len - off;
+		off = in->len;
+	}
+	buf_consume(in, off);
+	return act;
 }
