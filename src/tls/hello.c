@@ -195,7 +195,7 @@ static void write_extensions(struct wr *w, const struct hello_opts *o, unsigned 
 	}
 	/* RFC 7685 padding up to pad_to bytes of handshake message: hellos
 	 * of TLS 1.3 clients are long, and some servers choke on them. */
-	if (o->pad_to && w->b->len + 4 < o->pad_to) {
+	if (o->pad_to && w->b->len + 4 <= o->pad_to) {
 		size_t n = o->pad_to - (w->b->len + 4);
 		ext_open(w, EXT_PADDING, &m);
 		for (size_t i = 0; i < n; i++)

@@ -61,9 +61,10 @@ struct hello_opts {
 	size_t nciphers;
 	const uint16_t *groups;     /* supported_groups; NULL: a default list */
 	size_t ngroups;
-	const uint16_t *key_shares; /* TLS 1.3 key shares (X25519, secp256r1 get
-				       real keys; others are sent empty so the
-				       server asks by HelloRetryRequest) */
+	const uint16_t *key_shares; /* TLS 1.3 key shares: X25519, X448 and
+				       secp256r1 get real keys; others are left
+				       out (a share cannot be empty), so the
+				       server asks by HelloRetryRequest */
 	size_t nkey_shares;
 	const uint16_t *sigalgs;    /* NULL: a default list */
 	size_t nsigalgs;

@@ -64,6 +64,8 @@ int msg_server_hello(const uint8_t *p, size_t n, struct server_hello *sh)
 	sh->hrr = memcmp(sh->random, hrr_random, sizeof hrr_random) == 0;
 	/* RFC 5246 7.4.1.3: the extension block may be absent altogether. */
 	if (rd_left(&r) > 0) {
+		uint8_t seen[65536 / 8];
+		memset(seen, 0, sizeof seen);
 		sh->has_extensions = 1;
 		rd_vec(&r, 2, 0, 0xffff, &exts);
 		while (!rd_failed(&exts) && rd_left(&exts) > 0) {
@@ -73,9 +75,9 @@ int msg_server_hello(const uint8_t *p, size_t n, struct server_hello *sh)
 			rd_vec(&exts, 2, 0, 0xffff, &body);
 			if (rd_failed(&exts))
 				return -1;
-			for (size_t i = 0; i < sh->nexts; i++)
-				if (sh->exts[i] == type)
-					return -1; /* RFC 8446 4.2: no duplicates */
+			if (seen[type >> 3] & (1u << (type & 7)))
+				return -1; /* RFC 8446 4.2: no duplicates */
+			seen[type >> 3] |= (uint8_t)(1u << (type & 7));
 			if (sh->nexts < MSG_MAX_EXTS)
 				sh->exts[sh->nexts++] = type;
 			if (server_ext(sh, type, &body) < 0)
@@ -194,7 +196,7 @@ int msg_sslv2_server_hello(const uint8_t *p, size_t n, struct sslv2_server_hello
 			sh->specs[sh->nspecs++] = s;
 	}
 	/* SSL 2.0 allows a connection id of 16..32 bytes. */
-	if (conn_id_len < 1 || conn_id_len > 32)
+	if (conn_id_len < 16 || conn_id_len > 32)
 		return -1;
 	rd_skip(&r, conn_id_len);
 	return rd_done(&r) ? 0 : -1;

@@ -77,8 +77,10 @@ static enum raw_outcome on_handshake(struct rawhs *h, const struct rec_msg *m)
 		if (!h->ske_kind || h->ske_kind(r->sh.cipher, &kind, &anon) < 0)
 			return bad(h, "a ServerKeyExchange for a suite that has none");
 		if (msg_server_key_exchange(m->body, m->len, kind, anon, r->sh.version >= V_TLS12,
-					    &r->ske) < 0)
+					    &r->ske) < 0) {
+			r->ske.dh_p = r->ske.dh_g = NULL; /* they point into the reader */
 			return bad(h, "the ServerKeyExchange does not decode");
+		}
 		r->have_ske = 1;
 		if (kind == SKE_DHE && r->ske.dh_p_len <= RAW_MAX_DH) {
 			memcpy(r->dh_p, r->ske.dh_p, r->ske.dh_p_len);
@@ -128,8 +130,12 @@ enum raw_outcome rawhs_feed(struct rawhs *h, struct buf *in)
 				r->done_msg = 1;
 			} else if (m.hs_type == 0) {
 				/* SSLv2 ERROR: no cipher, no certificate... */
-				r->outcome = RAW_ALERT;
 				r->alert_desc = m.len >= 3 ? m.body[2] : 0;
+				if (r->outcome == RAW_HELLO) {
+					r->alert_after_hello = 1;
+					return RAW_HELLO;
+				}
+				r->outcome = RAW_ALERT;
 			} else {
 				return bad(h, "unexpected SSLv2 message type");
 			}

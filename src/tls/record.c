@@ -53,7 +53,7 @@ static int next_sslv2(struct rec_reader *r, struct buf *in, struct rec_msg *m)
 {
 	const uint8_t *p = in->data;
 	size_t hdr, len;
-	if (in->len < 3)
+	if (in->len < 2)
 		return 0;
 	if (p[0] & 0x80) {
 		hdr = 2;
@@ -64,7 +64,7 @@ static int next_sslv2(struct rec_reader *r, struct buf *in, struct rec_msg *m)
 	}
 	if (len == 0)
 		return fail(r, "empty SSLv2 record");
-	if (in->len < hdr + len)
+	if (in->len < hdr || in->len < hdr + len)
 		return 0;
 	/* Copy out: the caller's buffer is consumed below. */
 	buf_reset(&r->hs);
@@ -87,19 +87,25 @@ int rec_next(struct rec_reader *r, struct buf *in, struct rec_msg *m)
 		r->hs_used = 0;
 	}
 	for (;;) {
-		if (take_handshake(r, m, r->first_version))
+		if (take_handshake(r, m, r->last_version))
 			return 1;
+		if (in->len == 0)
+			return 0;
+		const uint8_t *p = in->data;
+		int tlsish = p[0] >= 20 && p[0] <= 24;
+		/* A server answering an SSLv2 hello speaks SSLv2 unless its
+		 * bytes look like a TLS record (an alert, usually). */
+		if (r->sslv2) {
+			if (tlsish && in->len < 2)
+				return 0;
+			if (!(tlsish && p[1] == 3))
+				return next_sslv2(r, in, m);
+		}
 		if (in->len < 5) {
-			if (in->len >= 1 && !(in->data[0] >= 20 && in->data[0] <= 24) &&
-			    !(r->sslv2 && (in->data[0] & 0x80)))
+			if (!tlsish)
 				return fail(r, "not a TLS record");
 			return 0;
 		}
-		const uint8_t *p = in->data;
-		/* A server answering an SSLv2 hello speaks SSLv2 unless its
-		 * bytes look like a TLS record (an alert, usually). */
-		if (r->sslv2 && !(p[0] >= 20 && p[0] <= 24 && p[1] == 3))
-			return next_sslv2(r, in, m);
 		struct rd rd;
 		uint8_t type;
 		uint16_t version, len;
@@ -117,6 +123,7 @@ int rec_next(struct rec_reader *r, struct buf *in, struct rec_msg *m)
 			return 0;
 		if (!r->first_version)
 			r->first_version = version;
+		r->last_version = version;
 		const uint8_t *frag = p + 5;
 		switch (type) {
 		case 22:
@@ -145,7 +152,9 @@ int rec_next(struct rec_reader *r, struct buf *in, struct rec_msg *m)
 			m->len = len;
 			break;
 		}
-		if (r->hs.len > 0 && m->kind != REC_APPDATA)
+		/* RFC 8446 5.1: nothing may come between the fragments of a
+		 * handshake message. */
+		if (r->hs.len > 0)
 			return fail(r, "record interleaved inside a handshake message");
 		m->record_version = version;
 		m->hs_type = 0;

@@ -27,6 +27,7 @@ struct rec_reader {
 	size_t hs_used;  /* bytes of hs handed out by the last call */
 	uint8_t small[2];
 	uint16_t first_version; /* version of the first record, 0 before */
+	uint16_t last_version;  /* of the latest handshake record */
 	char why[160];   /* on error */
 };
 
