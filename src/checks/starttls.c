@@ -109,6 +109,14 @@ static const char *enable_fix(const char *proto)
 	if (!strcmp(proto, "ftp"))
 		return "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
 		       "TLSEngine on).";
+	if (!strcmp(proto, "postgres"))
+		return "Set ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf.";
+	if (!strcmp(proto, "mysql"))
+		return "Give the server ssl_cert and ssl_key (MariaDB/MySQL [mysqld] section).";
+	if (!strcmp(proto, "ldap"))
+		return "Give slapd olcTLSCertificateFile and olcTLSCertificateKeyFile.";
+	if (!strncmp(proto, "xmpp", 4))
+		return "Load mod_tls with a certificate (Prosody: ssl = { certificate, key }).";
 	return "Enable TLS on the server with a certificate.";
 }
 
@@ -177,7 +185,8 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       "Turn that inspection off and publish MTA-STS or DANE so senders "
 			       "refuse a downgrade.");
 	} else if (g->starttls_advertised && g->starttls_sent && !g->starttls_ok) {
-		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered \"%.300s\"",
+		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered %.0d%s\"%.300s\"",
+			 g->starttls_code, g->starttls_code > 0 ? " " : "",
 			 g->starttls_reply ? g->starttls_reply : "");
 		ep_add_finding(ep, "starttls-refused", SEV_HIGH,
 			       "The server refuses STARTTLS it advertises", detail,
@@ -186,8 +195,10 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       "missing certificate).");
 	} else if (!g->starttls_advertised && !g->starttls_ok && !g->preauth) {
 		snprintf(detail, sizeof detail,
-			 "STARTTLS is not advertised%s%.300s%s",
-			 g->starttls_sent ? " and STARTTLS sent anyway was answered \"" : "",
+			 "STARTTLS is not advertised%s%.0d%s%.300s%s",
+			 g->starttls_sent ? " and STARTTLS sent anyway was answered " : "",
+			 g->starttls_sent ? g->starttls_code : 0,
+			 g->starttls_sent && g->starttls_code > 0 ? " \"" : g->starttls_sent ? "\"" : "",
 			 g->starttls_sent && g->starttls_reply ? g->starttls_reply : "",
 			 g->starttls_sent ? "\"" : "");
 		ep_add_finding(ep, "starttls-not-offered", SEV_HIGH,
@@ -218,14 +229,15 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 
 	if (g->pipelined_bytes > 0) {
 		snprintf(detail, sizeof detail,
-			 "%zu byte(s) arrived after the 220 to STARTTLS and before the TLS "
-			 "handshake; they were discarded, never treated as TLS",
+			 "%zu byte(s) arrived after the server's go-ahead to STARTTLS and before "
+			 "the TLS handshake; they were discarded, never treated as TLS",
 			 g->pipelined_bytes);
 		ep_add_finding(ep, "pipelined-after-starttls", SEV_MEDIUM,
 			       "The server sent data after its STARTTLS go-ahead", detail,
-			       "A server must send nothing between its 220 and the handshake (RFC "
-			       "3207 5). Clients that buffer it are open to response injection "
-			       "(CVE-2011-0411 class); check any proxy in front of the server.");
+			       "A server must send nothing between its go-ahead and the handshake "
+			       "(RFC 3207 5). Clients that buffer it are open to response injection "
+			       "(CVE-2011-0411, CVE-2021-23222 class); check any proxy in front of "
+			       "the server.");
 	}
 
 	if (g->greeting_ms >= 2000) {

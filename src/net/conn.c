@@ -34,6 +34,8 @@ struct conn {
 	int eof;
 	int paused;
 	int undelivered; /* bytes arrived that no CONN_EV_DATA announced yet */
+	struct conn_io next_io; /* switch to it once the output is flushed */
+	int has_next_io;
 	size_t bytes_read;
 	int early_err; /* connect() failed at once; reported from the loop */
 };
@@ -131,6 +133,8 @@ static ssize_t plain_write(void *ctx, const void *p, size_t n, int *want, struct
 	return -2;
 }
 
+static void switch_io(struct conn *c, const struct conn_io *io);
+
 /* Send what is queued; returns 1 if the conn went away. */
 static int flush(struct conn *c)
 {
@@ -148,6 +152,10 @@ static int flush(struct conn *c)
 			return 0;
 		}
 		return fail(c);
+	}
+	if (c->has_next_io) {
+		c->has_next_io = 0;
+		switch_io(c, &c->next_io);
 	}
 	return 0;
 }
@@ -449,7 +457,7 @@ size_t conn_read_now(struct conn *c)
 	return n;
 }
 
-void conn_start_io(struct conn *c, const struct conn_io *io)
+static void switch_io(struct conn *c, const struct conn_io *io)
 {
 	buf_reset(&c->in);
 	c->io = *io;
@@ -457,6 +465,34 @@ void conn_start_io(struct conn *c, const struct conn_io *io)
 		c->state = ST_HANDSHAKE;
 		arm_read_timeout(c);
 		event_active(c->ev_write, EV_WRITE, 1);
+	}
+}
+
+void conn_start_io(struct conn *c, const struct conn_io *io)
+{
+	/* What the old transport still has to send goes first (a MySQL
+	 * SSLRequest right before the ClientHello). */
+	if (c->out.len > 0) {
+		c->next_io = *io;
+		c->has_next_io = 1;
+		buf_reset(&c->in);
+		event_add(c->ev_write, NULL);
+		return;
+	}
+	switch_io(c, io);
+}
+
+void conn_flush_now(struct conn *c)
+{
+	if (c->fd < 0 || c->closed || c->state != ST_OPEN)
+		return;
+	for (int i = 0; i < 8 && c->out.len > 0; i++) {
+		int want = 0;
+		struct err e;
+		ssize_t r = c->io.write(c->io.ctx, c->out.data, c->out.len, &want, &e);
+		if (r <= 0)
+			break;
+		buf_consume(&c->out, (size_t)r);
 	}
 }
 

@@ -72,12 +72,15 @@ size_t conn_pending(struct conn *c);
 /* Move what waits in the kernel into the input buffer now (plain
  * transport, up to the cap), without events; returns the count. */
 size_t conn_read_now(struct conn *c);
-/* Switch transport. When io->handshake is set the conn runs it and reports
+/* Switch transport, once the bytes already queued have been sent on the
+ * old one. When io->handshake is set the conn runs it and reports
  * CONN_EV_HANDSHAKE_DONE. Bytes still in the input buffer are discarded: they
  * came before the switch and must never reach the new layer (STYLE.md 9);
  * call conn_pending() first. */
 void conn_start_io(struct conn *c, const struct conn_io *io);
 int conn_fd(const struct conn *c);
+/* Best effort, without waiting: send what is queued (before a close). */
+void conn_flush_now(struct conn *c);
 /* Bytes received over the connection's life (any transport). */
 size_t conn_bytes_read(const struct conn *c);
 const struct err *conn_error(const struct conn *c);

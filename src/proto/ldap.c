@@ -13,7 +13,7 @@ static const char *const ldap_states[] = {"extended-response", "done"};
 #define LDAP_MAX_MESSAGE (64 * 1024)
 
 /* One BER element: tag, then a definite length (short form, or long form
- * in 1..3 bytes), then a sub-reader over the value. */
+ * in 1..4 bytes), then a sub-reader over the value. */
 static void ber(struct rd *r, uint8_t *tag, struct rd *val)
 {
 	uint8_t t, l0;
@@ -22,7 +22,7 @@ static void ber(struct rd *r, uint8_t *tag, struct rd *val)
 	rd_u8(r, &l0);
 	if (l0 & 0x80) {
 		int nb = l0 & 0x7f;
-		if (nb < 1 || nb > 3) {
+		if (nb < 1 || nb > 4) {
 			r->err = 1; /* indefinite or absurd: not what LDAP sends */
 			nb = 0;
 		}
@@ -65,7 +65,7 @@ static size_t complete(const uint8_t *p, size_t n)
 	size_t hdr = 2, len = p[1];
 	if (p[1] & 0x80) {
 		size_t nb = p[1] & 0x7f;
-		if (nb < 1 || nb > 3)
+		if (nb < 1 || nb > 4) /* Active Directory uses 4 */
 			return (size_t)-1;
 		if (n < 2 + nb)
 			return 0;

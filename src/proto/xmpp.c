@@ -83,8 +83,16 @@ static enum dlg_step xmpp_input(struct dlg *d)
 		const char *end = find_bytes(e, n - (size_t)(e - p), "</stream:error>");
 		if (!end)
 			return DLG_WAIT;
+		char text[256];
+		snprintf(text, sizeof text, "%.*s", (int)(end + 15 - e > 200 ? 200 : end + 15 - e), e);
 		take(d, end + 15);
-		return dlg_fail(d, ERR_PROTOCOL, "the server sent a stream error: %.200s", e);
+		/* An error in answer to <starttls/> is its refusal, not a
+		 * broken dialogue. */
+		if (dlg_state(d) == XM_PROCEED) {
+			dlg_starttls_answer(d, 0, 0, text);
+			return DLG_DONE;
+		}
+		return dlg_fail(d, ERR_PROTOCOL, "the server sent a stream error: %s", text);
 	}
 	switch (dlg_state(d)) {
 	case XM_FEATURES:

@@ -66,6 +66,7 @@ static void finish(struct hsprobe *h)
 		if (now > ep->stats.last_ms)
 			ep->stats.last_ms = now;
 		ep->stats.duration_ms = ep->stats.last_ms - ep->stats.first_ms;
+		conn_flush_now(h->c); /* a last QUIT, LOGOUT or unbind */
 		ossl_sess_shutdown(h->sess);
 		conn_close(h->c);
 		h->c = NULL;
