@@ -101,6 +101,8 @@ static void endpoint_free(struct endpoint *ep)
 {
 	free(ep->dh.common);
 	strv_free(ep->grade_caps, ep->ngrade_caps);
+	strv_free(ep->sigalgs, ep->nsigalgs);
+	strv_free(ep->defaults.extensions, ep->defaults.nextensions);
 	free(ep->auth_verdict);
 	free(ep->dlg.greeting);
 	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);
@@ -183,6 +185,9 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 	for (int i = 0; i < P_COUNT; i++)
 		ep->server_order[i] = -1;
 	ep->resume_id = ep->resume_ticket = ep->client_reneg = -1;
+	ep->defaults.session_id = ep->defaults.compression = ep->defaults.clock = -1;
+	ep->defaults.grease_ok = ep->defaults.long_hello_ok = -1;
+	ep->defaults.ticket_lifetime_s = -1;
 	ep->tls.secure_reneg = -1;
 	ep->tls.ocsp_age_s = ep->tls.ocsp_expires_s = -1;
 	struct endpoint **slot = xvec_push(&r->eps, &r->neps, &r->capeps, sizeof(*r->eps));

@@ -161,6 +161,21 @@ struct endpoint {
 	struct tls_summary tls;
 	struct dialogue dlg;
 	int enumerated;              /* the raw engine ran */
+	char **sigalgs;              /* TLS 1.2 signature algorithms the server uses,
+					in its order */
+	size_t nsigalgs;
+	struct {
+		int probed;
+		char **extensions;   /* in a TLS 1.2 (or lower) ServerHello */
+		size_t nextensions;
+		int session_id;      /* a session ID was given: 1, 0, -1 unknown */
+		int compression;     /* method picked with deflate offered; -1 */
+		int clock;           /* gmt_unix_time looks like a clock: 1, 0 random, -1 */
+		long clock_skew_s;   /* server time - ours, when clock == 1 */
+		int grease_ok;       /* RFC 8701 values tolerated: 1, 0, -1 */
+		int long_hello_ok;   /* a 1500-byte hello (two TCP segments): 1, 0, -1 */
+		long ticket_lifetime_s; /* TLS 1.2 ticket lifetime hint, -1 unknown */
+	} defaults;
 	int resume_id;               /* TLS 1.2 resumption by session ID: 1, 0, -1 */
 	int resume_ticket;           /* ...by session ticket */
 	int client_reneg;            /* client-initiated renegotiation accepted: 1,

@@ -206,6 +206,25 @@ static json_t *endpoint_json(const struct endpoint *ep)
 				    json_pack("{s:o,s:o}", "session_id", tri(ep->resume_id), "ticket",
 					      tri(ep->resume_ticket)));
 		json_object_set_new(j, "client_renegotiation", tri(ep->client_reneg));
+		json_object_set_new(j, "sigalgs", strv_json(ep->sigalgs, ep->nsigalgs));
+		const typeof(ep->defaults) *d = &ep->defaults;
+		json_object_set_new(
+			j, "server_defaults",
+			!d->probed ? json_null()
+				   : json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "extensions",
+					       strv_json(d->extensions, d->nextensions),
+					       "session_id", tri(d->session_id), "compression",
+					       d->compression < 0 ? json_null()
+								  : json_integer(d->compression),
+					       "clock", tri(d->clock), "clock_skew_s",
+					       d->clock == 1 ? json_integer(d->clock_skew_s)
+							     : json_null(),
+					       "grease_tolerant", tri(d->grease_ok),
+					       "long_hello_tolerant", tri(d->long_hello_ok),
+					       "ticket_lifetime_s",
+					       d->ticket_lifetime_s < 0
+						       ? json_null()
+						       : json_integer(d->ticket_lifetime_s)));
 		json_object_set_new(j, "grade",
 				    ep->grade[0] ? json_pack("{s:s,s:i,s:o,s:o}", "letter", ep->grade,
 							     "score", ep->score, "caps",

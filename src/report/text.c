@@ -244,6 +244,49 @@ static void protocols(struct tx *t, const struct endpoint *ep)
 	}
 }
 
+static void defaults(struct tx *t, const struct endpoint *ep)
+{
+	const typeof(ep->defaults) *d = &ep->defaults;
+	if (ep->nsigalgs) {
+		struct buf b;
+		buf_init(&b, 4096);
+		for (size_t i = 0; i < ep->nsigalgs; i++)
+			if (buf_printf(&b, "%s%s", i ? ", " : "", ep->sigalgs[i]) < 0)
+				break;
+		label(t, "Sigalgs 1.2");
+		wrap(t, buf_cstr(&b), 16, 16);
+		buf_free(&b);
+	}
+	if (!d->probed)
+		return;
+	section(t, "Server defaults");
+	if (d->nextensions) {
+		struct buf b;
+		buf_init(&b, 4096);
+		for (size_t i = 0; i < d->nextensions; i++)
+			if (buf_printf(&b, "%s%s", i ? ", " : "", d->extensions[i]) < 0)
+				break;
+		label(t, "Extensions");
+		wrap(t, buf_cstr(&b), 16, 16);
+		buf_free(&b);
+	}
+	label(t, "Session ID");
+	fprintf(t->out, "%s; compression %s; ticket lifetime ", yesno(d->session_id),
+		d->compression < 0 ? "n/a" : d->compression == 0 ? "none" : "DEFLATE");
+	if (d->ticket_lifetime_s >= 0)
+		fprintf(t->out, "%ld s\n", d->ticket_lifetime_s);
+	else
+		fputs("n/a\n", t->out);
+	label(t, "Clock");
+	if (d->clock == 1)
+		fprintf(t->out, "%+ld s from ours\n", d->clock_skew_s);
+	else
+		fputs(d->clock == 0 ? "random (not a clock)\n" : "n/a\n", t->out);
+	label(t, "Tolerance");
+	fprintf(t->out, "GREASE %s, 1500-byte hello %s\n", yesno(d->grease_ok),
+		yesno(d->long_hello_ok));
+}
+
 static void put_pem(struct tx *t, const char *s)
 {
 	while (*s) {
@@ -365,6 +408,7 @@ static void endpoint_text(struct tx *t, const struct endpoint *ep)
 	if (!t->o->quiet) {
 		dialogue(t, ep);
 		protocols(t, ep);
+		defaults(t, ep);
 		certificates(t, ep);
 	}
 	findings(t, ep, t->o->quiet);

@@ -15,14 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "core/log.h"
 #include "core/mem.h"
+#include "tls/names.h"
 #include "tls/registry.h"
 
 #define ENUM_CHUNK 128
 #define ENUM_MAX_SUITES 512
 
-enum phase { PH_ELIM, PH_ORDER, PH_REVERSE, PH_GROUPS, PH_DONE };
+enum phase { PH_ELIM, PH_ORDER, PH_REVERSE, PH_GROUPS, PH_SIGALGS, PH_DONE };
 
 struct task {
 	struct enum_ctx *ctx;
@@ -43,6 +45,10 @@ struct task {
 	size_t ngroups;
 	uint16_t group_picks[64];
 	size_t ngroup_picks;
+	uint16_t sigalgs[64]; /* signature algorithm phase: still offered */
+	size_t nsigalgs;
+	uint16_t sigalg_picks[64];
+	size_t nsigalg_picks;
 	uint32_t v2specs[64];
 	struct raw_req req;
 	size_t max_offer;   /* chunk size; smaller while isolating a bad suite */
@@ -51,6 +57,18 @@ struct task {
 	int server_order;   /* -1 unknown, 0, 1 */
 	int failed;
 	int rounds;
+};
+
+/* Server defaults: three single rounds (the ServerHello's extensions,
+ * session ID, compression and clock; GREASE tolerance; a long hello). */
+enum { DEF_HELLO, DEF_GREASE, DEF_LONG, DEF_COUNT };
+
+struct defaults_round {
+	struct enum_ctx *ctx;
+	int kind;
+	uint16_t offer[ENUM_CHUNK + 8];
+	size_t noffer;
+	struct raw_req req;
 };
 
 struct enum_ctx {
@@ -63,6 +81,11 @@ struct enum_ctx {
 	int running;
 	uint8_t dh_p[RAW_MAX_DH];
 	size_t dh_p_len;
+	struct defaults_round defs[DEF_COUNT];
+	struct server_hello def_sh;
+	int def_have_sh;
+	int def_ok[DEF_COUNT]; /* -1 unknown */
+	time_t def_sent;
 };
 
 static const enum tls_proto order_of_tasks[] = {P_TLS13, P_TLS12, P_TLS11, P_TLS10, P_SSLV3,
@@ -200,6 +223,10 @@ static void send_round(struct task *t)
 			o->groups = t->groups;
 			o->ngroups = t->ngroups;
 		}
+		if (t->phase == PH_SIGALGS) {
+			o->sigalgs = t->sigalgs;
+			o->nsigalgs = t->nsigalgs;
+		}
 		if (t->proto == P_TLS13 && t->phase != PH_GROUPS) {
 			o->key_shares = key_shares;
 			o->nkey_shares = ARRAY_LEN(key_shares);
@@ -229,6 +256,7 @@ static void task_done(struct task *t)
 }
 
 static void start_groups(struct task *t);
+static void start_sigalgs(struct task *t);
 
 static void after_elimination(struct task *t)
 {
@@ -272,7 +300,7 @@ static void start_groups(struct task *t)
 		any_ecdhe = t->noffer > 0;
 	}
 	if ((t->proto != P_TLS13 || t->naccepted == 0) && !any_ecdhe) {
-		task_done(t);
+		start_sigalgs(t);
 		return;
 	}
 	if (t->proto == P_TLS13) {
@@ -289,6 +317,35 @@ static void start_groups(struct task *t)
 			continue; /* arbitrary_explicit_* and GREASE */
 		t->groups[t->ngroups++] = g->code;
 	}
+	send_round(t);
+}
+
+/* TLS 1.2 signature algorithms: the ServerKeyExchange names the one the
+ * server used; each round takes it out (only with a signed DHE/ECDHE
+ * suite; TLS 1.3 signs inside the encrypted flight). */
+static void start_sigalgs(struct task *t)
+{
+	const uint16_t *all;
+	size_t n = hello_default_sigalgs(&all);
+	if (t->proto != P_TLS12) {
+		task_done(t);
+		return;
+	}
+	t->noffer = 0;
+	for (size_t i = 0; i < t->naccepted; i++) {
+		enum ske_kind k;
+		int anon;
+		if (ske_kind(t->accepted[i], &k, &anon) == 0 && !anon && k != SKE_RSA)
+			t->offer[t->noffer++] = t->accepted[i];
+	}
+	if (t->noffer == 0) {
+		task_done(t);
+		return;
+	}
+	t->phase = PH_SIGALGS;
+	t->ngroups = 0;
+	t->nsigalgs = n < ARRAY_LEN(t->sigalgs) ? n : ARRAY_LEN(t->sigalgs);
+	memcpy(t->sigalgs, all, t->nsigalgs * sizeof(*all));
 	send_round(t);
 }
 
@@ -418,12 +475,97 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 				return;
 			}
 		}
+		start_sigalgs(t);
+		return;
+	}
+	case PH_SIGALGS: {
+		uint16_t a = hello && r->have_ske && r->ske.signed_ ? r->ske.sigalg : 0;
+		if (a && contains(t->sigalgs, t->nsigalgs, a) &&
+		    t->nsigalg_picks < ARRAY_LEN(t->sigalg_picks)) {
+			t->sigalg_picks[t->nsigalg_picks++] = a;
+			remove_code(t->sigalgs, &t->nsigalgs, a);
+			if (t->nsigalgs > 0) {
+				send_round(t);
+				return;
+			}
+		}
 		task_done(t);
 		return;
 	}
 	case PH_DONE:
 		return;
 	}
+}
+
+static void on_defaults(void *arg, const struct raw_result *r, const struct err *e)
+{
+	struct defaults_round *d = arg;
+	struct enum_ctx *x = d->ctx;
+	int hello = r && r->outcome == RAW_HELLO && !r->sslv2;
+	if (!r && e) {
+		x->def_ok[d->kind] = -1; /* no answer at all: unknown */
+		return;
+	}
+	x->def_ok[d->kind] = hello;
+	if (d->kind == DEF_HELLO && hello) {
+		x->def_sh = r->sh;
+		x->def_have_sh = 1;
+	}
+}
+
+static void start_defaults(struct enum_ctx *x)
+{
+	static const uint8_t deflate_then_null[] = {1, 0};
+	size_t n13 = 0, n = 0;
+	uint16_t tls13[8];
+	for (size_t i = 0; i < reg_cipher_count(); i++) {
+		const struct reg_cipher *c = reg_cipher_at(i);
+		if (!c->sslv2 && (c->flags & REG_TLS13) && n13 < ARRAY_LEN(tls13))
+			tls13[n13++] = (uint16_t)c->code;
+	}
+	for (int k = 0; k < DEF_COUNT; k++) {
+		struct defaults_round *d = &x->defs[k];
+		struct hello_opts *o = &d->req.ho;
+		d->ctx = x;
+		d->kind = k;
+		x->def_ok[k] = -1;
+		n = 0;
+		if (k != DEF_HELLO)
+			for (size_t i = 0; i < n13; i++)
+				d->offer[n++] = tls13[i];
+		/* the common suites of TLS 1.2, as the first chunk offers them */
+		struct task tmp;
+		memset(&tmp, 0, sizeof tmp);
+		tmp.proto = P_TLS12;
+		fill_pending(&tmp);
+		for (size_t i = 0; i < tmp.npending && n < ARRAY_LEN(d->offer); i++)
+			d->offer[n++] = tmp.pending[i];
+		d->noffer = n;
+		o->version = k == DEF_HELLO ? V_TLS12 : V_TLS13;
+		o->ciphers = d->offer;
+		o->nciphers = d->noffer;
+		o->sni = x->base.sni;
+		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
+			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
+		if (k == DEF_HELLO) {
+			o->compression = deflate_then_null;
+			o->ncompression = sizeof deflate_then_null;
+		} else {
+			o->key_shares = key_shares;
+			o->nkey_shares = ARRAY_LEN(key_shares);
+		}
+		if (k == DEF_GREASE)
+			o->flags |= HF_GREASE;
+		if (k == DEF_LONG)
+			o->pad_to = 1500;
+		struct hsprobe_params prm = x->base;
+		prm.raw = &d->req;
+		prm.ske_kind = ske_kind;
+		prm.on_raw = on_defaults;
+		prm.raw_arg = d;
+		sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+	}
+	x->def_sent = time(NULL);
 }
 
 struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
@@ -453,7 +595,34 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 		fill_pending(t);
 		offer_pending(t);
 	}
+	start_defaults(x);
 	return x;
+}
+
+static void store_defaults(struct enum_ctx *x)
+{
+	struct endpoint *ep = x->ep;
+	ep->defaults.probed = 1;
+	ep->defaults.grease_ok = x->def_ok[DEF_GREASE];
+	ep->defaults.long_hello_ok = x->def_ok[DEF_LONG];
+	if (!x->def_have_sh)
+		return;
+	const struct server_hello *sh = &x->def_sh;
+	for (size_t i = 0; i < sh->nexts; i++) {
+		char buf[16];
+		strv_push(&ep->defaults.extensions, &ep->defaults.nextensions,
+			  ext_name(sh->exts[i], buf, sizeof buf));
+	}
+	ep->defaults.session_id = sh->session_id_len > 0;
+	ep->defaults.compression = sh->compression;
+	/* RFC 5246 7.4.1.2 gmt_unix_time; most servers send random bytes now
+	 * (RFC 8446 drops it): a value within a day of ours is a clock. */
+	uint32_t t = (uint32_t)sh->random[0] << 24 | (uint32_t)sh->random[1] << 16 |
+		     (uint32_t)sh->random[2] << 8 | sh->random[3];
+	long skew = (long)t - (long)x->def_sent;
+	ep->defaults.clock = skew > -86400 && skew < 86400;
+	if (ep->defaults.clock)
+		ep->defaults.clock_skew_s = skew;
 }
 
 static void store(struct enum_ctx *x)
@@ -485,6 +654,12 @@ static void store(struct enum_ctx *x)
 			ep_add_group(ep, g ? g->name : name);
 		}
 	}
+	for (size_t i = 0; i < x->tasks[P_TLS12].nsigalg_picks; i++) {
+		char buf[16];
+		strv_push(&ep->sigalgs, &ep->nsigalgs,
+			  sigalg_name(x->tasks[P_TLS12].sigalg_picks[i], buf, sizeof buf));
+	}
+	store_defaults(x);
 	if (x->dh_p_len) {
 		/* Leading zero bytes do not count toward the size. */
 		size_t i = 0;

@@ -93,6 +93,8 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 			break; /* unknown: no TLS 1.2 handshake */
 		if (!st->second) {
 			st->has_ticket = ossl_sess_has_ticket(s);
+			if (st->has_ticket)
+				ep->defaults.ticket_lifetime_s = ossl_sess_ticket_lifetime(s);
 			if (st->kind == AUX_RESUME_TICKET && !st->has_ticket) {
 				*out = 0; /* no ticket issued: nothing to resume */
 				break;

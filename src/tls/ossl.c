@@ -334,6 +334,14 @@ int ossl_sess_has_ticket(const struct ossl_sess *s)
 	return sess && SSL_SESSION_has_ticket(sess);
 }
 
+long ossl_sess_ticket_lifetime(const struct ossl_sess *s)
+{
+	SSL_SESSION *sess = SSL_get0_session(s->ssl);
+	if (!sess || !SSL_SESSION_has_ticket(sess))
+		return -1;
+	return (long)SSL_SESSION_get_ticket_lifetime_hint(sess);
+}
+
 SSL_SESSION *ossl_sess_get1_session(const struct ossl_sess *s)
 {
 	return SSL_get1_session(s->ssl);

@@ -43,6 +43,8 @@ int ossl_sess_reused(const struct ossl_sess *s);
 /* RFC 5746 support seen in this (TLS <= 1.2) handshake: 1, 0; -1 for TLS 1.3. */
 int ossl_sess_secure_reneg(const struct ossl_sess *s);
 int ossl_sess_has_ticket(const struct ossl_sess *s);
+/* The ticket's lifetime hint in seconds, -1 without a ticket. */
+long ossl_sess_ticket_lifetime(const struct ossl_sess *s);
 SSL_SESSION *ossl_sess_get1_session(const struct ossl_sess *s);
 void ossl_session_free(SSL_SESSION *sess);
 /* A conn_io whose handshake step is a client-initiated renegotiation of
