@@ -91,9 +91,15 @@ static void ocsp(struct endpoint *ep)
 			       "The stapled OCSP response is not \"good\"", detail,
 			       "Replace a revoked certificate at once; otherwise check the staple "
 			       "source.");
-	} else if (t->ocsp_expires_s == 0 || (t->ocsp_status && strcmp(t->ocsp_status, "successful"))) {
-		snprintf(detail, sizeof detail, "OCSP response status: %s",
-			 t->ocsp_status ? t->ocsp_status : "?");
+	} else if ((t->ocsp_expires_s != OCSP_UNKNOWN && t->ocsp_expires_s <= 0) ||
+		   (t->ocsp_status && strcmp(t->ocsp_status, "successful"))) {
+		if (t->ocsp_expires_s != OCSP_UNKNOWN && t->ocsp_expires_s <= 0)
+			snprintf(detail, sizeof detail,
+				 "the stapled response expired %ld s ago (nextUpdate passed)",
+				 -t->ocsp_expires_s);
+		else
+			snprintf(detail, sizeof detail, "OCSP response status: %s",
+				 t->ocsp_status ? t->ocsp_status : "?");
 		ep_add_finding(ep, "ocsp-stale", SEV_MEDIUM, "The stapled OCSP response is unusable",
 			       detail, "Refresh the stapled response (it must be current).");
 	}

@@ -293,7 +293,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case 'o':
 			if (parse_fmt(optarg, &o->stdout_fmt) != 0)
-				return usage_error("invalid -o '%s' (text, json, csv, html)", optarg);
+				return usage_error("invalid -o '%s' (text, json, csv, html, jsonl)",
+						   optarg);
 			break;
 		case OPT_FAIL_ON:
 			if (severity_parse(optarg, &o->fail_on))
@@ -494,9 +495,12 @@ int cmd_check(int argc, char **argv)
 	say_errors(r);
 	/* The exit code counts every finding; --severity only hides. */
 	enum severity worst = SEV_OK;
-	for (size_t i = 0; i < r->neps; i++)
+	int any_finding = 0;
+	for (size_t i = 0; i < r->neps; i++) {
+		any_finding |= r->eps[i]->nfindings > 0;
 		if (ep_max_severity(r->eps[i]) > worst)
 			worst = ep_max_severity(r->eps[i]);
+	}
 	result_drop_findings_below(r, o.min_sev);
 
 	int json_failed = write_reports(r, &o) != 0;
@@ -505,7 +509,7 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < r->neps; i++) {
 		if (!r->eps[i]->tls.done && r->eps[i]->nerrors > 0)
 			rc = EXIT_NOSCAN;
-		else if (rc == EXIT_OK && worst >= o.fail_on && o.fail_on > SEV_OK)
+		else if (rc == EXIT_OK && any_finding && worst >= o.fail_on)
 			rc = EXIT_FINDINGS;
 	}
 	if (!scanned || r->neps == 0 || json_failed)

@@ -209,8 +209,9 @@ static enum esc_act html_policy(uint32_t cp, const char **rep)
 		return ESC_PASS;
 	}
 	/* HTML 5 section 13.2.3.5: controls are parse errors; U+FFFD shows
-	 * the reader that something was there. */
-	if (cp == ESC_INVALID || cp < 0x20 || cp == 0x7F || is_c1(cp)) {
+	 * the reader that something was there. Bidi controls would reorder
+	 * what the page shows (Trojan Source). */
+	if (cp == ESC_INVALID || cp < 0x20 || cp == 0x7F || is_c1(cp) || is_bidi(cp)) {
 		*rep = U_FFFD;
 		return ESC_STR;
 	}
@@ -228,7 +229,7 @@ static enum esc_act csv_policy(uint32_t cp, const char **rep)
 		*rep = "\"\"";
 		return ESC_STR;
 	}
-	if (cp == ESC_INVALID) {
+	if (cp == ESC_INVALID || is_bidi(cp)) {
 		*rep = U_FFFD;
 		return ESC_STR;
 	}

@@ -16,12 +16,13 @@ int esc_term(struct buf *out, const void *s, size_t n) WUR;
  * bytes become \xHH written literally; the backslash itself is doubled so the
  * mapping stays reversible. NUL becomes \x00. */
 int esc_utf8(struct buf *out, const void *s, size_t n) WUR;
-/* HTML text and attribute values: & < > " ' as entities, controls and
- * invalid bytes as U+FFFD. */
+/* HTML text and attribute values: & < > " ' as entities, controls, bidi
+ * controls and invalid bytes as U+FFFD. */
 int esc_html(struct buf *out, const void *s, size_t n) WUR;
 /* One CSV field (RFC 4180): always quoted, quotes doubled; a field that a
  * spreadsheet would take as a formula (starting with = + - @, tab or CR) is
- * prefixed with a single quote. Controls other than tab become spaces. */
+ * prefixed with a single quote. Controls other than tab become spaces, bidi
+ * controls and invalid bytes U+FFFD. */
 int esc_csv(struct buf *out, const void *s, size_t n) WUR;
 
 /* Convenience: escape a NUL-terminated string into a new heap string. */

@@ -6,6 +6,7 @@
 #define MAILTLS_RESULT_H
 
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include "core/compiler.h"
 
@@ -97,6 +98,8 @@ struct verify_error {
 	char *message;
 };
 
+#define OCSP_UNKNOWN LONG_MIN
+
 struct tls_summary {
 	int done;         /* a handshake completed */
 	char *version;    /* "TLSv1.3" */
@@ -114,8 +117,8 @@ struct tls_summary {
 	int ocsp_stapled;        /* a CertificateStatus came */
 	char *ocsp_status;       /* "successful", "unauthorized", ... */
 	char *ocsp_cert_status;  /* "good", "revoked", "unknown" */
-	long ocsp_age_s;         /* since thisUpdate; -1 unknown */
-	long ocsp_expires_s;     /* until nextUpdate; -1 unknown */
+	long ocsp_age_s;         /* since thisUpdate; OCSP_UNKNOWN */
+	long ocsp_expires_s;     /* until nextUpdate, negative when past; OCSP_UNKNOWN */
 	int secure_reneg;        /* RFC 5746 (TLS <= 1.2): 1, 0, -1 unknown */
 	char *clear_text_answer; /* the server answered our ClientHello in clear
 				    text (its first line): a STARTTLS port */

@@ -26,6 +26,10 @@ static const char css[] =
 	".medium{background:#ef6c00}.high{background:#c62828}.critical{background:#6a1b9a}"
 	".verdict{font-size:1.1rem;font-weight:600}.fix{color:#37474f}"
 	".muted{color:#6b7280}ul.findings{list-style:none;padding:0}"
+	".grade .letter{display:inline-block;font-size:2.2rem;font-weight:700;min-width:3.5rem;"
+	"text-align:center;border-radius:8px;color:#fff;background:#546e7a;margin-right:.6rem}"
+	".gA{background:#2e7d32!important}.gB{background:#9e9d24!important}"
+	".gC,.gD,.gE{background:#ef6c00!important}.gF{background:#c62828!important}"
 	"ul.findings li{margin:.5rem 0}"
 	"@media print{body{background:#fff}section{box-shadow:none;border:1px solid #ccc;"
 	"break-inside:avoid}details{display:block}}";
@@ -105,6 +109,25 @@ static void summary(FILE *out, const struct endpoint *ep)
 	fputs(" &mdash; highest severity: ", out);
 	sev_badge(out, worst);
 	fputs("</p>", out);
+	if (ep->grade[0]) {
+		fprintf(out, "<p class=\"grade\"><span class=\"letter g%c\">", ep->grade[0]);
+		h(out, ep->grade);
+		fprintf(out, "</span> score %d</p>", ep->score);
+		if (ep->ngrade_caps) {
+			fputs("<ul class=\"caps\">", out);
+			for (size_t i = 0; i < ep->ngrade_caps; i++) {
+				fputs("<li>", out);
+				h(out, ep->grade_caps[i]);
+				fputs("</li>", out);
+			}
+			fputs("</ul>", out);
+		}
+	}
+	if (ep->auth_verdict) {
+		fputs("<p>Authentication: ", out);
+		h(out, ep->auth_verdict);
+		fputs("</p>", out);
+	}
 	/* What to fix first: the worst findings first. */
 	for (int s = SEV_CRITICAL; s >= SEV_LOW; s--)
 		for (size_t i = 0; i < ep->nfindings; i++)
@@ -130,14 +153,30 @@ static void connection(FILE *out, const struct endpoint *ep)
 		row2(out, "Protocol", ep->starttls);
 	row2(out, "SNI", ep->sni ? ep->sni : "(none)");
 	if (g->greeting) {
+		char *line = NULL;
+		size_t n = strlen(g->greeting) + 16;
+		line = malloc(n);
+		if (line) {
+			snprintf(line, n, "%.0d%s%s", g->greeting_code, g->greeting_code > 0 ? " " : "",
+				 g->greeting);
+			row2(out, "Greeting", line);
+			free(line);
+		}
 		snprintf(buf, sizeof buf, "%.0f ms", g->greeting_ms);
-		row2(out, "Greeting", g->greeting);
 		row2(out, "Greeting after", buf);
 	}
 	if (g->hello_code)
 		row2(out, "STARTTLS advertised", g->starttls_advertised ? "yes" : "no");
-	if (g->starttls_sent)
-		row2(out, "STARTTLS answer", g->starttls_reply);
+	if (g->starttls_sent) {
+		size_t n = (g->starttls_reply ? strlen(g->starttls_reply) : 0) + 16;
+		char *line = malloc(n);
+		if (line) {
+			snprintf(line, n, "%.0d%s%s", g->starttls_code, g->starttls_code > 0 ? " " : "",
+				 g->starttls_reply ? g->starttls_reply : "");
+			row2(out, "STARTTLS answer", line);
+			free(line);
+		}
+	}
 	if (t->done) {
 		row2(out, "TLS version", t->version);
 		row2(out, "Cipher suite", t->cipher);

@@ -80,9 +80,11 @@ static json_t *tls_json(const struct endpoint *ep)
 	json_object_set_new(j, "ocsp",
 			    json_pack("{s:b,s:o,s:o,s:o,s:o}", "stapled", t->ocsp_stapled, "status",
 				      jstr(t->ocsp_status), "cert_status", jstr(t->ocsp_cert_status),
-				      "age_s", t->ocsp_age_s < 0 ? json_null() : json_integer(t->ocsp_age_s),
+				      "age_s",
+				      t->ocsp_age_s == OCSP_UNKNOWN ? json_null() : json_integer(t->ocsp_age_s),
 				      "expires_s",
-				      t->ocsp_expires_s < 0 ? json_null() : json_integer(t->ocsp_expires_s)));
+				      t->ocsp_expires_s == OCSP_UNKNOWN ? json_null()
+									: json_integer(t->ocsp_expires_s)));
 	json_object_set_new(j, "secure_renegotiation", tri(t->secure_reneg));
 	return j;
 }

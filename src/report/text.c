@@ -4,6 +4,8 @@
  * the model goes through esc_term; colours are ours only. */
 #include "report/report.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
@@ -61,6 +63,19 @@ static void wrap(struct tx *t, const char *s, int first, int indent)
 	free(e);
 }
 
+/* Append to a display line; past the cap the line is simply cut. */
+static void PRINTF(2, 3) addf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (buf_puts(b, tmp) < 0) {
+		/* cut: nothing more to add */
+	}
+}
+
 static void label(struct tx *t, const char *l)
 {
 	fprintf(t->out, "  %-13s ", l);
@@ -115,46 +130,48 @@ static void dialogue(struct tx *t, const struct endpoint *ep)
 {
 	const struct dialogue *g = &ep->dlg;
 	const struct tls_summary *s = &ep->tls;
+	if (!g->greeting && !g->hello_code && !s->done)
+		goto transcript; /* nothing to show: the errors say why */
 	section(t, "Connection and STARTTLS");
+	struct buf b;
+	buf_init(&b, 8192);
 	if (g->greeting) {
-		char first[32];
 		label(t, "Greeting");
-		snprintf(first, sizeof first, "%d ", g->greeting_code);
-		char *e = esc(g->greeting);
-		fprintf(t->out, "%s%s (%.0f ms)\n", g->greeting_code > 0 ? first : "", e,
-			g->greeting_ms);
-		free(e);
+		buf_reset(&b);
+		if (g->greeting_code > 0)
+			addf(&b, "%d ", g->greeting_code);
+		addf(&b, "%s (%.0f ms)", g->greeting, g->greeting_ms);
+		wrap(t, buf_cstr(&b), 16, 16);
 	}
 	if (g->hello_code) {
 		label(t, "STARTTLS");
-		fprintf(t->out, "%s", g->starttls_advertised ? "advertised" : "not advertised");
+		buf_reset(&b);
+		addf(&b, "%s", g->starttls_advertised ? "advertised" : "not advertised");
 		if (g->starttls_sent) {
-			fputs(", answered ", t->out);
-			put(t, g->starttls_reply);
+			addf(&b, "%s", ", answered ");
+			if (g->starttls_code > 0)
+				addf(&b, "%d ", g->starttls_code);
+			addf(&b, "%s", g->starttls_reply ? g->starttls_reply : "");
 		}
-		fputc('\n', t->out);
+		wrap(t, buf_cstr(&b), 16, 16);
 	}
 	if (s->done) {
 		label(t, "TLS");
-		fprintf(t->out, "%s, ", s->version);
-		put(t, s->cipher);
-		if (s->group) {
-			fputs(", ", t->out);
-			put(t, s->group);
-		}
-		fprintf(t->out, " (%.1f ms)\n", s->handshake_ms);
+		buf_reset(&b);
+		addf(&b, "%s, %s%s%s (%.1f ms)", s->version, s->cipher,
+				 s->group ? ", " : "", s->group ? s->group : "", s->handshake_ms);
+		wrap(t, buf_cstr(&b), 16, 16);
 		label(t, "SNI");
 		put(t, ep->sni ? ep->sni : "(none)");
 		fputc('\n', t->out);
 		label(t, "Verify");
-		fprintf(t->out, "%ld (", s->verify_code);
-		put(t, s->verify_message);
-		fputc(')', t->out);
-		if (s->hostname_checked) {
-			fputs(", name checked: ", t->out);
-			put(t, s->verify_name);
-		}
-		fputc('\n', t->out);
+		buf_reset(&b);
+		addf(&b, "%ld (%s)", s->verify_code,
+				 s->verify_message ? s->verify_message : "");
+		if (s->hostname_checked)
+			addf(&b, ", name checked: %s",
+					 s->verify_name ? s->verify_name : "");
+		wrap(t, buf_cstr(&b), 16, 16);
 		label(t, "OCSP staple");
 		fprintf(t->out, "%s", s->ocsp_stapled ? "yes" : "no");
 		if (s->ocsp_cert_status) {
@@ -171,17 +188,19 @@ static void dialogue(struct tx *t, const struct endpoint *ep)
 		fprintf(t->out, "TLS 1.2 resumption: by session ID %s, by ticket %s\n",
 			yesno(ep->resume_id), yesno(ep->resume_ticket));
 	}
+	buf_free(&b);
+transcript:
 	if (!t->o->transcript || ep->ntranscript == 0)
 		return;
 	section(t, "Transcript");
 	for (size_t i = 0; i < ep->ntranscript; i++) {
 		const struct tline *l = &ep->transcript[i];
-		struct buf b;
-		buf_init(&b, l->len * 4 + 16);
+		struct buf e;
+		buf_init(&e, l->len * 4 + 16);
 		fprintf(t->out, "  %8.1f %c: ", l->t_ms, l->dir == 'C' ? 'C' : 'S');
-		if (esc_term(&b, l->text, l->len) == 0 && b.len)
-			fwrite(b.data, 1, b.len, t->out);
-		buf_free(&b);
+		if (esc_term(&e, l->text, l->len) == 0 && e.len)
+			fwrite(e.data, 1, e.len, t->out);
+		buf_free(&e);
 		fputc('\n', t->out);
 	}
 }
@@ -398,9 +417,10 @@ static void errors(struct tx *t, const struct endpoint *ep)
 static void endpoint_text(struct tx *t, const struct endpoint *ep)
 {
 	char *host = esc(ep->host), *addr = esc(ep->address), *st = esc(ep->starttls);
-	fprintf(t->out, "%s== %s port %u (%s), %s%s%s ==%s\n", t->o->color ? "\033[1m" : "", host,
-		ep->port, addr, ep->mode == MODE_IMPLICIT ? "implicit TLS" : "STARTTLS ",
-		ep->mode == MODE_IMPLICIT ? "" : st, "", t->o->color ? "\033[0m" : "");
+	fprintf(t->out, "%s== %s port %u%s%s%s, %s%s ==%s\n", t->o->color ? "\033[1m" : "", host,
+		ep->port, ep->address ? " (" : "", ep->address ? addr : "", ep->address ? ")" : "",
+		ep->mode == MODE_IMPLICIT ? "implicit TLS" : "STARTTLS ",
+		ep->mode == MODE_IMPLICIT ? "" : st, t->o->color ? "\033[0m" : "");
 	free(host);
 	free(addr);
 	free(st);

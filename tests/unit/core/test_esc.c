@@ -253,7 +253,8 @@ static void test_html_controls(void **state UNUSED)
 	CHECK(esc_html, "\x7f", "\xef\xbf\xbd");
 	/* One replacement per C1 character, not per byte */
 	CHECK(esc_html, "\xc2\x9b", "\xef\xbf\xbd");
-	CHECK(esc_html, "caf\xc3\xa9 \xe2\x80\xae", "caf\xc3\xa9 \xe2\x80\xae");
+	/* Bidi controls would reorder the page (Trojan Source): replaced */
+	CHECK(esc_html, "caf\xc3\xa9 \xe2\x80\xae", "caf\xc3\xa9 \xef\xbf\xbd");
 }
 
 static void test_html_invalid(void **state UNUSED)

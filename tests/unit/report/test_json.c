@@ -372,8 +372,8 @@ static void test_dialogue(void **state UNUSED)
 	str_set(&e->dlg.greeting, "mx ESMTP " ANSI_CLEAR "\xff");
 	e->dlg.greeting_ms = 7.5;
 	e->dlg.hello_code = 250;
-	dlg_add_cap(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "PIPELINING");
-	dlg_add_cap(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "X-" RLO "\xc0");
+	dlg_add_cap_to(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "PIPELINING");
+	dlg_add_cap_to(&e->dlg.caps_pre, &e->dlg.ncaps_pre, &e->dlg.capcaps_pre, "X-" RLO "\xc0");
 	e->dlg.starttls_advertised = 1;
 	e->dlg.starttls_sent = 1;
 	e->dlg.starttls_code = 220;
