@@ -328,9 +328,11 @@ static void sess_greet(struct session *ss)
 
 static void start_tls_now(struct session *ss)
 {
-	/* Called from inside the conn's write: conn_start_io may be, and
-	 * what the client sent after STARTTLS is still counted, then
-	 * dropped by the switch (RFC 3207 4.2). */
+	/* Called from inside the conn's write, right after the 220's last
+	 * byte: from now on the wrapper speaks TLS, and the conn switches at
+	 * the end of this flush, before it reads again. What the client sent
+	 * after STARTTLS is counted, then dropped by the switch (RFC 3207
+	 * 4.2). */
 	ss->rec.pipelined_after_starttls += conn_input(ss->c)->len;
 	ossl_srv_sess_io(ss->tls, conn_fd(ss->c), &ss->inner);
 	ss->io.handshake = wrap_handshake;
