@@ -22,7 +22,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit codes: 0 scanned and nothing at or above --fail-on; 1 findings at or\n"
 	      "above --fail-on (default high); 2 usage error; 3 could not scan.\n"
-	      "Coming with later issues: STARTTLS dialogues, `domain`.\n",
+	      "Not yet: `domain` (MX, DANE, MTA-STS, TLS-RPT, SPF, DMARC).\n",
 	      out);
 }
 
