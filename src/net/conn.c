@@ -12,6 +12,8 @@
 #include <event2/event.h>
 #include "core/mem.h"
 
+/* Bytes read per readiness callback before yielding to the loop. */
+#define CONN_READ_BUDGET (256 * 1024)
 /* Bytes we queue for sending: far above any command we write. */
 #define CONN_MAX_OUTPUT (256 * 1024)
 
@@ -194,8 +196,15 @@ static int do_read(struct conn *c)
 		return 1;
 	if (c->state != ST_OPEN)
 		return 0;
+	size_t budget = CONN_READ_BUDGET;
 	while (!c->eof && c->in.len < c->lim.max_input) {
 		int want = 0;
+		if (budget == 0) {
+			/* A fast peer must not starve the other connections:
+			 * come back on the next loop iteration. */
+			event_active(c->ev_read, EV_READ, 1);
+			break;
+		}
 		size_t room = c->lim.max_input - c->in.len;
 		ssize_t r = c->io.read(c->io.ctx, tmp, room < sizeof tmp ? room : sizeof tmp,
 				       &want, &c->err);
@@ -205,6 +214,7 @@ static int do_read(struct conn *c)
 				return fail(c);
 			}
 			c->bytes_read += (size_t)r;
+			budget = (size_t)r >= budget ? 0 : budget - (size_t)r;
 			got = 1;
 			continue;
 		}
@@ -239,7 +249,7 @@ static int do_read(struct conn *c)
 	 * we wait for may hold. */
 	if (c->in.len >= c->lim.max_input && !c->eof && kernel_has_bytes(c)) {
 		err_set(&c->err, ERR_LIMIT,
-			"server sent more than %zu bytes without a complete answer",
+			"the peer sent more than %zu bytes without a complete message",
 			c->lim.max_input);
 		return fail(c);
 	}
