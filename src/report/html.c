@@ -110,7 +110,7 @@ static void summary(FILE *out, const struct endpoint *ep)
 	sev_badge(out, worst);
 	fputs("</p>", out);
 	if (ep->grade[0]) {
-		fprintf(out, "<p class=\"grade\"><span class=\"letter g%c\">", ep->grade[0]);
+		fprintf(out, "<p class=\"grade\">Grade <span class=\"letter g%c\">", ep->grade[0]);
 		h(out, ep->grade);
 		fprintf(out, "</span> score %d</p>", ep->score);
 		if (ep->ngrade_caps) {
