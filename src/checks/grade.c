@@ -76,7 +76,7 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 	char letter[4] = "A";
 	int best = -1, worst = -1, cbest = -1, cworst = 1000, fs_all = 1, any = 0;
 
-	if (!ep->tls.done || !ep->enumerated)
+	if (!ep->enumerated)
 		return; /* nothing complete to grade */
 	for (size_t i = 0; i < ep->nprotocols; i++) {
 		if (ep->protocols[i].offered <= 0)
@@ -128,9 +128,13 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 	    has_finding(ep, "cipher-3des"))
 		cap(ep, letter, 'B', "weak DH, RC4 or 3DES: at most B");
 
-	int trusted = ep->tls.nverify_errors == 0;
+	int trusted = ep->tls.done && ep->tls.nverify_errors == 0;
 	char verdict[256];
-	if (trusted)
+	if (!ep->tls.done)
+		snprintf(verdict, sizeof verdict,
+			 "unknown: no verified handshake was possible (only protocols or suites "
+			 "that OpenSSL no longer speaks)");
+	else if (trusted)
 		snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s",
 			 ep->tls.verify_name ? ep->tls.verify_name : "the name");
 	else if (name_must_verify(ep))
@@ -141,7 +145,7 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 			 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
 			 "require verification");
 	str_set(&ep->auth_verdict, verdict);
-	if (!trusted && name_must_verify(ep))
+	if (ep->tls.done && !trusted && name_must_verify(ep))
 		cap(ep, letter, 'F', "the certificate does not verify where clients check it: F");
 
 	/* A+: an A with nothing old or weak left. */

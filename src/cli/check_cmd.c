@@ -446,6 +446,19 @@ static int target_error(const struct check_opts *o, const char *msg)
 	return usage_error("%s", msg);
 }
 
+/* Could this endpoint be scanned? A verified handshake, or an
+ * enumeration that found something offered (a legacy-only server), or no
+ * error at all (STARTTLS refused is a finding, not a failure). */
+static int scanned_endpoint(const struct endpoint *ep)
+{
+	if (ep->tls.done || ep->nerrors == 0)
+		return 1;
+	for (size_t i = 0; ep->enumerated && i < ep->nprotocols; i++)
+		if (ep->protocols[i].offered > 0)
+			return 1;
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {0};
@@ -507,7 +520,7 @@ int cmd_check(int argc, char **argv)
 
 	rc = EXIT_OK;
 	for (size_t i = 0; i < r->neps; i++) {
-		if (!r->eps[i]->tls.done && r->eps[i]->nerrors > 0)
+		if (!scanned_endpoint(r->eps[i]))
 			rc = EXIT_NOSCAN;
 		else if (rc == EXIT_OK && any_finding && worst >= o.fail_on)
 			rc = EXIT_FINDINGS;

@@ -37,6 +37,10 @@ struct task {
 	int chunk_of[ENUM_MAX_SUITES];
 	size_t naccepted;
 	int chunk;          /* current chunk number */
+	uint16_t cur[ENUM_CHUNK]; /* the current chunk's undecided suites: a chunk
+				     stays fixed until refused, so its picks are
+				     the server's order among its suites */
+	size_t ncur;
 	uint16_t order[ENUM_MAX_SUITES]; /* ordering phase: picks */
 	size_t norder;
 	uint16_t offer[ENUM_MAX_SUITES];
@@ -103,8 +107,8 @@ static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
 		*kind = SKE_ECDHE;
 	else if (strncmp(c->kx, "DH", 2) == 0 && strcmp(c->au, "DH") != 0)
 		*kind = SKE_DHE;
-	else if (strncmp(c->kx, "RSA(", 4) == 0)
-		*kind = SKE_RSA; /* export: a temporary RSA key */
+	else if (strcmp(c->kx, "RSA") == 0 && (c->flags & REG_EXPORT))
+		*kind = SKE_RSA; /* export: a temporary 512-bit RSA key (RFC 2246 7.4.3) */
 	else
 		return -1;
 	return 0;
@@ -174,6 +178,14 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 
 #define ENUM_MAX_BISECTS 16
 
+/* The server refused the protocol version itself. */
+static int refuses_version(const struct raw_result *r)
+{
+	if (r->outcome == RAW_HELLO)
+		return 1; /* a ServerHello for another version */
+	return r->outcome == RAW_ALERT && r->alert_desc == 70; /* protocol_version */
+}
+
 /* The server said plainly that it accepts none of the offer. */
 static int clean_refusal(const struct raw_result *r)
 {
@@ -240,12 +252,22 @@ static void send_round(struct task *t)
 	sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
 }
 
-/* The next chunk of undecided suites. */
+/* Start the next chunk from the undecided suites. */
+static void next_chunk(struct task *t)
+{
+	t->ncur = t->npending < ENUM_CHUNK ? t->npending : ENUM_CHUNK;
+	memcpy(t->cur, t->pending, t->ncur * sizeof(*t->cur));
+	t->chunk++;
+}
+
+/* Offer the current chunk (or its first part while isolating). */
 static void offer_pending(struct task *t)
 {
+	if (t->ncur == 0)
+		next_chunk(t);
 	size_t max = t->max_offer ? t->max_offer : ENUM_CHUNK;
-	t->noffer = t->npending < max ? t->npending : max;
-	memcpy(t->offer, t->pending, t->noffer * sizeof(*t->offer));
+	t->noffer = t->ncur < max ? t->ncur : max;
+	memcpy(t->offer, t->cur, t->noffer * sizeof(*t->offer));
 	send_round(t);
 }
 
@@ -406,20 +428,30 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			t->chunk_of[t->naccepted] = t->chunk;
 			t->accepted[t->naccepted++] = got;
 			remove_code(t->pending, &t->npending, got);
+			remove_code(t->cur, &t->ncur, got);
+		} else if (t->offered < 0 && r && refuses_version(r)) {
+			/* protocol_version, or a ServerHello for another version:
+			 * this version is not offered at all, whatever the suites. */
+			t->offered = 0;
+			task_done(t);
+			return;
 		} else if (!clean_refusal(r) && t->offered == 1 && t->noffer > 1 &&
 			   t->bisects < ENUM_MAX_BISECTS) {
 			/* A close or an odd alert after some suites worked: the
 			 * server may have picked a suite it cannot do and failed
-			 * the whole hello. Offer half as many to find it. */
+			 * the whole hello. Offer half as many to find it; picks
+			 * from part of a chunk do not give the order. */
 			t->bisects++;
 			t->max_offer = t->noffer / 2;
+			t->chunk++;
 		} else {
 			if (t->offered < 0)
 				t->offered = 0;
-			/* None of this chunk is accepted. */
-			for (size_t i = 0; i < t->noffer; i++)
+			/* None of what was offered is accepted. */
+			for (size_t i = 0; i < t->noffer; i++) {
 				remove_code(t->pending, &t->npending, t->offer[i]);
-			t->chunk++;
+				remove_code(t->cur, &t->ncur, t->offer[i]);
+			}
 			if (t->noffer == 1)
 				t->max_offer = 0; /* the bad one is out: full chunks again */
 		}

@@ -55,7 +55,15 @@ static void maybe_stop(void *arg)
 static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *addr)
 {
 	struct run *run = arg;
-	if (!ep->tls.done || ep->dlg.implicit_answered)
+	if (ep->dlg.implicit_answered || ep->tls.clear_text_answer)
+		return; /* the port speaks the other mode: nothing to enumerate */
+	/* A server OpenSSL cannot finish a handshake with (SSLv3 only, export
+	 * or RC4 suites only) is exactly what the raw engine is for: enumerate
+	 * when the TLS stage was reached, whether or not OpenSSL completed. */
+	int reached_tls = ep->tls.done;
+	for (size_t i = 0; i < ep->nerrors && !reached_tls; i++)
+		reached_tls = strcmp(ep->errors[i].stage, "tls") == 0;
+	if (!reached_tls)
 		return;
 	struct hsprobe_params prm = run->prm_base;
 	prm.sni = ep->sni;

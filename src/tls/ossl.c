@@ -1,5 +1,6 @@
 /* ossl.c - verified TLS handshakes through OpenSSL as a conn_io. */
 #include "tls/ossl.h"
+#include "tls/ossl_io.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -196,47 +197,9 @@ void ossl_sess_free(struct ossl_sess *s)
 	free(s);
 }
 
-/* Turn OpenSSL's error state into one message; 0 when it was a retry. */
 static int ssl_result(struct ossl_sess *s, int ret, int *want, struct err *e, const char *op)
 {
-	int code = SSL_get_error(s->ssl, ret);
-	unsigned long ec;
-	switch (code) {
-	case SSL_ERROR_WANT_READ:
-		*want = CONN_WANT_READ;
-		return 0;
-	case SSL_ERROR_WANT_WRITE:
-		*want = CONN_WANT_WRITE;
-		return 0;
-	case SSL_ERROR_ZERO_RETURN:
-		err_set(e, ERR_TLS, "server closed the TLS session during the %s", op);
-		return -1;
-	case SSL_ERROR_SYSCALL:
-		ec = ERR_get_error();
-		if (ec)
-			err_set(e, ERR_TLS, "%s failed: %s", op, ERR_reason_error_string(ec));
-		else if (errno && errno != EAGAIN)
-			err_set(e, ERR_IO, "%s failed: %s", op, strerror(errno));
-		else
-			err_set(e, ERR_TLS, "server closed the connection during the %s", op);
-		return -1;
-	default:
-		ec = ERR_get_error();
-		if (s->alert_received >= 0)
-			err_set(e, ERR_TLS, "%s failed: server sent alert %s", op,
-				SSL_alert_desc_string_long(s->alert_received));
-		else if (ERR_GET_REASON(ec) == SSL_R_WRONG_VERSION_NUMBER ||
-			 ERR_GET_REASON(ec) == SSL_R_PACKET_LENGTH_TOO_LONG)
-			err_set(e, ERR_TLS,
-				"%s failed: the server's answer is not TLS (%s); a port that "
-				"expects STARTTLS or a plain-text protocol answers like this",
-				op, ERR_reason_error_string(ec));
-		else
-			err_set(e, ERR_TLS, "%s failed: %s", op,
-				ec ? ERR_reason_error_string(ec) : "unknown TLS error");
-		ERR_clear_error();
-		return -1;
-	}
+	return ossl_io_result(s->ssl, ret, want, e, op, "server", s->alert_received);
 }
 
 static int io_handshake(void *ctx, int *want, struct err *e)
@@ -257,28 +220,13 @@ static int io_handshake(void *ctx, int *want, struct err *e)
 static ssize_t io_read(void *ctx, void *p, size_t n, int *want, struct err *e)
 {
 	struct ossl_sess *s = ctx;
-	size_t got = 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_read_ex(s->ssl, p, n, &got) == 1)
-		return (ssize_t)got;
-	int code = SSL_get_error(s->ssl, 0);
-	if (code == SSL_ERROR_ZERO_RETURN)
-		return 0;
-	if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
-		return 0; /* closed without close_notify: an end all the same */
-	return ssl_result(s, 0, want, e, "TLS read") == 0 ? -1 : -2;
+	return ossl_io_read(s->ssl, p, n, want, e, "server", s->alert_received);
 }
 
 static ssize_t io_write(void *ctx, const void *p, size_t n, int *want, struct err *e)
 {
 	struct ossl_sess *s = ctx;
-	size_t put = 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_write_ex(s->ssl, p, n, &put) == 1)
-		return (ssize_t)put;
-	return ssl_result(s, 0, want, e, "TLS write") == 0 ? -1 : -2;
+	return ossl_io_write(s->ssl, p, n, want, e, "server", s->alert_received);
 }
 
 /* Keep a copy of the first bytes the server sends: when they are not TLS

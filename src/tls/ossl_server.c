@@ -1,6 +1,7 @@
 /* ossl_server.c - server SSL_CTX (files or a throw-away local CA), server
  * sessions as a conn_io, and what a client negotiated or offered. */
 #include "tls/ossl_server.h"
+#include "tls/ossl_io.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -550,31 +551,7 @@ void ossl_srv_sess_free(struct ossl_srv_sess *s)
 /* OpenSSL's error state as one message; 0 when it was a retry. */
 static int ssl_result(struct ossl_srv_sess *s, int ret, int *want, struct err *e, const char *op)
 {
-	unsigned long ec;
-	switch (SSL_get_error(s->ssl, ret)) {
-	case SSL_ERROR_WANT_READ:
-		*want = CONN_WANT_READ;
-		return 0;
-	case SSL_ERROR_WANT_WRITE:
-		*want = CONN_WANT_WRITE;
-		return 0;
-	case SSL_ERROR_ZERO_RETURN:
-		err_set(e, ERR_TLS, "the client closed the TLS session during the %s", op);
-		return -1;
-	case SSL_ERROR_SYSCALL:
-		ec = ERR_get_error();
-		if (ec)
-			err_set(e, ERR_TLS, "%s failed: %s", op, ERR_reason_error_string(ec));
-		else if (errno && errno != EAGAIN)
-			err_set(e, ERR_IO, "%s failed: %s", op, strerror(errno));
-		else
-			err_set(e, ERR_TLS, "the client closed the connection during the %s", op);
-		ERR_clear_error();
-		return -1;
-	default:
-		err_set(e, ERR_TLS, "%s failed: %s", op, ossl_reason());
-		return -1;
-	}
+	return ossl_io_result(s->ssl, ret, want, e, op, "client", -1);
 }
 
 static int io_handshake(void *ctx, int *want, struct err *e)
@@ -595,28 +572,13 @@ static int io_handshake(void *ctx, int *want, struct err *e)
 static ssize_t io_read(void *ctx, void *p, size_t n, int *want, struct err *e)
 {
 	struct ossl_srv_sess *s = ctx;
-	size_t got = 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_read_ex(s->ssl, p, n, &got) == 1)
-		return (ssize_t)got;
-	int code = SSL_get_error(s->ssl, 0);
-	if (code == SSL_ERROR_ZERO_RETURN)
-		return 0;
-	if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
-		return 0;
-	return ssl_result(s, 0, want, e, "TLS read") == 0 ? -1 : -2;
+	return ossl_io_read(s->ssl, p, n, want, e, "client", -1);
 }
 
 static ssize_t io_write(void *ctx, const void *p, size_t n, int *want, struct err *e)
 {
 	struct ossl_srv_sess *s = ctx;
-	size_t put = 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_write_ex(s->ssl, p, n, &put) == 1)
-		return (ssize_t)put;
-	return ssl_result(s, 0, want, e, "TLS write") == 0 ? -1 : -2;
+	return ossl_io_write(s->ssl, p, n, want, e, "client", -1);
 }
 
 void ossl_srv_sess_io(struct ossl_srv_sess *s, int fd, struct conn_io *io)
