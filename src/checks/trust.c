@@ -97,6 +97,18 @@ void check_trust(struct endpoint *ep, const struct checks_cfg *cfg)
 			continue;
 		snprintf(detail, sizeof detail, "OpenSSL verify error %ld at depth %d: %s", v->code,
 			 v->depth, v->message);
+		if ((v->code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		     v->code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) &&
+		    v->depth >= 0 && (size_t)v->depth < ep->ncerts) {
+			/* Name the missing issuer: the one of the certificate
+			 * where the chain broke. */
+			const struct cert_entry *c = &ep->certs[v->depth];
+			size_t used = strlen(detail);
+			snprintf(detail + used, sizeof detail - used,
+				 "; the issuer \"%.200s\" of \"%.200s\" was neither sent by the "
+				 "server nor found among the trusted CAs",
+				 c->issuer ? c->issuer : "?", c->subject ? c->subject : "?");
+		}
 		if (v->code == X509_V_ERR_HOSTNAME_MISMATCH || v->code == X509_V_ERR_IP_ADDRESS_MISMATCH) {
 			size_t used = strlen(detail);
 			snprintf(detail + used, sizeof detail - used, "; asked for %s",
