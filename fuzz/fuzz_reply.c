@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf b;
 	struct reply r = {0};
-	struct reply_limits lim = {128, 16, 1024};
+	struct reply_limits lim = {128, 16, 1024, 0};
 	size_t seen = 0;
 
 	buf_init(&b, 4096);
