@@ -189,6 +189,7 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 	ep->defaults.grease_ok = ep->defaults.long_hello_ok = -1;
 	ep->defaults.ticket_lifetime_s = -1;
 	ep->tls.secure_reneg = -1;
+	ep->tls.failed_alert = -1;
 	ep->tls.ocsp_age_s = ep->tls.ocsp_expires_s = OCSP_UNKNOWN;
 	struct endpoint **slot = xvec_push(&r->eps, &r->neps, &r->capeps, sizeof(*r->eps));
 	*slot = ep;

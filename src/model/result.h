@@ -120,6 +120,10 @@ struct tls_summary {
 	long ocsp_age_s;         /* since thisUpdate; OCSP_UNKNOWN */
 	long ocsp_expires_s;     /* until nextUpdate, negative when past; OCSP_UNKNOWN */
 	int secure_reneg;        /* RFC 5746 (TLS <= 1.2): 1, 0, -1 unknown */
+	int failed_alert;        /* the handshake failed on this alert from the
+				    server (e.g. 40, 70), -1 none */
+	int refused;             /* the handshake was refused (an alert, a close,
+				    bytes that are not TLS), not timed out */
 	char *clear_text_answer; /* the server answered our ClientHello in clear
 				    text (its first line): a STARTTLS port */
 };

@@ -627,14 +627,18 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 		fill_pending(t);
 		offer_pending(t);
 	}
-	start_defaults(x);
+	/* Server defaults only where a modern handshake works. */
+	if (ep->tls.done)
+		start_defaults(x);
 	return x;
 }
 
 static void store_defaults(struct enum_ctx *x)
 {
 	struct endpoint *ep = x->ep;
-	ep->defaults.probed = 1;
+	ep->defaults.probed = ep->tls.done;
+	if (!ep->tls.done)
+		return;
 	ep->defaults.grease_ok = x->def_ok[DEF_GREASE];
 	ep->defaults.long_hello_ok = x->def_ok[DEF_LONG];
 	if (!x->def_have_sh)

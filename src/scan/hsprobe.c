@@ -248,8 +248,13 @@ static void on_conn_error(struct hsprobe *h, const struct err *e)
 			return;
 		}
 	}
-	if (h->state == HS_HANDSHAKE && h->sess)
+	if (h->state == HS_HANDSHAKE && h->sess) {
 		note_clear_text(h);
+		if (!h->prm.on_tls && !h->mode_check) {
+			h->ep->tls.failed_alert = ossl_sess_alert(h->sess);
+			h->ep->tls.refused = e->cat == ERR_TLS || e->cat == ERR_IO;
+		}
+	}
 	/* Silent: not one byte came (a slow server that sent something is
 	 * slow, not an implicit-TLS port). */
 	if (h->state == HS_DIALOGUE && h->dlg && e->cat == ERR_TIMEOUT &&

@@ -57,13 +57,12 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	struct run *run = arg;
 	if (ep->dlg.implicit_answered || ep->tls.clear_text_answer)
 		return; /* the port speaks the other mode: nothing to enumerate */
-	/* A server OpenSSL cannot finish a handshake with (SSLv3 only, export
-	 * or RC4 suites only) is exactly what the raw engine is for: enumerate
-	 * when the TLS stage was reached, whether or not OpenSSL completed. */
-	int reached_tls = ep->tls.done;
-	for (size_t i = 0; i < ep->nerrors && !reached_tls; i++)
-		reached_tls = strcmp(ep->errors[i].stage, "tls") == 0;
-	if (!reached_tls)
+	/* A server OpenSSL cannot finish a handshake with (SSLv2 or SSLv3
+	 * only, export or RC4 suites only) refuses it (an alert, a close) and
+	 * is exactly what the raw engine is for: enumerate then too (one
+	 * round per protocol when nothing is offered). Not after a timeout: a
+	 * silent server would only cost more deadlines. */
+	if (!ep->tls.done && !ep->tls.refused)
 		return;
 	struct hsprobe_params prm = run->prm_base;
 	prm.sni = ep->sni;

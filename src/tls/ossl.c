@@ -259,6 +259,11 @@ void ossl_sess_shutdown(struct ossl_sess *s)
 	}
 }
 
+int ossl_sess_alert(const struct ossl_sess *s)
+{
+	return s->alert_received;
+}
+
 SSL *ossl_sess_ssl(const struct ossl_sess *s)
 {
 	return s->ssl;

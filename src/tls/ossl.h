@@ -55,6 +55,8 @@ void ossl_sess_reneg_io(struct ossl_sess *s, struct conn_io *io);
 int ossl_sess_describe_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain);
 void ossl_sess_free(struct ossl_sess *s);
 SSL *ossl_sess_ssl(const struct ossl_sess *s);
+/* The fatal alert the server sent, -1 none. */
+int ossl_sess_alert(const struct ossl_sess *s);
 /* The conn_io to install with conn_start_io(): it binds the session to the
  * connection's socket and runs the client handshake. */
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);

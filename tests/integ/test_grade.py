@@ -370,20 +370,22 @@ def test_quick_is_not_graded(pki, sserver, run_json):
     assert rc == 0
 
 
-def test_sslv3_only_fake_is_not_graded(pki, run_json):
-    """An SSLv3-only server (the scripted fake: it cannot finish a handshake,
-    and OpenSSL 3 cannot do SSLv3 anyway): the verified handshake fails, and
-    docs/grading.md grades only endpoints whose handshake completed, so the
-    grade is null (not F) and the exit code says "could not scan". The F
-    cap for SSLv3 is covered in tests/unit/checks/test_grade.c."""
+def test_sslv3_only_fake_is_graded_f(pki, run_json):
+    """An SSLv3-only server (the scripted fake; OpenSSL 3 cannot do SSLv3):
+    the verified handshake fails, the raw engine still finds SSLv3, and
+    docs/grading.md grades it: F, capped for SSLv3, with authentication
+    unknown (no verified handshake). It was scanned, so the exit code is the
+    findings' (protocol-sslv3 is high), not "could not scan"."""
     with fake_legacy_tls.FakeLegacyTls("sslv3", cert=pki.leaf("good").cert) as srv:
         rc, doc, err = run_json("check", "--implicit", "--ca-file", pki.ca,
                                 "127.0.0.1:%d" % srv.port, timeout=120)
     ep = endpoint(doc)
     assert ep["tls"] is None
-    assert ep["grade"] is None
     assert [e["stage"] for e in ep["errors"]][:1] == ["tls"]
-    assert rc == 3
+    assert ep["grade"]["letter"] == "F"
+    assert "SSLv2 or SSLv3 is offered: F" in ep["grade"]["caps"]
+    assert ep["grade"]["authentication"].startswith("unknown")
+    assert rc == 1, err
 
 
 def test_doc_grade_agrees_with_unit_examples():
