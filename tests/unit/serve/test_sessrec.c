@@ -27,7 +27,7 @@ static void sample(struct srec *r)
 	r->listener = strdup("127.0.0.1:2525");
 	r->mode = "starttls";
 	r->client = strdup("127.0.0.1:40000");
-	strcpy(r->helo_verb, "EHLO");
+	snprintf(r->helo_verb, sizeof r->helo_verb, "EHLO");
 	srec_str_set(&r->helo, LIT("mx.example"));
 	r->starttls_offered = r->starttls_used = 1;
 	fill_tls(r);
