@@ -83,7 +83,14 @@ static void ocsp(struct endpoint *ep)
 			       "must-staple for them. Other servers: enable stapling.");
 		return;
 	}
-	if (t->ocsp_cert_status && strcmp(t->ocsp_cert_status, "good") != 0) {
+	if (!t->ocsp_cert_status && t->ocsp_status && strcmp(t->ocsp_status, "successful") == 0) {
+		ep_add_finding(ep, "ocsp-not-good", SEV_MEDIUM,
+			       "The stapled OCSP response says nothing about this certificate",
+			       "the response holds no status for the server's certificate (it is "
+			       "about another one)",
+			       "Fix the staple source: it must fetch the response for the certificate "
+			       "the server presents.");
+	} else if (t->ocsp_cert_status && strcmp(t->ocsp_cert_status, "good") != 0) {
 		snprintf(detail, sizeof detail, "the stapled OCSP response says: %s",
 			 t->ocsp_cert_status);
 		ep_add_finding(ep, "ocsp-not-good",

@@ -508,8 +508,11 @@ static void describe_cert(struct endpoint *ep, X509 *x, const char *chain, int d
 	c->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	c->sig_alg = xstrdup(OBJ_nid2ln(X509_get_signature_nid(x)));
 	int days = 0, secs = 0;
-	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1)
-		c->days_left = days;
+	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1) {
+		/* Whole days left, rounded down: expired 12 hours ago is -1. */
+		long total = (long)days * 86400 + secs;
+		c->days_left = total >= 0 ? total / 86400 : -((-total + 86399) / 86400);
+	}
 	c->spki_sha256 = spki_sha256(x);
 	describe_uris(c, x);
 	c->must_staple = must_staple(x);
@@ -670,12 +673,16 @@ static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
 	str_set(&t->ocsp_status, OCSP_response_status_str(st));
 	OCSP_BASICRESP *basic = st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(resp)
 								      : NULL;
-	OCSP_SINGLERESP *single = basic && OCSP_resp_count(basic) > 0 ? OCSP_resp_get0(basic, 0)
-								      : NULL;
-	if (single) {
-		int reason;
-		ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
-		int cs = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
+	/* The status of the leaf itself (RFC 6960 4.2.1: the response may hold
+	 * others, or none about it): matched by its CertID. */
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s->ssl);
+	X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+	X509 *issuer = chain && sk_X509_num(chain) > 1 ? sk_X509_value(chain, 1) : NULL;
+	OCSP_CERTID *id = leaf && issuer ? OCSP_cert_to_id(NULL, leaf, issuer) : NULL;
+	int cs, reason;
+	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+	if (basic && id &&
+	    OCSP_resp_find_status(basic, id, &cs, &reason, &rev, &thisupd, &nextupd) == 1) {
 		str_set(&t->ocsp_cert_status, OCSP_cert_status_str(cs));
 		int days, secs;
 		if (thisupd && ASN1_TIME_diff(&days, &secs, thisupd, NULL) == 1)
@@ -683,6 +690,7 @@ static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
 		if (nextupd && ASN1_TIME_diff(&days, &secs, NULL, nextupd) == 1)
 			t->ocsp_expires_s = (long)days * 86400 + secs;
 	}
+	OCSP_CERTID_free(id);
 	OCSP_BASICRESP_free(basic);
 	OCSP_RESPONSE_free(resp);
 }
