@@ -232,6 +232,41 @@ void dlg_starttls_answer(struct dlg *d, int ok, int code, const char *text)
 	str_set(&g->starttls_reply, text);
 }
 
+enum dlg_step dlg_command(struct dlg *d, const char *line, int next_state)
+{
+	if (dlg_send(d, line) < 0)
+		return DLG_FAIL;
+	dlg_set_state(d, next_state);
+	return DLG_WAIT;
+}
+
+enum dlg_step dlg_each_line(struct dlg *d, dlg_line_fn *fn)
+{
+	for (;;) {
+		const char *line;
+		size_t len;
+		int got = dlg_line(d, &line, &len);
+		if (got <= 0)
+			return got == 0 ? DLG_WAIT : DLG_FAIL;
+		enum dlg_step s = fn(d, line);
+		if (s != DLG_WAIT)
+			return s;
+	}
+}
+
+enum dlg_step dlg_each_reply(struct dlg *d, dlg_reply_fn *fn)
+{
+	for (;;) {
+		const struct reply *r;
+		int got = dlg_reply(d, &r);
+		if (got <= 0)
+			return got == 0 ? DLG_WAIT : DLG_FAIL;
+		enum dlg_step s = fn(d, r);
+		if (s != DLG_WAIT)
+			return s;
+	}
+}
+
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...)
 {
 	va_list ap;

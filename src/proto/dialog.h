@@ -81,6 +81,15 @@ void dlg_add_cap(struct dlg *d, const char *text);
 /* The go-ahead (or its refusal) to STARTTLS. */
 void dlg_starttls_answer(struct dlg *d, int ok, int code, const char *text);
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...) PRINTF(3, 4);
+/* Send a command line and move to next_state: DLG_WAIT, or DLG_FAIL. */
+enum dlg_step dlg_command(struct dlg *d, const char *line, int next_state);
+/* Hand each complete line (or coded reply) to fn until fn returns
+ * something else than DLG_WAIT or more bytes are needed: the input loop
+ * of a line-based protocol. */
+typedef enum dlg_step dlg_line_fn(struct dlg *d, const char *line);
+typedef enum dlg_step dlg_reply_fn(struct dlg *d, const struct reply *r);
+enum dlg_step dlg_each_line(struct dlg *d, dlg_line_fn *fn);
+enum dlg_step dlg_each_reply(struct dlg *d, dlg_reply_fn *fn);
 /* The server's go-ahead has arrived: note anything it sent after it. */
 void dlg_note_pending(struct dlg *d);
 int dlg_state(const struct dlg *d);

@@ -10,14 +10,6 @@
 enum ftp_state { FT_GREETING, FT_FEAT, FT_AUTH, FT_FEAT_TLS, FT_QUIT };
 static const char *const ftp_states[] = {"greeting", "feat", "auth-tls", "feat-tls", "quit"};
 
-static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
-{
-	if (dlg_send(d, cmd) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, state);
-	return DLG_WAIT;
-}
-
 static void store_feat(struct dlg *d, const struct reply *r)
 {
 	struct dialogue *g = &dlg_ep(d)->dlg;
@@ -42,7 +34,7 @@ static enum dlg_step on_reply(struct dlg *d, const struct reply *r)
 		str_set(&g->greeting, first);
 		g->greeting_ms = dlg_ms(d);
 		if (r->code == 220)
-			return send_cmd(d, FT_FEAT, "FEAT");
+			return dlg_command(d, "FEAT", FT_FEAT);
 		return dlg_fail(d, r->code == 421 ? ERR_BUSY : ERR_PROTOCOL,
 				"the server refused the session: %d %s", r->code, first);
 	case FT_FEAT:
@@ -50,19 +42,19 @@ static enum dlg_step on_reply(struct dlg *d, const struct reply *r)
 		if (r->code == 211)
 			store_feat(d, r);
 		g->starttls_sent = 1;
-		return send_cmd(d, FT_AUTH, "AUTH TLS");
+		return dlg_command(d, "AUTH TLS", FT_AUTH);
 	case FT_AUTH:
 		dlg_starttls_answer(d, r->code == 234, r->code, first);
 		if (r->code == 234) {
 			dlg_note_pending(d);
 			return DLG_START_TLS;
 		}
-		return send_cmd(d, FT_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", FT_QUIT);
 	case FT_FEAT_TLS:
 		if (r->code == 211)
 			store_feat(d, r);
 		g->caps_post_known = 1;
-		return send_cmd(d, FT_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", FT_QUIT);
 	default:
 		return DLG_DONE;
 	}
@@ -76,20 +68,12 @@ static enum dlg_step ftp_begin(struct dlg *d)
 
 static enum dlg_step ftp_input(struct dlg *d)
 {
-	for (;;) {
-		const struct reply *r;
-		int got = dlg_reply(d, &r);
-		if (got <= 0)
-			return got == 0 ? DLG_WAIT : DLG_FAIL;
-		enum dlg_step s = on_reply(d, r);
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_reply(d, on_reply);
 }
 
 static enum dlg_step ftp_after_tls(struct dlg *d)
 {
-	return send_cmd(d, FT_FEAT_TLS, "FEAT");
+	return dlg_command(d, "FEAT", FT_FEAT_TLS);
 }
 
 const struct dlg_proto ftp_proto = {

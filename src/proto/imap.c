@@ -17,10 +17,7 @@ static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
 {
 	char line[64];
 	snprintf(line, sizeof line, "%s %s", imap_tags[state], cmd);
-	if (dlg_send(d, line) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, state);
-	return DLG_WAIT;
+	return dlg_command(d, line, state);
 }
 
 /* Any AUTH= capability in the list? */
@@ -134,16 +131,7 @@ static enum dlg_step imap_begin(struct dlg *d)
 
 static enum dlg_step imap_input(struct dlg *d)
 {
-	for (;;) {
-		const char *line;
-		size_t len;
-		int got = dlg_line(d, &line, &len);
-		if (got <= 0)
-			return got == 0 ? DLG_WAIT : DLG_FAIL;
-		enum dlg_step s = on_line(d, line);
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_line(d, on_line);
 }
 
 static enum dlg_step imap_after_tls(struct dlg *d)

@@ -14,22 +14,14 @@ static const char *const nntp_states[] = {"greeting", "capabilities", "capabilit
 					  "starttls", "capabilities-tls", "capabilities-tls-list",
 					  "quit"};
 
-static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
-{
-	if (dlg_send(d, cmd) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, state);
-	return DLG_WAIT;
-}
-
 static enum dlg_step after_caps(struct dlg *d)
 {
 	if (dlg_in_tls(d)) {
 		dlg_ep(d)->dlg.caps_post_known = 1;
-		return send_cmd(d, NN_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", NN_QUIT);
 	}
 	dlg_ep(d)->dlg.starttls_sent = 1;
-	return send_cmd(d, NN_STARTTLS, "STARTTLS");
+	return dlg_command(d, "STARTTLS", NN_STARTTLS);
 }
 
 static void one_cap(struct dlg *d, const char *line)
@@ -68,7 +60,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 		str_set(&g->greeting, line);
 		g->greeting_ms = dlg_ms(d);
 		if (code == 200 || code == 201)
-			return send_cmd(d, NN_CAPA, "CAPABILITIES");
+			return dlg_command(d, "CAPABILITIES", NN_CAPA);
 		return dlg_fail(d, code == 400 ? ERR_BUSY : ERR_PROTOCOL,
 				"the server refused the session: %s", line);
 	case NN_CAPA:
@@ -91,7 +83,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 			dlg_note_pending(d);
 			return DLG_START_TLS;
 		}
-		return send_cmd(d, NN_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", NN_QUIT);
 	default:
 		return DLG_DONE;
 	}
@@ -105,21 +97,12 @@ static enum dlg_step nntp_begin(struct dlg *d)
 
 static enum dlg_step nntp_input(struct dlg *d)
 {
-	for (;;) {
-		const char *line;
-		size_t len;
-		int got = dlg_line(d, &line, &len);
-		if (got <= 0)
-			return got == 0 ? DLG_WAIT : DLG_FAIL;
-		enum dlg_step s = on_line(d, line);
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_line(d, on_line);
 }
 
 static enum dlg_step nntp_after_tls(struct dlg *d)
 {
-	return send_cmd(d, NN_CAPA_TLS, "CAPABILITIES");
+	return dlg_command(d, "CAPABILITIES", NN_CAPA_TLS);
 }
 
 const struct dlg_proto nntp_proto = {

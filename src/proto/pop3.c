@@ -12,14 +12,6 @@ enum pop3_state { PO_GREETING, PO_CAPA, PO_CAPA_LIST, PO_STLS, PO_CAPA_TLS, PO_C
 static const char *const pop3_states[] = {"greeting", "capa",      "capa-list", "stls",
 					  "capa-tls", "capa-tls-list", "quit"};
 
-static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
-{
-	if (dlg_send(d, cmd) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, state);
-	return DLG_WAIT;
-}
-
 static void one_cap(struct dlg *d, const char *line)
 {
 	struct dialogue *g = &dlg_ep(d)->dlg;
@@ -44,10 +36,10 @@ static enum dlg_step after_caps(struct dlg *d)
 {
 	if (dlg_in_tls(d)) {
 		dlg_ep(d)->dlg.caps_post_known = 1;
-		return send_cmd(d, PO_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", PO_QUIT);
 	}
 	dlg_ep(d)->dlg.starttls_sent = 1;
-	return send_cmd(d, PO_STLS, "STLS");
+	return dlg_command(d, "STLS", PO_STLS);
 }
 
 static enum dlg_step on_line(struct dlg *d, const char *line)
@@ -61,7 +53,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 		g->greeting_ms = dlg_ms(d);
 		if (!ok)
 			return dlg_fail(d, ERR_PROTOCOL, "the server refused the session: %s", line);
-		return send_cmd(d, PO_CAPA, "CAPA");
+		return dlg_command(d, "CAPA", PO_CAPA);
 	case PO_CAPA:
 	case PO_CAPA_TLS:
 		if (dlg_state(d) == PO_CAPA)
@@ -82,7 +74,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 			dlg_note_pending(d);
 			return DLG_START_TLS;
 		}
-		return send_cmd(d, PO_QUIT, "QUIT");
+		return dlg_command(d, "QUIT", PO_QUIT);
 	default:
 		return DLG_DONE;
 	}
@@ -96,21 +88,12 @@ static enum dlg_step pop3_begin(struct dlg *d)
 
 static enum dlg_step pop3_input(struct dlg *d)
 {
-	for (;;) {
-		const char *line;
-		size_t len;
-		int got = dlg_line(d, &line, &len);
-		if (got <= 0)
-			return got == 0 ? DLG_WAIT : DLG_FAIL;
-		enum dlg_step s = on_line(d, line);
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_line(d, on_line);
 }
 
 static enum dlg_step pop3_after_tls(struct dlg *d)
 {
-	return send_cmd(d, PO_CAPA_TLS, "CAPA");
+	return dlg_command(d, "CAPA", PO_CAPA_TLS);
 }
 
 const struct dlg_proto pop3_proto = {

@@ -11,14 +11,6 @@
 enum sieve_state { SV_GREETING, SV_STARTTLS, SV_CAPA_TLS, SV_LOGOUT };
 static const char *const sieve_states[] = {"greeting", "starttls", "capability-tls", "logout"};
 
-static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
-{
-	if (dlg_send(d, cmd) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, state);
-	return DLG_WAIT;
-}
-
 /* "SASL" "PLAIN LOGIN" -> the capability as one line without quotes. */
 static void one_cap(struct dlg *d, const char *line)
 {
@@ -72,18 +64,18 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 					"the server refused the session: %s", line);
 		if (dlg_state(d) == SV_CAPA_TLS) {
 			g->caps_post_known = 1;
-			return send_cmd(d, SV_LOGOUT, "LOGOUT");
+			return dlg_command(d, "LOGOUT", SV_LOGOUT);
 		}
 		g->hello_code = 1;
 		g->starttls_sent = 1;
-		return send_cmd(d, SV_STARTTLS, "STARTTLS");
+		return dlg_command(d, "STARTTLS", SV_STARTTLS);
 	case SV_STARTTLS:
 		dlg_starttls_answer(d, ok, 0, line);
 		if (ok) {
 			dlg_note_pending(d);
 			return DLG_START_TLS;
 		}
-		return send_cmd(d, SV_LOGOUT, "LOGOUT");
+		return dlg_command(d, "LOGOUT", SV_LOGOUT);
 	default:
 		return DLG_DONE;
 	}
@@ -97,16 +89,7 @@ static enum dlg_step sieve_begin(struct dlg *d)
 
 static enum dlg_step sieve_input(struct dlg *d)
 {
-	for (;;) {
-		const char *line;
-		size_t len;
-		int got = dlg_line(d, &line, &len);
-		if (got <= 0)
-			return got == 0 ? DLG_WAIT : DLG_FAIL;
-		enum dlg_step s = on_line(d, line);
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_line(d, on_line);
 }
 
 /* RFC 5804 2.2: after a successful STARTTLS the server sends its

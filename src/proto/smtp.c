@@ -25,19 +25,11 @@ static const struct smtp_flavour *flavour(struct dlg *d)
 	return dlg_proto(d)->priv;
 }
 
-static enum dlg_step send_or_fail(struct dlg *d, const char *line, int next)
-{
-	if (dlg_send(d, line) < 0)
-		return DLG_FAIL;
-	dlg_set_state(d, next);
-	return DLG_WAIT;
-}
-
 static enum dlg_step send_hello(struct dlg *d, const char *verb, int next)
 {
 	char line[300];
 	snprintf(line, sizeof line, "%s %s", verb, dlg_cfg(d)->ehlo_name);
-	return send_or_fail(d, line, next);
+	return dlg_command(d, line, next);
 }
 
 /* The keyword of a capability line: its first word. */
@@ -126,7 +118,7 @@ static enum dlg_step on_hello(struct dlg *d, const struct reply *r)
 		if (dlg_state(d) == SM_EHLO)
 			store_caps(d, r, 0);
 		g->starttls_sent = 1;
-		return send_or_fail(d, "STARTTLS", SM_STARTTLS);
+		return dlg_command(d, "STARTTLS", SM_STARTTLS);
 	}
 	if (r->code == 421)
 		return dlg_fail(d, ERR_BUSY, "the server closed the session: %d %s", r->code,
@@ -149,7 +141,7 @@ static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
 		return DLG_START_TLS;
 	}
 	/* Refused or not offered: the checks say which; leave politely. */
-	return send_or_fail(d, "QUIT", SM_QUIT);
+	return dlg_command(d, "QUIT", SM_QUIT);
 }
 
 static enum dlg_step smtp_begin(struct dlg *d)
@@ -163,37 +155,28 @@ static enum dlg_step smtp_after_tls(struct dlg *d)
 	return send_hello(d, flavour(d)->hello, SM_EHLO_TLS);
 }
 
+static enum dlg_step on_reply(struct dlg *d, const struct reply *r)
+{
+	switch (dlg_state(d)) {
+	case SM_GREETING:
+		return on_greeting(d, r);
+	case SM_EHLO:
+	case SM_HELO:
+		return on_hello(d, r);
+	case SM_STARTTLS:
+		return on_starttls(d, r);
+	case SM_EHLO_TLS:
+		if (r->code == 250)
+			store_caps(d, r, 1);
+		return dlg_command(d, "QUIT", SM_QUIT);
+	default: /* SM_QUIT: any answer ends it */
+		return DLG_DONE;
+	}
+}
+
 static enum dlg_step smtp_input(struct dlg *d)
 {
-	for (;;) {
-		const struct reply *r;
-		int got = dlg_reply(d, &r);
-		if (got == 0)
-			return DLG_WAIT;
-		if (got < 0)
-			return DLG_FAIL;
-		enum dlg_step s;
-		switch (dlg_state(d)) {
-		case SM_GREETING:
-			s = on_greeting(d, r);
-			break;
-		case SM_EHLO:
-		case SM_HELO:
-			s = on_hello(d, r);
-			break;
-		case SM_STARTTLS:
-			return on_starttls(d, r);
-		case SM_EHLO_TLS:
-			if (r->code == 250)
-				store_caps(d, r, 1);
-			s = send_or_fail(d, "QUIT", SM_QUIT);
-			break;
-		default: /* SM_QUIT: any answer ends it */
-			return DLG_DONE;
-		}
-		if (s != DLG_WAIT)
-			return s;
-	}
+	return dlg_each_reply(d, on_reply);
 }
 
 const struct dlg_proto smtp_proto = {
