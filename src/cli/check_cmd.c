@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "checks/checks.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/esc.h"
 #include "core/log.h"
@@ -138,32 +139,6 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* One line on stderr; the text (it may quote argv) is escaped as a whole. */
-static int PRINTF(1, 2) usage_error(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	char *safe = esc_term_dup(msg);
-	fprintf(stderr, "mailtls: error: %s (try 'mailtls check --help')\n", safe);
-	free(safe);
-	return EXIT_USAGE;
-}
-
-/* Seconds (fractions allowed) to milliseconds, 0.001..86400. */
-static int parse_secs(const char *s, int *ms)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0.001 || v > 86400)
-		return -1;
-	*ms = (int)(v * 1000.0 + 0.5);
-	return 0;
-}
-
 static int parse_count(const char *s, int max, int *out)
 {
 	char *end;
@@ -260,31 +235,31 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_IP:
 			if (dns_parse_numeric(optarg, &a) != 0)
-				return usage_error("--ip wants a numeric address, not '%s'", optarg);
+				return cli_usage_error("check", "--ip wants a numeric address, not '%s'", optarg);
 			o->cfg.pin_ip = optarg;
 			break;
 		case OPT_FIRST_IP:
 			o->cfg.first_ip = 1;
 			break;
 		case OPT_CONNECT_TO:
-			if (parse_secs(optarg, &o->cfg.connect_ms))
-				return usage_error("invalid --connect-timeout '%s'", optarg);
+			if (cli_parse_secs(optarg, 86400, &o->cfg.connect_ms))
+				return cli_usage_error("check", "invalid --connect-timeout '%s'", optarg);
 			break;
 		case OPT_READ_TO:
-			if (parse_secs(optarg, &o->cfg.read_ms))
-				return usage_error("invalid --read-timeout '%s'", optarg);
+			if (cli_parse_secs(optarg, 86400, &o->cfg.read_ms))
+				return cli_usage_error("check", "invalid --read-timeout '%s'", optarg);
 			break;
 		case OPT_TOTAL_TO:
-			if (parse_secs(optarg, &o->cfg.total_ms))
-				return usage_error("invalid --timeout '%s'", optarg);
+			if (cli_parse_secs(optarg, 86400, &o->cfg.total_ms))
+				return cli_usage_error("check", "invalid --timeout '%s'", optarg);
 			break;
 		case OPT_MAX_HOST:
 			if (parse_count(optarg, 64, &o->cfg.max_conns_per_host))
-				return usage_error("invalid --max-conns-per-host '%s' (1-64)", optarg);
+				return cli_usage_error("check", "invalid --max-conns-per-host '%s' (1-64)", optarg);
 			break;
 		case OPT_MAX_CONNS:
 			if (parse_count(optarg, 4096, &o->cfg.max_conns))
-				return usage_error("invalid --max-conns '%s' (1-4096)", optarg);
+				return cli_usage_error("check", "invalid --max-conns '%s' (1-4096)", optarg);
 			break;
 		case OPT_JSON:
 		case OPT_CSV:
@@ -293,16 +268,16 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case 'o':
 			if (parse_fmt(optarg, &o->stdout_fmt) != 0)
-				return usage_error("invalid -o '%s' (text, json, csv, html, jsonl)",
+				return cli_usage_error("check", "invalid -o '%s' (text, json, csv, html, jsonl)",
 						   optarg);
 			break;
 		case OPT_FAIL_ON:
 			if (severity_parse(optarg, &o->fail_on))
-				return usage_error("invalid --fail-on '%s'", optarg);
+				return cli_usage_error("check", "invalid --fail-on '%s'", optarg);
 			break;
 		case OPT_EHLO:
 			if (!valid_ehlo(optarg))
-				return usage_error("invalid --ehlo '%s' (a domain name)", optarg);
+				return cli_usage_error("check", "invalid --ehlo '%s' (a domain name)", optarg);
 			o->cfg.ehlo = optarg;
 			break;
 		case OPT_TRANSCRIPT:
@@ -313,7 +288,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_WARN_DAYS:
 			if (parse_count(optarg, 3650, &o->checks.warn_days))
-				return usage_error("invalid --warn-days '%s' (1-3650)", optarg);
+				return cli_usage_error("check", "invalid --warn-days '%s' (1-3650)", optarg);
 			break;
 		case OPT_SHOW_CERTS:
 			o->show_certs = 1;
@@ -326,7 +301,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_SEVERITY:
 			if (severity_parse(optarg, &o->min_sev))
-				return usage_error("invalid --severity '%s'", optarg);
+				return cli_usage_error("check", "invalid --severity '%s'", optarg);
 			break;
 		case OPT_JSONL:
 			o->stdout_fmt = FMT_JSONL;
@@ -334,7 +309,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case OPT_XMPP_DOMAIN:
 			/* It goes into an XML attribute: a plain domain only. */
 			if (!valid_ehlo(optarg) || strpbrk(optarg, "'\"<>&"))
-				return usage_error("invalid --xmpp-domain '%s'", optarg);
+				return cli_usage_error("check", "invalid --xmpp-domain '%s'", optarg);
 			o->cfg.xmpp_domain = optarg;
 			break;
 		case 'v':
@@ -344,11 +319,11 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 			cmd_check_usage(stdout);
 			return -1;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_usage_error("check", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc ? "no TARGET given"
+		return cli_usage_error("check", "%s", optind >= argc ? "no TARGET given"
 							: "exactly one TARGET expected");
 	o->target = argv[optind];
 	return 0;
@@ -443,7 +418,7 @@ static int target_error(const struct check_opts *o, const char *msg)
 		(void)write_reports(r, o);
 		result_free(r);
 	}
-	return usage_error("%s", msg);
+	return cli_usage_error("check", "%s", msg);
 }
 
 /* Could this endpoint be scanned? A verified handshake, or an

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/esc.h"
 #include "core/log.h"
@@ -124,32 +125,6 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* One line on stderr; the text (it may quote argv) is escaped as a whole. */
-static int PRINTF(1, 2) usage_error(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	char *safe = esc_term_dup(msg);
-	fprintf(stderr, "mailtls: error: %s (try 'mailtls serve --help')\n", safe);
-	free(safe);
-	return EXIT_USAGE;
-}
-
-/* Seconds (fractions allowed) to milliseconds, 0.001..86400*7. */
-static int parse_secs(const char *s, int *ms)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0.001 || v > 7 * 86400)
-		return -1;
-	*ms = (int)(v * 1000.0 + 0.5);
-	return 0;
-}
-
 static int parse_num(const char *s, unsigned long long min, unsigned long long max,
 		     unsigned long long *out)
 {
@@ -205,7 +180,7 @@ static void add_listen(struct serve_opts *o, const char *addr, int implicit)
 #define NUM_OPT(opt, name, field, min, max)                                                   \
 	case opt:                                                                              \
 		if (parse_num(optarg, min, max, &n))                                           \
-			return usage_error("invalid " name " '%s' (%llu-%llu)", optarg,        \
+			return cli_usage_error("serve", "invalid " name " '%s' (%llu-%llu)", optarg,        \
 					   (unsigned long long)(min),                          \
 					   (unsigned long long)(max));                         \
 		c->field = n;                                                                  \
@@ -234,7 +209,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			break;
 		case OPT_HOSTNAME:
 			if (!valid_hostname(optarg))
-				return usage_error("invalid --hostname '%s' (a DNS name)", optarg);
+				return cli_usage_error("serve", "invalid --hostname '%s' (a DNS name)", optarg);
 			*(const char **)xvec_push(&o->names, &o->nnames, &o->capnames,
 						  sizeof(*o->names)) = optarg;
 			break;
@@ -248,7 +223,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 		case OPT_TLS_MAX: {
 			int v = ossl_srv_parse_version(optarg);
 			if (v < 0)
-				return usage_error("invalid %s '%s' (TLSv1.0, TLSv1.1, TLSv1.2 or "
+				return cli_usage_error("serve", "invalid %s '%s' (TLSv1.0, TLSv1.1, TLSv1.2 or "
 						   "TLSv1.3)",
 						   opt == OPT_TLS_MIN ? "--tls-min" : "--tls-max",
 						   optarg);
@@ -277,16 +252,16 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			NUM_OPT(OPT_MAX_ERRORS, "--max-errors", max_errors, 1, 10000);
 			NUM_OPT(OPT_MAX_MESSAGES, "--max-messages", max_messages, 1, 1000000000);
 		case OPT_SESSION_TO:
-			if (parse_secs(optarg, &c->session_ms))
-				return usage_error("invalid --session-timeout '%s'", optarg);
+			if (cli_parse_secs(optarg, 7 * 86400, &c->session_ms))
+				return cli_usage_error("serve", "invalid --session-timeout '%s'", optarg);
 			break;
 		case OPT_IDLE_TO:
-			if (parse_secs(optarg, &c->idle_ms))
-				return usage_error("invalid --idle-timeout '%s'", optarg);
+			if (cli_parse_secs(optarg, 7 * 86400, &c->idle_ms))
+				return cli_usage_error("serve", "invalid --idle-timeout '%s'", optarg);
 			break;
 		case OPT_EXIT_AFTER:
-			if (parse_secs(optarg, &c->exit_after_ms))
-				return usage_error("invalid --exit-after '%s'", optarg);
+			if (cli_parse_secs(optarg, 7 * 86400, &c->exit_after_ms))
+				return cli_usage_error("serve", "invalid --exit-after '%s'", optarg);
 			break;
 		case OPT_LOG:
 			c->log_path = optarg;
@@ -298,19 +273,19 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			cmd_serve_usage(stdout);
 			return -1;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_usage_error("serve", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (c->tls.key_file && !c->tls.cert_file)
-		return usage_error("--key needs --cert");
+		return cli_usage_error("serve", "--key needs --cert");
 	if (c->tls.ca_out && c->tls.cert_file)
-		return usage_error("--ca-out writes a generated CA; it does not go with --cert");
+		return cli_usage_error("serve", "--ca-out writes a generated CA; it does not go with --cert");
 	if (c->require_tls && !c->starttls)
-		return usage_error("--require-tls needs STARTTLS; it does not go with --no-starttls");
+		return cli_usage_error("serve", "--require-tls needs STARTTLS; it does not go with --no-starttls");
 	if (c->tls.min_version && c->tls.max_version && c->tls.min_version > c->tls.max_version)
-		return usage_error("--tls-min is above --tls-max");
+		return cli_usage_error("serve", "--tls-min is above --tls-max");
 	if (o->nlistens == 0)
 		add_listen(o, "127.0.0.1:2525", 0);
 	c->listens = o->listens;
