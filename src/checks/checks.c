@@ -11,12 +11,17 @@ static void (*const all_checks[])(struct endpoint *, const struct checks_cfg *) 
 	check_trust,
 	check_certs,
 	check_crypto,
-	check_grade,
 };
 
 void checks_run(struct result *r, const struct checks_cfg *cfg)
 {
-	for (size_t i = 0; i < r->neps; i++)
+	if (r->domain)
+		check_domain(r->domain);
+	for (size_t i = 0; i < r->neps; i++) {
 		for (size_t j = 0; j < ARRAY_LEN(all_checks); j++)
 			all_checks[j](r->eps[i], cfg);
+		if (r->domain)
+			check_domain_endpoint(r->eps[i], r->domain);
+		check_grade(r->eps[i], cfg);
+	}
 }

@@ -18,6 +18,12 @@ void check_trust(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_crypto(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_certs(struct endpoint *ep, const struct checks_cfg *cfg);
+/* A mail domain (docs/domain.md): its findings and verdict, which MX
+ * hosts the MTA-STS policy covers; then, per MX endpoint, the DANE and
+ * MTA-STS findings and the policy that decides its authentication. */
+struct domain_info;
+void check_domain(struct domain_info *d);
+void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d);
 /* Last: it reads the other checks' findings. */
 void check_grade(struct endpoint *ep, const struct checks_cfg *cfg);
 

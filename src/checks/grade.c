@@ -64,9 +64,12 @@ static int has_finding(const struct endpoint *ep, const char *id)
 }
 
 /* Does this endpoint's name have to verify? Only where clients check it:
- * not on the MX port, where DANE/MTA-STS (not known here yet) decide. */
+ * not on the MX port, where DANE or MTA-STS decide (ep->auth_policy, set
+ * by the domain checks). */
 static int name_must_verify(const struct endpoint *ep)
 {
+	if (ep->auth_policy) /* an MX host of `mailtls domain` */
+		return strcmp(ep->auth_policy, "mta-sts-enforce") == 0;
 	return !(ep->mode == MODE_STARTTLS && ep->starttls && strcmp(ep->starttls, "smtp") == 0 &&
 		 ep->port == 25);
 }
@@ -129,24 +132,59 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		cap(ep, letter, 'B', "weak DH, RC4 or 3DES: at most B");
 
 	int trusted = ep->tls.done && ep->tls.nverify_errors == 0;
-	char verdict[256];
-	if (!ep->tls.done)
-		snprintf(verdict, sizeof verdict,
-			 "unknown: no verified handshake was possible (only protocols or suites "
-			 "that OpenSSL no longer speaks)");
-	else if (trusted)
-		snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s",
-			 ep->tls.verify_name ? ep->tls.verify_name : "the name");
-	else if (name_must_verify(ep))
-		snprintf(verdict, sizeof verdict,
-			 "not trusted, and clients of this port verify the name: it fails");
-	else
-		snprintf(verdict, sizeof verdict,
-			 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
-			 "require verification");
-	str_set(&ep->auth_verdict, verdict);
-	if (ep->tls.done && !trusted && name_must_verify(ep))
-		cap(ep, letter, 'F', "the certificate does not verify where clients check it: F");
+	const char *policy = ep->auth_policy;
+	char verdict[600];
+	if (policy && strcmp(policy, "dane") == 0) {
+		/* DANE decides, not the public CAs (RFC 7672 3.1). */
+		if (!ep->dane.checked)
+			snprintf(verdict, sizeof verdict,
+				 "DANE: the host has TLSA records, but no DANE handshake was "
+				 "possible");
+		else if (ep->dane.ok)
+			snprintf(verdict, sizeof verdict, "DANE: %s",
+				 ep->dane.message ? ep->dane.message : "a TLSA record matched");
+		else
+			snprintf(verdict, sizeof verdict,
+				 "DANE: fails (%.400s): senders that use DANE do not deliver",
+				 ep->dane.message ? ep->dane.message : "no TLSA record matched");
+		str_set(&ep->auth_verdict, verdict);
+		if (ep->dane.checked && !ep->dane.ok)
+			cap(ep, letter, 'F', "the certificate matches none of the TLSA records: F");
+	} else {
+		int must = name_must_verify(ep);
+		if (policy && strcmp(policy, "none") == 0)
+			policy = NULL;
+		if (!ep->tls.done)
+			snprintf(verdict, sizeof verdict,
+				 "unknown: no verified handshake was possible (only protocols or "
+				 "suites that OpenSSL no longer speaks)");
+		else if (trusted)
+			snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s%s",
+				 ep->tls.verify_name ? ep->tls.verify_name : "the name",
+				 policy ? (strcmp(policy, "mta-sts-enforce") == 0
+						   ? " (MTA-STS enforce requires it)"
+						   : " (MTA-STS testing checks it)")
+					: "");
+		else if (policy && strcmp(policy, "mta-sts-enforce") == 0)
+			snprintf(verdict, sizeof verdict,
+				 "not trusted, and the MTA-STS policy (enforce) requires it: "
+				 "senders that apply MTA-STS do not deliver");
+		else if (policy)
+			snprintf(verdict, sizeof verdict,
+				 "not trusted; the MTA-STS policy is in testing mode, so senders "
+				 "report it and deliver");
+		else if (must)
+			snprintf(verdict, sizeof verdict,
+				 "not trusted, and clients of this port verify the name: it fails");
+		else
+			snprintf(verdict, sizeof verdict,
+				 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
+				 "require verification");
+		str_set(&ep->auth_verdict, verdict);
+		if (ep->tls.done && !trusted && must)
+			cap(ep, letter, 'F',
+			    "the certificate does not verify where clients check it: F");
+	}
 
 	/* A+: an A with nothing old or weak left. */
 	if (letter[0] == 'A' && ep->ngrade_caps == 0 && offered[P_TLS13] && fs_all &&

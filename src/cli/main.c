@@ -12,6 +12,9 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  check HOST[:PORT]   one endpoint: TLS handshake, protocol, cipher, group,\n"
 	      "                      certificate chain and its verification\n"
+	      "  domain DOMAIN       a mail domain: MX hosts, DNSSEC, DANE/TLSA, MTA-STS,\n"
+	      "                      TLS-RPT, SPF, DMARC, every MX host checked, and a\n"
+	      "                      downgrade-resistance verdict\n"
 	      "  serve               a receiving SMTP test server (a sink) that shows what\n"
 	      "                      a sending MTA negotiates: STARTTLS, version, cipher\n"
 	      "  help [COMMAND]      this text, or a command's options\n"
@@ -21,8 +24,7 @@ static void usage(FILE *out)
 	      "  -V, --version       print the version\n"
 	      "\n"
 	      "Exit codes: 0 scanned and nothing at or above --fail-on; 1 findings at or\n"
-	      "above --fail-on (default high); 2 usage error; 3 could not scan.\n"
-	      "Not yet: `domain` (MX, DANE, MTA-STS, TLS-RPT, SPF, DMARC).\n",
+	      "above --fail-on (default high); 2 usage error; 3 could not scan.\n",
 	      out);
 }
 
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		if (argc > 2 && strcmp(argv[2], "check") == 0)
 			cmd_check_usage(stdout);
+		else if (argc > 2 && strcmp(argv[2], "domain") == 0)
+			cmd_domain_usage(stdout);
 		else if (argc > 2 && strcmp(argv[2], "serve") == 0)
 			cmd_serve_usage(stdout);
 		else
@@ -52,6 +56,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "domain") == 0)
+		return cmd_domain(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	fprintf(stderr, "mailtls: error: unknown command '%s' (try 'mailtls --help')\n", cmd);

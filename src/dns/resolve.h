@@ -29,7 +29,39 @@ enum { DNS_WANT_V4 = 1, DNS_WANT_V6 = 2 };
 
 typedef void dns_addrs_cb(void *arg, const struct dns_addrs *res, const struct err *e);
 
+/* Where to ask and what to trust; a zeroed struct is the system's resolver
+ * (/etc/resolv.conf) without DNSSEC trust anchor (every answer insecure). */
+struct dns_cfg {
+	const char *resolver;     /* "ADDR" or "ADDR@PORT": ask this server */
+	const char *trust_anchor; /* zone file of DS/DNSKEY records */
+};
+
 struct dns *dns_new(struct event_base *base, struct err *e) WUR;
+struct dns *dns_new_cfg(struct event_base *base, const struct dns_cfg *cfg, struct err *e) WUR;
+
+/* One record query: the RRset's records as wire-format rdata, the DNSSEC
+ * status, and whether the name exists. */
+struct dns_rrset {
+	int rrtype;
+	int rcode;       /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, ... */
+	int nxdomain;
+	enum dnssec_status dnssec;
+	char why_bogus[160];
+	unsigned char **rdata;
+	size_t *len;
+	size_t n;
+	char *canonname; /* after CNAMEs, NULL when the same */
+};
+
+typedef void dns_rrset_cb(void *arg, const struct dns_rrset *res, const struct err *e);
+
+/* Query name/rrtype (class IN). The callback gets the RRset (possibly
+ * empty: NODATA, NXDOMAIN, SERVFAIL are answers, with rcode set) or an
+ * error: ERR_TIMEOUT, ERR_RESOLVE when the query could not be sent. */
+int dns_query(struct dns *d, const char *name, int rrtype, int timeout_ms, dns_rrset_cb *cb,
+	      void *arg) WUR;
+enum { DNS_T_A = 1, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_TLSA = 52 };
+const char *dnssec_status_name(enum dnssec_status s); /* "insecure", "secure", "bogus" */
 void dns_free(struct dns *d);
 /* Resolve host to its A and AAAA addresses (as `want` says). A numeric host
  * answers at once (but still through the loop). The callback gets the

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
+#include "model/domain.h"
 
 static const char *const sev_names[] = {"ok", "info", "low", "medium", "high", "critical"};
 static const char *const proto_names[P_COUNT] = {"SSLv2",   "SSLv3",   "TLSv1.0",
@@ -62,7 +63,7 @@ static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *
 
 static void finding_free(struct finding *f);
 
-static void strv_free(char **v, size_t n)
+void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -104,6 +105,8 @@ static void endpoint_free(struct endpoint *ep)
 	strv_free(ep->sigalgs, ep->nsigalgs);
 	strv_free(ep->defaults.extensions, ep->defaults.nextensions);
 	free(ep->auth_verdict);
+	free(ep->auth_policy);
+	free(ep->dane.message);
 	free(ep->dlg.greeting);
 	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);
 	strv_free(ep->dlg.caps_post, ep->dlg.ncaps_post);
@@ -165,6 +168,7 @@ void result_free(struct result *r)
 		endpoint_free(r->eps[i]);
 	free(r->eps);
 	errors_free(r->errors, r->nerrors);
+	domain_info_free(r->domain);
 	free(r);
 }
 
@@ -182,6 +186,7 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 	ep->port = port;
 	ep->address = address ? xstrdup(address) : NULL;
 	ep->tls.verify_code = -1;
+	ep->dane.depth = -1;
 	for (int i = 0; i < P_COUNT; i++)
 		ep->server_order[i] = -1;
 	ep->resume_id = ep->resume_ticket = ep->client_reneg = -1;
@@ -199,8 +204,15 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
 			       const char *title, const char *detail, const char *fix)
 {
-	struct finding *f =
-		xvec_push(&ep->findings, &ep->nfindings, &ep->capfindings, sizeof(*f));
+	return findings_push(&ep->findings, &ep->nfindings, &ep->capfindings, id, sev, title,
+			     detail, fix);
+}
+
+struct finding *findings_push(struct finding **v, size_t *n, size_t *cap, const char *id,
+			      enum severity sev, const char *title, const char *detail,
+			      const char *fix)
+{
+	struct finding *f = xvec_push(v, n, cap, sizeof(*f));
 	f->id = xstrdup(id);
 	f->sev = sev;
 	f->title = xstrdup(title);
@@ -306,26 +318,43 @@ static void finding_free(struct finding *f)
 	strv_free(f->cve, f->ncve);
 }
 
+void findings_drop_below(struct finding *v, size_t *n, enum severity min)
+{
+	size_t keep = 0;
+	for (size_t j = 0; j < *n; j++) {
+		if (v[j].sev >= min)
+			v[keep++] = v[j];
+		else
+			finding_free(&v[j]);
+	}
+	*n = keep;
+}
+
 void result_drop_findings_below(struct result *r, enum severity min)
 {
-	for (size_t i = 0; i < r->neps; i++) {
-		struct endpoint *ep = r->eps[i];
-		size_t keep = 0;
-		for (size_t j = 0; j < ep->nfindings; j++) {
-			if (ep->findings[j].sev >= min)
-				ep->findings[keep++] = ep->findings[j];
-			else
-				finding_free(&ep->findings[j]);
-		}
-		ep->nfindings = keep;
-	}
+	for (size_t i = 0; i < r->neps; i++)
+		findings_drop_below(r->eps[i]->findings, &r->eps[i]->nfindings, min);
+	if (r->domain)
+		findings_drop_below(r->domain->findings, &r->domain->nfindings, min);
+}
+
+enum severity findings_max_severity(const struct finding *v, size_t n)
+{
+	enum severity m = SEV_OK;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].sev > m)
+			m = v[i].sev;
+	return m;
 }
 
 enum severity ep_max_severity(const struct endpoint *ep)
 {
-	enum severity m = SEV_OK;
-	for (size_t i = 0; i < ep->nfindings; i++)
-		if (ep->findings[i].sev > m)
-			m = ep->findings[i].sev;
-	return m;
+	return findings_max_severity(ep->findings, ep->nfindings);
+}
+
+void findings_free(struct finding *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		finding_free(&v[i]);
+	free(v);
 }

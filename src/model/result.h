@@ -211,6 +211,21 @@ struct endpoint {
 	size_t ngrade_caps;
 	char *auth_verdict;  /* the separate "authentication" line */
 
+	/* DANE (RFC 7672), when the host has secure TLSA records: a handshake
+	 * verified against them through OpenSSL. */
+	struct {
+		int checked;     /* a DANE handshake completed or failed */
+		int ok;          /* a TLSA record matched */
+		int usage, selector, mtype; /* the matching record */
+		int depth;       /* where in the chain it matched, -1 none */
+		char *message;   /* why it failed, or what matched */
+	} dane;
+	/* What makes senders verify this MX endpoint (`mailtls domain`):
+	 * "none", "dane", "mta-sts-enforce", "mta-sts-testing"; NULL when the
+	 * endpoint is not an MX host of a domain run. Set by the domain
+	 * checks. */
+	char *auth_policy;
+
 	struct {
 		int connections;
 		double duration_ms; /* wall time, first connect to last close */
@@ -218,9 +233,12 @@ struct endpoint {
 	} stats;
 };
 
+struct domain_info;
+
 struct result {
 	struct endpoint **eps;
 	size_t neps, capeps;
+	struct domain_info *domain; /* `mailtls domain` only (model/domain.h) */
 	struct ep_error *errors; /* run-level: bad target, CA file, resolve */
 	size_t nerrors, caperrors;
 };
@@ -252,6 +270,16 @@ void ep_add_group(struct endpoint *ep, const char *name);
 enum severity ep_max_severity(const struct endpoint *ep);
 /* Drop the findings below min from every endpoint (--severity). */
 void result_drop_findings_below(struct result *r, enum severity min);
+
+void strv_free(char **v, size_t n);
+/* Append a finding to a findings vector (endpoint or domain). */
+struct finding *findings_push(struct finding **v, size_t *n, size_t *cap, const char *id,
+			      enum severity sev, const char *title, const char *detail,
+			      const char *fix);
+void findings_free(struct finding *v, size_t n);
+/* Keep the findings at or above min. */
+void findings_drop_below(struct finding *v, size_t *n, enum severity min);
+enum severity findings_max_severity(const struct finding *v, size_t n);
 
 void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text);
 

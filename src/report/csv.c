@@ -1,13 +1,15 @@
 /* csv.c - one row per finding (RFC 4180): host, port, address, id,
  * severity, title, detail, cve, fix. Every field goes through esc_csv, which
  * quotes and neutralises spreadsheet formulas. Endpoint errors become rows
- * with severity "error" so a pipeline sees them too. */
+ * with severity "error" so a pipeline sees them too. A mail domain's own
+ * findings come first, with the domain as host and no port. */
 #include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
 #include "core/esc.h"
+#include "model/domain.h"
 
 static int field(FILE *out, const char *s, int last)
 {
@@ -22,37 +24,50 @@ static int field(FILE *out, const char *s, int last)
 	return rc;
 }
 
-static int row(FILE *out, const struct endpoint *ep, const char *id, const char *sev,
-	       const char *title, const char *detail, const char *cve, const char *fix)
+/* host is the endpoint's, else `domain` (a domain finding), else empty. */
+static int row(FILE *out, const struct endpoint *ep, const char *domain, const char *id,
+	       const char *sev, const char *title, const char *detail, const char *cve,
+	       const char *fix)
 {
 	char port[8];
 	snprintf(port, sizeof port, "%u", ep ? ep->port : 0);
-	return field(out, ep ? ep->host : "", 0) | field(out, ep ? port : "", 0) |
+	return field(out, ep ? ep->host : domain ? domain : "", 0) | field(out, ep ? port : "", 0) |
 	       field(out, ep ? ep->address : "", 0) | field(out, id, 0) | field(out, sev, 0) |
 	       field(out, title, 0) | field(out, detail, 0) | field(out, cve, 0) |
 	       field(out, fix, 1);
+}
+
+static int finding_rows(FILE *out, const struct endpoint *ep, const char *domain,
+			const struct finding *v, size_t n)
+{
+	int rc = 0;
+	for (size_t j = 0; j < n; j++) {
+		const struct finding *f = &v[j];
+		char cve[256] = "";
+		size_t used = 0;
+		for (size_t k = 0; k < f->ncve && used < sizeof cve; k++)
+			used += (size_t)snprintf(cve + used, sizeof cve - used, "%s%s", k ? " " : "",
+						 f->cve[k]);
+		rc |= row(out, ep, domain, f->id, severity_name(f->sev), f->title, f->detail, cve,
+			  f->fix);
+	}
+	return rc;
 }
 
 int report_csv(const struct result *r, FILE *out)
 {
 	int rc = fputs("host,port,address,id,severity,title,detail,cve,fix\r\n", out) == EOF;
 	for (size_t i = 0; i < r->nerrors; i++)
-		rc |= row(out, NULL, r->errors[i].stage, "error", r->errors[i].category,
+		rc |= row(out, NULL, NULL, r->errors[i].stage, "error", r->errors[i].category,
 			  r->errors[i].message, "", "");
+	if (r->domain)
+		rc |= finding_rows(out, NULL, r->domain->name, r->domain->findings,
+				   r->domain->nfindings);
 	for (size_t i = 0; i < r->neps; i++) {
 		const struct endpoint *ep = r->eps[i];
-		for (size_t j = 0; j < ep->nfindings; j++) {
-			const struct finding *f = &ep->findings[j];
-			char cve[256] = "";
-			size_t used = 0;
-			for (size_t k = 0; k < f->ncve && used < sizeof cve; k++)
-				used += (size_t)snprintf(cve + used, sizeof cve - used, "%s%s",
-							 k ? " " : "", f->cve[k]);
-			rc |= row(out, ep, f->id, severity_name(f->sev), f->title, f->detail, cve,
-				  f->fix);
-		}
+		rc |= finding_rows(out, ep, NULL, ep->findings, ep->nfindings);
 		for (size_t j = 0; j < ep->nerrors; j++)
-			rc |= row(out, ep, ep->errors[j].stage, "error", ep->errors[j].category,
+			rc |= row(out, ep, NULL, ep->errors[j].stage, "error", ep->errors[j].category,
 				  ep->errors[j].message, "", "");
 	}
 	return rc || fflush(out) != 0 ? -1 : 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/esc.h"
+#include "model/domain.h"
 
 static const char css[] =
 	"body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;"
@@ -126,6 +127,11 @@ static void summary(FILE *out, const struct endpoint *ep)
 	if (ep->auth_verdict) {
 		fputs("<p>Authentication: ", out);
 		h(out, ep->auth_verdict);
+		fputs("</p>", out);
+	}
+	if (ep->auth_policy) {
+		fputs("<p>MX policy: ", out);
+		h(out, ep->auth_policy);
 		fputs("</p>", out);
 	}
 	/* What to fix first: the worst findings first. */
@@ -295,6 +301,112 @@ static void rest(FILE *out, const struct endpoint *ep)
 	}
 }
 
+static void txt_rows(FILE *out, const char *k, const struct txt_rec *t)
+{
+	if (t->lookup_error) {
+		row2(out, k, t->lookup_error);
+		return;
+	}
+	if (!t->ntxt)
+		row2(out, k, "none");
+	for (size_t i = 0; i < t->ntxt; i++)
+		row2(out, i ? "" : k, t->txt[i]);
+	if (t->parse_error)
+		row2(out, "invalid", t->parse_error);
+}
+
+static void domain_html(FILE *out, const struct domain_info *d)
+{
+	char tmp[600];
+	fputs("<h1>Domain ", out);
+	h(out, d->name);
+	fputs("</h1><section><h2>Downgrade resistance</h2><p class=\"grade\">"
+	      "<span class=\"letter\">", out);
+	h(out, d->verdict ? d->verdict : "unknown");
+	fputs("</span></p><p>", out);
+	h(out, d->verdict_detail);
+	fputs("</p>", out);
+	int todo = 0;
+	for (int sv = SEV_CRITICAL; sv >= SEV_LOW; sv--)
+		for (size_t i = 0; i < d->nfindings; i++)
+			if ((int)d->findings[i].sev == sv) {
+				if (!todo++)
+					fputs("<h3>Fix first</h3><ul class=\"findings\">", out);
+				finding_li(out, &d->findings[i]);
+			}
+	if (todo)
+		fputs("</ul>", out);
+	fputs("</section><section><h2>MX hosts</h2><table>", out);
+	row2(out, "DNSSEC", zone_sec_name(d->mx_sec) ? zone_sec_name(d->mx_sec) : "unknown");
+	if (d->mx_error)
+		row2(out, "Lookup", d->mx_error);
+	if (d->null_mx)
+		row2(out, "Null MX", "the domain takes no mail");
+	for (size_t i = 0; i < d->nmx; i++) {
+		const struct mx_host *m = &d->mx[i];
+		snprintf(tmp, sizeof tmp, "%d", m->preference);
+		fputs("<tr><th>", out);
+		h(out, tmp);
+		fputs("</th><td>", out);
+		h(out, m->name);
+		for (size_t j = 0; j < m->naddresses; j++) {
+			fputs(j ? ", " : " (", out);
+			h(out, m->addresses[j]);
+		}
+		fputs(m->naddresses ? ")" : "", out);
+		if (m->addr_error) {
+			fputs(": ", out);
+			h(out, m->addr_error);
+		}
+		for (size_t j = 0; j < m->ntlsa; j++) {
+			snprintf(tmp, sizeof tmp, "TLSA %d %d %d ", m->tlsa[j].usage,
+				 m->tlsa[j].selector, m->tlsa[j].mtype);
+			fputs("<br><code>", out);
+			h(out, tmp);
+			h(out, m->tlsa[j].data);
+			fputs("</code>", out);
+		}
+		if (m->ntlsa) {
+			fputs(" (DNSSEC ", out);
+			h(out, zone_sec_name(m->tlsa_sec) ? zone_sec_name(m->tlsa_sec) : "unknown");
+			fputs(")", out);
+		}
+		if (m->sts_match >= 0)
+			fputs(m->sts_match ? "<br>listed in the MTA-STS policy"
+					   : "<br><strong>not listed in the MTA-STS policy</strong>",
+			      out);
+		fputs("</td></tr>", out);
+	}
+	fputs("</table></section><section><h2>MTA-STS, TLS-RPT, SPF, DMARC</h2><table>", out);
+	txt_rows(out, "MTA-STS TXT", &d->sts_txt);
+	if (d->sts.url)
+		row2(out, "Policy URL", d->sts.url);
+	if (d->sts.valid) {
+		snprintf(tmp, sizeof tmp, "mode %s, max_age %ld", d->sts.mode, d->sts.max_age);
+		row2(out, "Policy", tmp);
+		for (size_t i = 0; i < d->sts.nmx; i++)
+			row2(out, "mx", d->sts.mx[i]);
+	}
+	if (d->sts.error)
+		row2(out, "Policy problem", d->sts.error);
+	txt_rows(out, "TLS-RPT", &d->tlsrpt);
+	txt_rows(out, "SPF", &d->spf);
+	if (d->spf.valid) {
+		snprintf(tmp, sizeof tmp, "%d", d->spf_lookups);
+		row2(out, "SPF lookups", tmp);
+	}
+	for (size_t i = 0; i < d->nspf_problems; i++)
+		row2(out, "SPF problem", d->spf_problems[i]);
+	txt_rows(out, "DMARC", &d->dmarc);
+	fputs("</table></section>", out);
+	if (d->nfindings) {
+		fputs("<section><h2>All domain findings</h2><ul class=\"findings\">", out);
+		for (size_t i = 0; i < d->nfindings; i++)
+			finding_li(out, &d->findings[i]);
+		fputs("</ul></section>", out);
+	}
+}
+
 int report_html(const struct result *r, FILE *out)
 {
 	fputs("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -309,6 +421,8 @@ int report_html(const struct result *r, FILE *out)
 		h(out, r->errors[i].message);
 		fputs("</p></section>", out);
 	}
+	if (r->domain)
+		domain_html(out, r->domain);
 	for (size_t i = 0; i < r->neps; i++) {
 		const struct endpoint *ep = r->eps[i];
 		char port[8];

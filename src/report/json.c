@@ -7,10 +7,11 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/esc.h"
+#include "report/jsonutil.h"
 
 #define SCHEMA "mailtls/1"
 
-static json_t *jstrn(const char *s, size_t n)
+json_t *jstrn(const char *s, size_t n)
 {
 	if (!s)
 		return json_null();
@@ -22,12 +23,12 @@ static json_t *jstrn(const char *s, size_t n)
 	return j ? j : json_string("");
 }
 
-static json_t *jstr(const char *s)
+json_t *jstr(const char *s)
 {
 	return s ? jstrn(s, strlen(s)) : json_null();
 }
 
-static json_t *strv_json(char **v, size_t n)
+json_t *strv_json(char **v, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -35,7 +36,7 @@ static json_t *strv_json(char **v, size_t n)
 	return a;
 }
 
-static json_t *tri(int v)
+json_t *tri(int v)
 {
 	return v < 0 ? json_null() : json_boolean(v);
 }
@@ -43,6 +44,23 @@ static json_t *tri(int v)
 void report_code_point(char *out, size_t n, enum tls_proto p, uint32_t code)
 {
 	snprintf(out, n, p == P_SSLV2 ? "0x%06X" : "0x%04X", (unsigned)code);
+}
+
+json_t *findings_json(const struct finding *v, size_t n)
+{
+	json_t *findings = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct finding *f = &v[i];
+		json_t *cve = json_array();
+		for (size_t j = 0; j < f->ncve; j++)
+			json_array_append_new(cve, jstr(f->cve[j]));
+		json_array_append_new(findings,
+				      json_pack("{s:o,s:s,s:o,s:o,s:o,s:o}", "id", jstr(f->id),
+						"severity", severity_name(f->sev), "title",
+						jstr(f->title), "detail", jstr(f->detail), "fix",
+						jstr(f->fix), "cve", cve));
+	}
+	return findings;
 }
 
 static json_t *errors_json(const struct ep_error *v, size_t n)
@@ -137,7 +155,7 @@ static json_t *cert_json(const struct cert_entry *c)
 static json_t *endpoint_json(const struct endpoint *ep)
 {
 	json_t *protocols = json_array(), *ciphers = json_array(), *groups = json_array();
-	json_t *certs = json_array(), *findings = json_array(), *transcript = json_array();
+	json_t *certs = json_array(), *transcript = json_array();
 	char code[16];
 
 	for (size_t i = 0; i < ep->nprotocols; i++) {
@@ -175,17 +193,6 @@ static json_t *endpoint_json(const struct endpoint *ep)
 				 : json_null();
 	for (size_t i = 0; i < ep->ncerts; i++)
 		json_array_append_new(certs, cert_json(&ep->certs[i]));
-	for (size_t i = 0; i < ep->nfindings; i++) {
-		const struct finding *f = &ep->findings[i];
-		json_t *cve = json_array();
-		for (size_t j = 0; j < f->ncve; j++)
-			json_array_append_new(cve, jstr(f->cve[j]));
-		json_array_append_new(findings,
-				      json_pack("{s:o,s:s,s:o,s:o,s:o,s:o}", "id", jstr(f->id),
-						"severity", severity_name(f->sev), "title",
-						jstr(f->title), "detail", jstr(f->detail), "fix",
-						jstr(f->fix), "cve", cve));
-	}
 	for (size_t i = 0; i < ep->ntranscript; i++) {
 		const struct tline *l = &ep->transcript[i];
 		char dir[2] = {l->dir, '\0'};
@@ -200,7 +207,7 @@ static json_t *endpoint_json(const struct endpoint *ep)
 			 jstr(ep->tls.clear_text_answer), "tls", tls_json(ep),
 			 "protocols", protocols, "ciphers", ciphers, "server_order", order,
 			 "groups", groups, "dh", dh,
-			 "certificates", certs, "findings", findings, "transcript", transcript,
+			 "certificates", certs, "findings", findings_json(ep->findings, ep->nfindings), "transcript", transcript,
 			 "errors", errors_json(ep->errors, ep->nerrors), "stats", "connections",
 			 ep->stats.connections, "duration_ms", ep->stats.duration_ms);
 	if (j) {
@@ -208,6 +215,19 @@ static json_t *endpoint_json(const struct endpoint *ep)
 				    json_pack("{s:o,s:o}", "session_id", tri(ep->resume_id), "ticket",
 					      tri(ep->resume_ticket)));
 		json_object_set_new(j, "client_renegotiation", tri(ep->client_reneg));
+		json_object_set_new(j, "auth_policy", jstr(ep->auth_policy));
+		json_object_set_new(
+			j, "dane",
+			!ep->dane.checked
+				? json_null()
+				: json_pack("{s:b,s:o,s:o}", "ok", ep->dane.ok, "matched",
+					    ep->dane.ok ? json_pack("{s:i,s:i,s:i,s:i}", "usage",
+								    ep->dane.usage, "selector",
+								    ep->dane.selector, "mtype",
+								    ep->dane.mtype, "depth",
+								    ep->dane.depth)
+							: json_null(),
+					    "message", jstr(ep->dane.message)));
 		json_object_set_new(j, "sigalgs", strv_json(ep->sigalgs, ep->nsigalgs));
 		const typeof(ep->defaults) *d = &ep->defaults;
 		json_object_set_new(
@@ -247,6 +267,8 @@ int report_json(const struct result *r, FILE *out)
 				errors_json(r->errors, r->nerrors), "endpoints", eps);
 	if (!doc)
 		return -1;
+	if (r->domain)
+		json_object_set_new(doc, "domain", domain_json(r->domain));
 	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (rc != 0 || fputc('\n', out) == EOF || fflush(out) != 0)
@@ -265,7 +287,15 @@ int report_jsonl(const struct result *r, FILE *out)
 		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
 		json_decref(line);
 	}
-	if (r->neps == 0) {
+	if (r->domain) {
+		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", MAILTLS_VERSION, "errors",
+					 errors_json(r->errors, r->nerrors), "domain",
+					 domain_json(r->domain));
+		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
+		json_decref(line);
+	}
+	if (r->neps == 0 && !r->domain) {
 		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:n}", "schema", SCHEMA, "tool", "name",
 					 "mailtls", "version", MAILTLS_VERSION, "errors",
 					 errors_json(r->errors, r->nerrors), "endpoint");

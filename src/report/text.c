@@ -10,6 +10,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/esc.h"
+#include "model/domain.h"
 
 struct tx {
 	FILE *out;
@@ -115,6 +116,10 @@ static void summary(struct tx *t, const struct endpoint *ep)
 	if (ep->auth_verdict) {
 		label(t, "Trust");
 		wrap(t, ep->auth_verdict, 16, 16);
+	}
+	if (ep->auth_policy) {
+		label(t, "MX policy");
+		wrap(t, ep->auth_policy, 16, 16);
 	}
 	label(t, "Verdict");
 	if (ep->nerrors && !ep->tls.done)
@@ -363,12 +368,12 @@ static void certificates(struct tx *t, const struct endpoint *ep)
 	}
 }
 
-static void findings(struct tx *t, const struct endpoint *ep, int quiet)
+static void findings_of(struct tx *t, const struct finding *v, size_t n, int quiet)
 {
 	int shown = 0;
 	for (int s = SEV_CRITICAL; s >= SEV_OK; s--) {
-		for (size_t i = 0; i < ep->nfindings; i++) {
-			const struct finding *f = &ep->findings[i];
+		for (size_t i = 0; i < n; i++) {
+			const struct finding *f = &v[i];
 			if ((int)f->sev != s || (quiet && f->sev < SEV_LOW))
 				continue;
 			if (!shown++)
@@ -431,10 +436,154 @@ static void endpoint_text(struct tx *t, const struct endpoint *ep)
 		defaults(t, ep);
 		certificates(t, ep);
 	}
-	findings(t, ep, t->o->quiet);
+	findings_of(t, ep->findings, ep->nfindings, t->o->quiet);
 	errors(t, ep);
 	fprintf(t->out, "\n  %d connection%s, %.1f ms\n", ep->stats.connections,
 		ep->stats.connections == 1 ? "" : "s", ep->stats.duration_ms);
+}
+
+/* One labelled line: the label, then the escaped text wrapped under it. */
+static void line(struct tx *t, const char *l, const char *text)
+{
+	label(t, l);
+	wrap(t, text, 16, 16);
+}
+
+static void PRINTF(3, 4) linef(struct tx *t, const char *l, const char *fmt, ...)
+{
+	char tmp[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	line(t, l, tmp);
+}
+
+static const char *sec_word(enum zone_sec s)
+{
+	const char *n = zone_sec_name(s);
+	return n ? n : "unknown";
+}
+
+static void txt_lines(struct tx *t, const char *l, const struct txt_rec *r)
+{
+	if (r->lookup_error) {
+		linef(t, l, "lookup failed: %s", r->lookup_error);
+		return;
+	}
+	if (!r->ntxt) {
+		line(t, l, "none");
+		return;
+	}
+	for (size_t i = 0; i < r->ntxt; i++)
+		line(t, i ? "" : l, r->txt[i]);
+	if (r->parse_error)
+		linef(t, "", "invalid: %s", r->parse_error);
+}
+
+static void domain_mx(struct tx *t, const struct domain_info *d)
+{
+	char head[64];
+	snprintf(head, sizeof head, "MX hosts (DNSSEC %s)", sec_word(d->mx_sec));
+	section(t, head);
+	if (d->mx_error)
+		linef(t, "Lookup", "%s", d->mx_error);
+	if (d->null_mx)
+		line(t, "Null MX", "the domain takes no mail (RFC 7505)");
+	if (d->implicit_mx)
+		line(t, "No MX", "senders use the domain's own address");
+	for (size_t i = 0; i < d->nmx; i++) {
+		const struct mx_host *m = &d->mx[i];
+		char l[16];
+		struct buf b;
+		snprintf(l, sizeof l, "%d", m->preference);
+		buf_init(&b, 4096);
+		addf(&b, "%s", m->name);
+		for (size_t j = 0; j < m->naddresses; j++)
+			addf(&b, "%s%s", j ? ", " : " (", m->addresses[j]);
+		if (m->naddresses)
+			addf(&b, ")");
+		if (m->addr_error)
+			addf(&b, ": %s", m->addr_error);
+		line(t, l, buf_cstr(&b));
+		buf_free(&b);
+		buf_init(&b, 4096);
+		if (m->tlsa_error)
+			addf(&b, "TLSA lookup failed: %s", m->tlsa_error);
+		else if (!m->ntlsa)
+			addf(&b, "no TLSA records");
+		for (size_t j = 0; j < m->ntlsa; j++)
+			addf(&b, "%sTLSA %d %d %d %.16s%s", j ? "; " : "", m->tlsa[j].usage,
+			     m->tlsa[j].selector, m->tlsa[j].mtype, m->tlsa[j].data,
+			     strlen(m->tlsa[j].data) > 16 ? "..." : "");
+		if (m->ntlsa)
+			addf(&b, " (DNSSEC %s)", sec_word(m->tlsa_sec));
+		if (m->sts_match >= 0)
+			addf(&b, "; MTA-STS: %s", m->sts_match ? "listed" : "NOT listed");
+		line(t, "", buf_cstr(&b));
+		buf_free(&b);
+	}
+}
+
+static void domain_policies(struct tx *t, const struct domain_info *d)
+{
+	section(t, "MTA-STS");
+	txt_lines(t, "TXT", &d->sts_txt);
+	if (d->sts.url)
+		line(t, "Policy URL", d->sts.url);
+	if (d->sts.valid) {
+		struct buf b;
+		buf_init(&b, 4096);
+		addf(&b, "mode %s, max_age %ld, mx:", d->sts.mode, d->sts.max_age);
+		for (size_t i = 0; i < d->sts.nmx; i++)
+			addf(&b, " %s", d->sts.mx[i]);
+		line(t, "Policy", buf_cstr(&b));
+		buf_free(&b);
+	}
+	if (d->sts.error)
+		line(t, "Problem", d->sts.error);
+	section(t, "Policy records");
+	txt_lines(t, "TLS-RPT", &d->tlsrpt);
+	txt_lines(t, "SPF", &d->spf);
+	if (d->spf.valid)
+		linef(t, "", "%d DNS lookup%s (includes followed), ends %s", d->spf_lookups,
+		      d->spf_lookups == 1 ? "" : "s",
+		      d->spf_all == '-'	  ? "-all (fail)"
+		      : d->spf_all == '~' ? "~all (softfail)"
+		      : d->spf_all == '+' ? "+all (pass: anyone)"
+		      : d->spf_all == '?' ? "?all (neutral)"
+					  : "without all");
+	for (size_t i = 0; i < d->nspf_problems; i++)
+		line(t, "", d->spf_problems[i]);
+	txt_lines(t, "DMARC", &d->dmarc);
+}
+
+static void domain_text(struct tx *t, const struct domain_info *d)
+{
+	int act = 0;
+	for (size_t i = 0; i < d->nfindings; i++)
+		act += d->findings[i].sev >= SEV_LOW;
+	char *name = esc(d->name);
+	fprintf(t->out, "%s== Domain %s ==%s\n", t->o->color ? "\033[1m" : "", name,
+		t->o->color ? "\033[0m" : "");
+	free(name);
+	section(t, "Summary");
+	label(t, "Downgrade");
+	fprintf(t->out, "%s%s%s\n", t->o->color ? "\033[1m" : "",
+		d->verdict ? d->verdict : "unknown", t->o->color ? "\033[0m" : "");
+	if (d->verdict_detail)
+		line(t, "", d->verdict_detail);
+	label(t, "Verdict");
+	if (act)
+		fprintf(t->out, "%d domain finding%s need%s action (below, worst first)\n", act,
+			act == 1 ? "" : "s", act == 1 ? "s" : "");
+	else
+		fputs("nothing in the domain's records needs action\n", t->out);
+	if (!t->o->quiet) {
+		domain_mx(t, d);
+		domain_policies(t, d);
+	}
+	findings_of(t, d->findings, d->nfindings, t->o->quiet);
 }
 
 void report_text(const struct result *r, FILE *out, const struct text_opts *o)
@@ -448,8 +597,10 @@ void report_text(const struct result *r, FILE *out, const struct text_opts *o)
 		put(&t, r->errors[i].message);
 		fputc('\n', out);
 	}
+	if (r->domain)
+		domain_text(&t, r->domain);
 	for (size_t i = 0; i < r->neps; i++) {
-		if (i)
+		if (i || r->domain)
 			fputc('\n', out);
 		endpoint_text(&t, r->eps[i]);
 	}

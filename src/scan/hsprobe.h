@@ -41,6 +41,11 @@ struct hsprobe_params {
 	 * (and e set) when no handshake completed. */
 	struct ossl_sess_opts sess_opts;
 	int reneg;
+	/* TLSA records of this host (secure ones only): the aux DANE
+	 * handshake verifies against them. */
+	const char *dane_base;
+	const struct ossl_tlsa *tlsa;
+	size_t ntlsa;
 	void (*on_tls)(void *arg, struct ossl_sess *s, const struct err *e, int reneg_ok);
 	void *tls_arg;
 };

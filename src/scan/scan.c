@@ -27,17 +27,28 @@ void scan_cfg_defaults(struct scan_cfg *c)
 	c->max_retries = 3;
 }
 
+struct run;
+
+/* One target of the run. */
+struct trun {
+	struct run *run;
+	const struct target *t;
+	int resolving;
+	struct hsprobe_params prm_base; /* limits and dialogue for every probe */
+};
+
 struct run {
 	const struct scan_cfg *cfg;
-	const struct target *t;
 	struct result *r;
 	struct event_base *base;
 	struct sched *sched;
 	struct dns *dns;
 	struct ossl_ctx *octx;
 	int resolving;
-	struct err err; /* run-level failure */
-	struct hsprobe_params prm_base; /* limits and dialogue for every probe */
+	int started;    /* targets whose lookup went out */
+	int resolved;   /* targets that got an address */
+	struct err err; /* the last target-level failure */
+	struct trun *truns;
 	struct enum_ctx **enums;
 	size_t nenums, capenums;
 	struct tlsaux **auxes;
@@ -54,7 +65,8 @@ static void maybe_stop(void *arg)
 /* The handshake worked: now enumerate, through the same dialogue. */
 static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *addr)
 {
-	struct run *run = arg;
+	struct trun *tr = arg;
+	struct run *run = tr->run;
 	if (ep->dlg.implicit_answered || ep->tls.clear_text_answer)
 		return; /* the port speaks the other mode: nothing to enumerate */
 	/* A server OpenSSL cannot finish a handshake with (SSLv2 or SSLv3
@@ -64,21 +76,24 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	 * silent server would only cost more deadlines. */
 	if (!ep->tls.done && !ep->tls.refused)
 		return;
-	struct hsprobe_params prm = run->prm_base;
+	struct hsprobe_params prm = tr->prm_base;
 	prm.sni = ep->sni;
 	prm.on_done = NULL;
-	struct sched_host *h = sched_host(run->sched, run->t->host, run->cfg->max_conns_per_host);
-	struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
-					   sizeof(*slot));
-	*slot = enum_start(run->sched, h, ep, addr, &prm);
+	struct sched_host *h = sched_host(run->sched, tr->t->host, run->cfg->max_conns_per_host);
+	if (!run->cfg->quick) {
+		struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
+						   sizeof(*slot));
+		*slot = enum_start(run->sched, h, ep, addr, &prm);
+	}
 	struct tlsaux **aux = xvec_push(&run->auxes, &run->nauxes, &run->capauxes, sizeof(*aux));
-	*aux = tlsaux_start(run->sched, h, ep, addr, &prm);
+	*aux = tlsaux_start(run->sched, h, ep, addr, &prm, run->cfg->quick);
 }
 
-static void plan(struct run *run, const struct dns_addrs *addrs)
+static void plan(struct trun *tr, const struct dns_addrs *addrs)
 {
+	struct run *run = tr->run;
 	const struct scan_cfg *cfg = run->cfg;
-	const struct target *t = run->t;
+	const struct target *t = tr->t;
 	struct sched_host *h = sched_host(run->sched, t->host, cfg->max_conns_per_host);
 	size_t n = cfg->first_ip && addrs->n > 1 ? 1 : addrs->n;
 
@@ -104,28 +119,36 @@ static void plan(struct run *run, const struct dns_addrs *addrs)
 			.proto = t->mode == MODE_STARTTLS ? dlg_proto_find(t->starttls) : NULL,
 			.dlg = {.ehlo_name = cfg->ehlo, .xmpp_domain = cfg->xmpp_domain},
 			.max_retries = cfg->max_retries,
+			.dane_base = t->ntlsa ? t->host : NULL,
+			.tlsa = t->tlsa,
+			.ntlsa = t->ntlsa,
 		};
-		if (!cfg->quick) {
+		/* Enumeration and the side handshakes follow the main one; with
+		 * --quick only DANE does, when there are TLSA records. */
+		if (!cfg->quick || t->ntlsa) {
 			prm.on_done = start_enum;
-			prm.done_arg = run;
+			prm.done_arg = tr;
 		}
-		run->prm_base = prm;
+		tr->prm_base = prm;
 		sched_add(run->sched, h, hsprobe_new(ep, &a, &prm));
 	}
 }
 
 static void on_resolved(void *arg, const struct dns_addrs *addrs, const struct err *e)
 {
-	struct run *run = arg;
-	run->resolving = 0;
+	struct trun *tr = arg;
+	struct run *run = tr->run;
+	tr->resolving = 0;
+	run->resolving--;
 	if (!addrs) {
 		run->err = *e;
 		result_add_error(run->r, "resolve", err_cat_name(e->cat), e->msg);
 	} else {
-		log_info("%s: %zu address%s (DNSSEC %s)", run->t->host, addrs->n,
+		log_info("%s: %zu address%s (DNSSEC %s)", tr->t->host, addrs->n,
 			 addrs->n == 1 ? "" : "es",
 			 addrs->dnssec == DNSSEC_SECURE ? "secure" : "insecure");
-		plan(run, addrs);
+		run->resolved++;
+		plan(tr, addrs);
 	}
 	maybe_stop(run);
 }
@@ -151,7 +174,13 @@ static void fill_from_handshake(struct endpoint *ep)
 int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
 	       struct err *e)
 {
-	struct run run = {.cfg = cfg, .t = t, .r = r};
+	return scan_many(cfg, t, 1, r, e);
+}
+
+int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, struct result *r,
+	      struct err *e)
+{
+	struct run run = {.cfg = cfg, .r = r};
 	struct ossl_opts oo = {cfg->ca_file, cfg->ca_path};
 	int rc = -1;
 
@@ -165,26 +194,38 @@ int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result
 	run.base = event_base_new();
 	run.sched = sched_new(run.base, cfg->max_conns);
 	sched_on_idle(run.sched, maybe_stop, &run);
-	run.dns = dns_new(run.base, &run.err);
+	run.truns = xcalloc(nt ? nt : 1, sizeof(*run.truns));
+	struct dns_cfg dc = {cfg->resolver, cfg->trust_anchor};
+	run.dns = dns_new_cfg(run.base, &dc, &run.err);
 	if (!run.dns) {
 		result_add_error(r, "setup", err_cat_name(run.err.cat), run.err.msg);
 		goto out;
 	}
-	const char *lookup = cfg->pin_ip ? cfg->pin_ip : t->host;
-	run.resolving = 1;
-	if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
-			      on_resolved, &run) != 0) {
-		err_set(&run.err, ERR_RESOLVE, "%s: cannot start the lookup", lookup);
-		result_add_error(r, "resolve", err_cat_name(run.err.cat), run.err.msg);
-		goto out;
+	for (size_t i = 0; i < nt; i++) {
+		struct trun *tr = &run.truns[i];
+		tr->run = &run;
+		tr->t = &t[i];
+		const char *lookup = cfg->pin_ip ? cfg->pin_ip : t[i].host;
+		if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
+				      on_resolved, tr) != 0) {
+			err_set(&run.err, ERR_RESOLVE, "%s: cannot start the lookup", lookup);
+			result_add_error(r, "resolve", err_cat_name(run.err.cat), run.err.msg);
+			continue;
+		}
+		tr->resolving = 1;
+		run.resolving++;
+		run.started++;
 	}
-	event_base_dispatch(run.base);
+	if (run.started)
+		event_base_dispatch(run.base);
 	for (size_t i = 0; i < run.nenums; i++)
 		enum_finish(run.enums[i]);
 	for (size_t i = 0; i < r->neps; i++)
 		if (!r->eps[i]->enumerated)
 			fill_from_handshake(r->eps[i]);
-	if (run.err.cat == ERR_NONE)
+	/* One target: its failure is the run's; several: the run failed
+	 * only when none of them got an address. */
+	if (nt == 1 ? run.err.cat == ERR_NONE : run.resolved > 0)
 		rc = 0;
 out:
 	if (rc != 0)
@@ -193,6 +234,7 @@ out:
 	for (size_t i = 0; i < run.nauxes; i++)
 		tlsaux_free(run.auxes[i]);
 	free(run.auxes);
+	free(run.truns);
 	sched_free(run.sched);
 	dns_free(run.dns);
 	ossl_ctx_free(run.octx);

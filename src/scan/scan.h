@@ -21,6 +21,8 @@ struct scan_cfg {
 	const char *xmpp_domain;
 	int max_retries;     /* after a 421 */
 	int quick;           /* the verified handshake only, no enumeration */
+	const char *resolver;     /* --resolver ADDR[@PORT], NULL: resolv.conf */
+	const char *trust_anchor; /* --trust-anchor FILE, NULL: none */
 };
 
 void scan_cfg_defaults(struct scan_cfg *c);
@@ -30,5 +32,11 @@ void scan_cfg_defaults(struct scan_cfg *c);
  * CA store): *e says why and r->errors holds it too. */
 int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
 	       struct err *e) WUR;
+/* Scan several targets in one run (one loop, one connection budget per
+ * host, the global cap over all). Returns 0 when at least one target
+ * could be started; per-target failures are in r->errors (with the
+ * target's host in the message). */
+int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, struct result *r,
+	      struct err *e) WUR;
 
 #endif

@@ -7,6 +7,8 @@
 #include "core/err.h"
 #include "model/result.h"
 
+struct ossl_tlsa;
+
 struct target {
 	char host[256]; /* name or numeric address, without brackets */
 	uint16_t port;
@@ -14,6 +16,9 @@ struct target {
 	int mode_set;   /* mode was given explicitly */
 	enum tls_mode mode;
 	const char *starttls; /* protocol name when mode is STARTTLS */
+	/* DANE: secure TLSA records of the host (not owned), NULL none. */
+	const struct ossl_tlsa *tlsa;
+	size_t ntlsa;
 };
 
 /* Parse TARGET; default_port applies when none is given. */

@@ -3,12 +3,13 @@
  * session), so they chain from the first's callback. */
 #include "scan/tlsaux.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/mem.h"
 
-enum aux_kind { AUX_ALT_CERT, AUX_RESUME_ID, AUX_RESUME_TICKET, AUX_RENEG, AUX_COUNT };
+enum aux_kind { AUX_ALT_CERT, AUX_RESUME_ID, AUX_RESUME_TICKET, AUX_RENEG, AUX_DANE, AUX_COUNT };
 
 struct aux_step {
 	struct tlsaux *a;
@@ -61,6 +62,13 @@ static void launch(struct aux_step *st)
 		prm.sess_opts.max_version = TLS1_2_VERSION;
 		prm.reneg = 1;
 		break;
+	case AUX_DANE:
+		/* The name check is DANE's (DANE-TA against the MX name). */
+		prm.verify_name = NULL;
+		prm.sess_opts.dane_base = a->base.dane_base;
+		prm.sess_opts.tlsa = a->base.tlsa;
+		prm.sess_opts.ntlsa = a->base.ntlsa;
+		break;
 	case AUX_COUNT:
 		return;
 	}
@@ -73,7 +81,7 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 	struct tlsaux *a = st->a;
 	struct endpoint *ep = a->ep;
 	static const char *const names[] = {"other certificate", "resumption by ID",
-					    "resumption by ticket", "renegotiation"};
+					    "resumption by ticket", "renegotiation", "DANE"};
 	if (e)
 		log_info("%s: %s check: %s", ep->host, names[st->kind], e->msg);
 
@@ -111,13 +119,28 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 		if (s)
 			ep->client_reneg = reneg_ok;
 		break;
+	case AUX_DANE: {
+		char msg[600];
+		ep->dane.checked = 1;
+		if (s) {
+			ep->dane.ok = ossl_sess_dane_result(s, &ep->dane.usage, &ep->dane.selector,
+							    &ep->dane.mtype, &ep->dane.depth, msg,
+							    sizeof msg);
+		} else {
+			ep->dane.ok = 0;
+			snprintf(msg, sizeof msg, "no DANE handshake: %s", e ? e->msg : "failed");
+		}
+		str_set(&ep->dane.message, msg);
+		break;
+	}
 	case AUX_COUNT:
 		break;
 	}
 }
 
 struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			    const struct dns_addr *addr, const struct hsprobe_params *base)
+			    const struct dns_addr *addr, const struct hsprobe_params *base,
+			    int dane_only)
 {
 	struct tlsaux *a = xcalloc(1, sizeof(*a));
 	a->sched = s;
@@ -133,8 +156,8 @@ struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoi
 	for (int k = 0; k < AUX_COUNT; k++) {
 		a->steps[k].a = a;
 		a->steps[k].kind = (enum aux_kind)k;
-		/* TLS 1.2 checks need a server that still speaks TLS 1.2. */
-		launch(&a->steps[k]);
+		if (k == AUX_DANE ? base->ntlsa > 0 : !dane_only)
+			launch(&a->steps[k]);
 	}
 	return a;
 }

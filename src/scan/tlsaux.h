@@ -1,6 +1,7 @@
 /* tlsaux.h - the full handshakes that each look at one thing, after the
  * main one: a second certificate (ECDSA and RSA), session resumption by ID
- * and by ticket (TLS 1.2), client-initiated renegotiation (TLS 1.2). */
+ * and by ticket (TLS 1.2), client-initiated renegotiation (TLS 1.2), and
+ * DANE verification when the host has TLSA records. */
 #ifndef MAILTLS_TLSAUX_H
 #define MAILTLS_TLSAUX_H
 
@@ -9,7 +10,8 @@
 struct tlsaux;
 
 struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			    const struct dns_addr *addr, const struct hsprobe_params *base);
+			    const struct dns_addr *addr, const struct hsprobe_params *base,
+			    int dane_only);
 void tlsaux_free(struct tlsaux *a);
 
 #endif

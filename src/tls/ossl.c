@@ -98,6 +98,8 @@ struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e)
 	(void)SSL_CTX_set_cipher_list(ctx, "DEFAULT:ALL:@SECLEVEL=0");
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	SSL_CTX_set_info_callback(ctx, info_cb);
+	/* Only sessions that call SSL_dane_enable() use it. */
+	(void)SSL_CTX_dane_enable(ctx);
 
 	if (o->ca_file || o->ca_path) {
 		const char *what = o->ca_file ? o->ca_file : o->ca_path;
@@ -134,6 +136,55 @@ void ossl_ctx_free(struct ossl_ctx *x)
 		return;
 	SSL_CTX_free(x->ctx);
 	free(x);
+}
+
+/* RFC 7672 3.1.3: PKIX-TA(0) and PKIX-EE(1) records are unusable for SMTP;
+ * DANE-EE(3) ignores names and validity dates (RFC 7672 3.1.1). */
+static int dane_setup(SSL *ssl, const struct ossl_sess_opts *o, struct err *e)
+{
+	if (SSL_dane_enable(ssl, o->dane_base) <= 0) {
+		err_set(e, ERR_INTERNAL, "cannot enable DANE for %s", o->dane_base);
+		return -1;
+	}
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	int usable = 0;
+	for (size_t i = 0; i < o->ntlsa; i++) {
+		const struct ossl_tlsa *t = &o->tlsa[i];
+		if (t->usage < 2)
+			continue;
+		/* 0: unusable record (skipped), -1: error; both leave the rest. */
+		if (SSL_dane_tlsa_add(ssl, t->usage, t->selector, t->mtype, t->data, t->len) > 0)
+			usable++;
+	}
+	ERR_clear_error();
+	if (!usable) {
+		err_set(e, ERR_USAGE, "no usable TLSA record for %s", o->dane_base);
+		return -1;
+	}
+	return 0;
+}
+
+int ossl_sess_dane_result(const struct ossl_sess *s, int *usage, int *selector, int *mtype,
+			  int *depth, char *msg, size_t msglen)
+{
+	uint8_t u = 0, sel = 0, mt = 0;
+	const unsigned char *data = NULL;
+	size_t dlen = 0;
+	long vr = SSL_get_verify_result(s->ssl);
+	int d = SSL_get0_dane_tlsa(s->ssl, &u, &sel, &mt, &data, &dlen);
+	*depth = d;
+	if (d >= 0 && vr == X509_V_OK) {
+		*usage = u;
+		*selector = sel;
+		*mtype = mt;
+		snprintf(msg, msglen, "TLSA %u %u %u matched the %s certificate", u, sel, mt,
+			 d == 0 ? "server's" : "issuer");
+		return 1;
+	}
+	*depth = -1;
+	snprintf(msg, msglen, "%s", vr == X509_V_OK ? "no TLSA record matched"
+						 : X509_verify_cert_error_string(vr));
+	return 0;
 }
 
 struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char *verify_name,
@@ -182,6 +233,8 @@ struct ossl_sess *ossl_sess_new(struct ossl_ctx *x, const char *sni, const char 
 		}
 		if (o->no_ticket)
 			SSL_set_options(ssl, SSL_OP_NO_TICKET);
+		if (o->dane_base && dane_setup(ssl, o, e) != 0)
+			goto fail;
 	}
 	return s;
 fail:

@@ -5,6 +5,7 @@
 #ifndef MAILTLS_OSSL_H
 #define MAILTLS_OSSL_H
 
+#include <stdint.h>
 #include <openssl/ssl.h>
 #include "core/err.h"
 #include "model/result.h"
@@ -23,8 +24,23 @@ struct ossl_opts {
 struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e) WUR;
 void ossl_ctx_free(struct ossl_ctx *x);
 
+/* One TLSA record (RFC 6698): certificate usage, selector, matching type
+ * and the association data. */
+struct ossl_tlsa {
+	uint8_t usage, selector, mtype;
+	const unsigned char *data;
+	size_t len;
+};
+
 /* Variations of a handshake, for the probes that look at one thing. */
 struct ossl_sess_opts {
+	/* DANE (RFC 7671/7672): verify against these TLSA records, with
+	 * dane_base (the MX host name) as the reference name for DANE-TA;
+	 * DANE-EE matches without name checks. The session's verify_name must
+	 * be NULL. */
+	const char *dane_base;
+	const struct ossl_tlsa *tlsa;
+	size_t ntlsa;
 	int max_version;        /* TLS1_2_VERSION...; 0: the library's highest */
 	const char *cipher_list; /* TLS <= 1.2 suites (OpenSSL syntax); NULL: all */
 	const char *sigalgs;     /* signature algorithms list; NULL: default */
@@ -55,6 +71,11 @@ void ossl_sess_reneg_io(struct ossl_sess *s, struct conn_io *io);
 int ossl_sess_describe_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain);
 void ossl_sess_free(struct ossl_sess *s);
 SSL *ossl_sess_ssl(const struct ossl_sess *s);
+/* After a DANE handshake: 1 when a TLSA record matched (usage, selector,
+ * mtype and the chain depth it matched at are set), else 0; msg gets the
+ * verification result in words. */
+int ossl_sess_dane_result(const struct ossl_sess *s, int *usage, int *selector, int *mtype,
+			  int *depth, char *msg, size_t msglen);
 /* The fatal alert the server sent, -1 none. */
 int ossl_sess_alert(const struct ossl_sess *s);
 /* The conn_io to install with conn_start_io(): it binds the session to the

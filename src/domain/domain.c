@@ -1,0 +1,580 @@
+/* domain.c - every DNS query and the policy fetch of one mail domain, on
+ * one loop. Each answer fills the model as it comes; the loop ends when
+ * nothing is pending (every query has its own deadline). */
+#include "domain/domain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <event2/event.h>
+#include "core/log.h"
+#include "core/mem.h"
+#include "domain/rdata.h"
+#include "domain/records.h"
+#include "net/https.h"
+
+#define STS_MAX_BODY (64 * 1024)
+#define SPF_MAX_FETCH 30 /* TXT queries for includes and redirects, in all */
+
+void domain_cfg_defaults(struct domain_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->dns_timeout_ms = 15000;
+	c->https_timeout_ms = 20000;
+	c->sts_port = 443;
+	c->max_mx = 16;
+}
+
+void domain_tlsa_name(char *out, size_t n, const char *host)
+{
+	snprintf(out, n, "_25._tcp.%s", host);
+}
+
+struct dl {
+	const struct domain_cfg *cfg;
+	struct domain_info *d;
+	struct event_base *base;
+	struct dns *dns;
+	struct https *https;
+	int pending;
+	int spf_fetches;
+};
+
+/* What an answer belongs to. */
+struct dq {
+	struct dl *dl;
+	size_t mx;   /* index of the MX host */
+	int depth;   /* SPF include depth */
+	char name[320];
+};
+
+static struct dq *dq_new(struct dl *dl, size_t mx, int depth, const char *name)
+{
+	struct dq *q = xcalloc(1, sizeof(*q));
+	q->dl = dl;
+	q->mx = mx;
+	q->depth = depth;
+	snprintf(q->name, sizeof q->name, "%s", name ? name : "");
+	return q;
+}
+
+static void settle(struct dl *dl)
+{
+	if (--dl->pending == 0)
+		event_base_loopbreak(dl->base);
+}
+
+static enum zone_sec sec_of(enum dnssec_status s)
+{
+	return s == DNSSEC_SECURE ? SEC_SECURE : s == DNSSEC_BOGUS ? SEC_BOGUS : SEC_INSECURE;
+}
+
+/* Why an answer carries no usable data: NULL for data, NODATA or NXDOMAIN
+ * (absence is a fact, not a failure). */
+static const char *answer_problem(const struct dns_rrset *rs, const struct err *e, char *buf,
+				  size_t n)
+{
+	if (e) {
+		snprintf(buf, n, "%s", e->msg);
+		return buf;
+	}
+	if (rs->dnssec == DNSSEC_BOGUS) {
+		snprintf(buf, n, "DNSSEC validation failed: %s", rs->why_bogus);
+		return buf;
+	}
+	if (rs->rcode != 0 && !rs->nxdomain) {
+		snprintf(buf, n, "the resolver answered rcode %d%s", rs->rcode,
+			 rs->rcode == 2 ? " (SERVFAIL)" : rs->rcode == 5 ? " (REFUSED)" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+/* A copy fit for the model: NUL bytes shown as '?'. */
+static char *display_copy(const char *s, size_t len)
+{
+	char *c = xstrndup(s, len);
+	for (size_t i = 0; i < len; i++)
+		if (c[i] == '\0')
+			c[i] = '?';
+	return c;
+}
+
+/* ---- TXT records ---- */
+
+typedef int txt_pred(const char *s, size_t len);
+
+static int sts_pred(const char *s, size_t len)
+{
+	return len >= 7 && strncmp(s, "v=STSv1", 7) == 0;
+}
+
+static int tlsrpt_pred(const char *s, size_t len)
+{
+	return len >= 10 && strncmp(s, "v=TLSRPTv1", 10) == 0;
+}
+
+/* Fill t from a TXT answer: the records `pred` accepts. Returns the one
+ * record (joined, caller frees, *len set) when there is exactly one. */
+static char *txt_collect(struct txt_rec *t, const struct dns_rrset *rs, const struct err *e,
+			 txt_pred *pred, size_t *len)
+{
+	char buf[600];
+	char *one = NULL;
+	const char *why = answer_problem(rs, e, buf, sizeof buf);
+	t->looked = 1;
+	if (rs)
+		t->sec = sec_of(rs->dnssec);
+	if (why) {
+		str_set(&t->lookup_error, why);
+		return NULL;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t l;
+		char *s = txt_rdata_join(rs->rdata[i], rs->len[i], &l);
+		if (!s || !pred(s, l)) {
+			free(s);
+			continue;
+		}
+		char *shown = display_copy(s, l);
+		strv_push(&t->txt, &t->ntxt, shown);
+		free(shown);
+		if (t->ntxt == 1) {
+			one = s;
+			*len = l;
+		} else {
+			free(s);
+		}
+	}
+	if (t->ntxt > 1) {
+		char msg[80];
+		snprintf(msg, sizeof msg, "%zu records where there must be one", t->ntxt);
+		str_set(&t->parse_error, msg);
+		free(one);
+		return NULL;
+	}
+	return one;
+}
+
+/* ---- MTA-STS ---- */
+
+static void on_policy(void *arg, const struct https_resp *resp, const struct err *e)
+{
+	struct dl *dl = arg;
+	struct domain_info *d = dl->d;
+	char msg[700];
+	msg[0] = '\0';
+	if (!resp) {
+		snprintf(msg, sizeof msg, "fetching %s failed: %s", d->sts.url, e->msg);
+	} else {
+		d->sts.fetched = 1;
+		d->sts.status = resp->status;
+		str_set(&d->sts.content_type, resp->content_type);
+		str_set(&d->sts.location, resp->location);
+		d->sts.body = display_copy(resp->body ? resp->body : "", resp->len);
+		if (resp->status >= 300 && resp->status < 400)
+			snprintf(msg, sizeof msg,
+				 "HTTP %ld redirect%s%.300s: senders do not follow redirects "
+				 "(RFC 8461 3.3)",
+				 resp->status, resp->location ? " to " : "",
+				 resp->location ? resp->location : "");
+		else if (resp->status != 200)
+			snprintf(msg, sizeof msg, "HTTP status %ld, not 200", resp->status);
+		else if (!resp->content_type ||
+			 strncasecmp(resp->content_type, "text/plain", 10) != 0 ||
+			 (resp->content_type[10] && resp->content_type[10] != ';' &&
+			  resp->content_type[10] != ' '))
+			snprintf(msg, sizeof msg, "Content-Type is %.200s, not text/plain (RFC 8461 3.2)",
+				 resp->content_type ? resp->content_type : "missing");
+		else {
+			struct sts_policy p = {0};
+			if (sts_policy_parse(resp->body ? resp->body : "", resp->len, &p) == 0) {
+				d->sts.valid = 1;
+				str_set(&d->sts.mode, sts_mode_name(p.mode));
+				d->sts.max_age = p.max_age;
+				for (size_t i = 0; i < p.nmx; i++)
+					strv_push(&d->sts.mx, &d->sts.nmx, p.mx[i]);
+			} else {
+				snprintf(msg, sizeof msg, "the policy is invalid: %s", p.error);
+			}
+			sts_policy_free(&p);
+		}
+	}
+	if (msg[0])
+		str_set(&d->sts.error, msg);
+	settle(dl);
+}
+
+static void on_sts_host(void *arg, const struct dns_addrs *res, const struct err *e)
+{
+	struct dl *dl = arg;
+	struct domain_info *d = dl->d;
+	if (!res) {
+		char msg[700];
+		snprintf(msg, sizeof msg, "mta-sts.%s does not resolve: %s", d->name, e->msg);
+		str_set(&d->sts.error, msg);
+		settle(dl);
+		return;
+	}
+	struct https_req req = {
+		.url = d->sts.url,
+		.connect_ip = res->v[0].text,
+		.ca_file = dl->cfg->ca_file,
+		.timeout_ms = dl->cfg->https_timeout_ms,
+		.max_body = STS_MAX_BODY,
+	};
+	if (https_get(dl->https, &req, on_policy, dl) != 0) {
+		str_set(&d->sts.error, "the policy URL could not be fetched");
+		settle(dl);
+	}
+	/* settle() comes with on_policy */
+}
+
+static void on_sts_txt(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct dl *dl = q->dl;
+	struct domain_info *d = dl->d;
+	size_t len;
+	char *txt = txt_collect(&d->sts_txt, rs, e, sts_pred, &len);
+	if (txt) {
+		struct sts_txt t = {0};
+		if (sts_txt_parse(txt, len, &t) == 0) {
+			d->sts_txt.valid = 1;
+			str_set(&d->sts_id, t.id);
+		} else {
+			str_set(&d->sts_txt.parse_error, t.error);
+		}
+		sts_txt_free(&t);
+		free(txt);
+	}
+	/* RFC 8461 3.3: the policy is fetched when a valid TXT record says
+	 * there is one. */
+	if (d->sts_txt.valid) {
+		char url[400], host[300];
+		snprintf(host, sizeof host, "mta-sts.%s", d->name);
+		if (dl->cfg->sts_port == 443)
+			snprintf(url, sizeof url, "https://%s/.well-known/mta-sts.txt", host);
+		else
+			snprintf(url, sizeof url, "https://%s:%u/.well-known/mta-sts.txt", host,
+				 dl->cfg->sts_port);
+		str_set(&d->sts.url, url);
+		dl->pending++;
+		if (dns_resolve_addrs(dl->dns, host, DNS_WANT_V4 | DNS_WANT_V6,
+				      dl->cfg->dns_timeout_ms, on_sts_host, dl) != 0) {
+			str_set(&d->sts.error, "cannot look up the policy host");
+			settle(dl);
+		}
+	}
+	free(q);
+	settle(dl);
+}
+
+/* ---- TLS-RPT ---- */
+
+static void on_tlsrpt(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct domain_info *d = q->dl->d;
+	size_t len;
+	char *txt = txt_collect(&d->tlsrpt, rs, e, tlsrpt_pred, &len);
+	if (txt) {
+		struct tlsrpt t = {0};
+		if (tlsrpt_parse(txt, len, &t) == 0) {
+			d->tlsrpt.valid = 1;
+			for (size_t i = 0; i < t.nrua; i++)
+				strv_push(&d->tlsrpt_rua, &d->ntlsrpt_rua, t.rua[i]);
+		} else {
+			str_set(&d->tlsrpt.parse_error, t.error);
+		}
+		tlsrpt_free(&t);
+		free(txt);
+	}
+	struct dl *dl = q->dl;
+	free(q);
+	settle(dl);
+}
+
+/* ---- SPF, includes and redirects followed to count lookups ---- */
+
+static void spf_fetch(struct dl *dl, const char *name, int depth);
+
+static void spf_problem(struct domain_info *d, const char *name, const char *why)
+{
+	char msg[1000];
+	snprintf(msg, sizeof msg, "%s: %s", name, why);
+	strv_push(&d->spf_problems, &d->nspf_problems, msg);
+}
+
+static void spf_follow(struct dl *dl, const struct spf *s, int depth)
+{
+	/* Macros (%{...}) depend on the message: not followed. */
+	for (size_t i = 0; i < s->nincludes; i++)
+		if (!strchr(s->includes[i], '%'))
+			spf_fetch(dl, s->includes[i], depth + 1);
+	if (s->redirect && !s->all && !strchr(s->redirect, '%'))
+		spf_fetch(dl, s->redirect, depth + 1);
+}
+
+static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct dl *dl = q->dl;
+	struct domain_info *d = dl->d;
+	if (q->depth == 0) {
+		size_t len;
+		char *txt = txt_collect(&d->spf, rs, e, spf_is_record, &len);
+		if (txt) {
+			struct spf s = {0};
+			if (spf_parse(txt, len, &s) == 0) {
+				d->spf.valid = 1;
+				d->spf_all = s.all;
+				d->spf_lookups += s.lookups;
+				d->spf_has_ptr |= s.has_ptr;
+				spf_follow(dl, &s, 0);
+			} else {
+				str_set(&d->spf.parse_error, s.error);
+			}
+			spf_free(&s);
+			free(txt);
+		}
+	} else {
+		struct txt_rec t = {0};
+		size_t len;
+		char *txt = txt_collect(&t, rs, e, spf_is_record, &len);
+		if (t.lookup_error)
+			spf_problem(d, q->name, t.lookup_error);
+		else if (t.parse_error)
+			spf_problem(d, q->name, t.parse_error);
+		else if (!txt)
+			spf_problem(d, q->name,
+				    rs && rs->nxdomain ? "no such domain" : "no SPF record");
+		if (txt) {
+			struct spf s = {0};
+			if (spf_parse(txt, len, &s) == 0) {
+				d->spf_lookups += s.lookups;
+				d->spf_has_ptr |= s.has_ptr;
+				spf_follow(dl, &s, q->depth);
+			} else {
+				spf_problem(d, q->name, s.error);
+			}
+			spf_free(&s);
+			free(txt);
+		}
+		txt_rec_free(&t);
+	}
+	free(q);
+	settle(dl);
+}
+
+static void spf_fetch(struct dl *dl, const char *name, int depth)
+{
+	/* RFC 7208 4.6.4: past 10 lookups the result is permerror anyway. */
+	if (dl->d->spf_lookups > 10 || depth > 10 || dl->spf_fetches >= SPF_MAX_FETCH)
+		return;
+	dl->spf_fetches++;
+	struct dq *q = dq_new(dl, 0, depth, name);
+	dl->pending++;
+	if (dns_query(dl->dns, name, DNS_T_TXT, dl->cfg->dns_timeout_ms, on_spf, q) != 0) {
+		free(q);
+		settle(dl);
+	}
+}
+
+/* ---- DMARC ---- */
+
+static void on_dmarc(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct domain_info *d = q->dl->d;
+	size_t len;
+	char *txt = txt_collect(&d->dmarc, rs, e, dmarc_is_record, &len);
+	if (txt) {
+		struct dmarc m = {0};
+		if (dmarc_parse(txt, len, &m) == 0) {
+			d->dmarc.valid = 1;
+			str_set(&d->dmarc_p, dmarc_policy_name(m.p));
+			str_set(&d->dmarc_sp, dmarc_policy_name(m.sp));
+			d->dmarc_pct = m.pct;
+			for (size_t i = 0; i < m.nrua; i++)
+				strv_push(&d->dmarc_rua, &d->ndmarc_rua, m.rua[i]);
+		} else {
+			str_set(&d->dmarc.parse_error, m.error);
+		}
+		dmarc_free(&m);
+		free(txt);
+	}
+	struct dl *dl = q->dl;
+	free(q);
+	settle(dl);
+}
+
+/* ---- MX hosts: addresses and TLSA ---- */
+
+static void on_mx_addrs(void *arg, const struct dns_addrs *res, const struct err *e)
+{
+	struct dq *q = arg;
+	struct dl *dl = q->dl;
+	struct mx_host *m = &dl->d->mx[q->mx];
+	if (!res) {
+		str_set(&m->addr_error, e->msg);
+	} else {
+		m->addr_sec = sec_of(res->dnssec);
+		for (size_t i = 0; i < res->n; i++)
+			strv_push(&m->addresses, &m->naddresses, res->v[i].text);
+	}
+	free(q);
+	settle(dl);
+}
+
+static void on_tlsa(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct dl *dl = q->dl;
+	struct mx_host *m = &dl->d->mx[q->mx];
+	char buf[600];
+	const char *why = answer_problem(rs, e, buf, sizeof buf);
+	if (rs)
+		m->tlsa_sec = sec_of(rs->dnssec);
+	if (why) {
+		str_set(&m->tlsa_error, why);
+	} else {
+		for (size_t i = 0; i < rs->n && m->ntlsa < 64; i++) {
+			int u, s, t;
+			char *hex;
+			if (tlsa_rdata_parse(rs->rdata[i], rs->len[i], &u, &s, &t, &hex) == 0) {
+				mx_add_tlsa(m, u, s, t, hex);
+				free(hex);
+			}
+		}
+	}
+	free(q);
+	settle(dl);
+}
+
+static void look_at_mx_hosts(struct dl *dl)
+{
+	struct domain_info *d = dl->d;
+	for (size_t i = 0; i < d->nmx; i++) {
+		struct mx_host *m = &d->mx[i];
+		if (m->addr_error)
+			continue; /* not a host name */
+		char tname[300];
+		domain_tlsa_name(tname, sizeof tname, m->name);
+		str_set(&m->tlsa_name, tname);
+		struct dq *qa = dq_new(dl, i, 0, m->name);
+		dl->pending++;
+		if (dns_resolve_addrs(dl->dns, m->name, DNS_WANT_V4 | DNS_WANT_V6,
+				      dl->cfg->dns_timeout_ms, on_mx_addrs, qa) != 0) {
+			free(qa);
+			settle(dl);
+		}
+		struct dq *qt = dq_new(dl, i, 0, tname);
+		dl->pending++;
+		if (dns_query(dl->dns, tname, DNS_T_TLSA, dl->cfg->dns_timeout_ms, on_tlsa, qt) != 0) {
+			free(qt);
+			settle(dl);
+		}
+	}
+}
+
+static int by_preference(const void *a, const void *b)
+{
+	const struct mx_host *x = a, *y = b;
+	return x->preference != y->preference ? (x->preference > y->preference ? 1 : -1)
+					      : strcmp(x->name, y->name);
+}
+
+static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct dq *q = arg;
+	struct dl *dl = q->dl;
+	struct domain_info *d = dl->d;
+	char buf[600];
+	const char *why = answer_problem(rs, e, buf, sizeof buf);
+
+	if (rs) {
+		d->mx_looked = 1;
+		d->mx_sec = sec_of(rs->dnssec);
+		d->mx_rcode = rs->rcode;
+	}
+	if (rs && rs->nxdomain) {
+		str_set(&d->mx_error, "no such domain (NXDOMAIN)");
+	} else if (why && !(rs && rs->dnssec == DNSSEC_BOGUS && rs->n > 0)) {
+		str_set(&d->mx_error, why);
+	} else if (rs->n == 0) {
+		/* RFC 5321 5.1: no MX, the domain itself is the mail host. */
+		d->implicit_mx = 1;
+		domain_add_mx(d, d->name, 0);
+	} else {
+		if (why) /* bogus, with data: kept, and said */
+			str_set(&d->mx_error, why);
+		for (size_t i = 0; i < rs->n; i++) {
+			int pref;
+			char name[RDATA_NAME_MAX];
+			int ok = mx_rdata_parse(rs->rdata[i], rs->len[i], &pref, name);
+			if (ok == 0 && name[0] == '\0') {
+				d->null_mx = 1;
+				continue;
+			}
+			if (!name[0])
+				snprintf(name, sizeof name, "(malformed record)");
+			struct mx_host *m = domain_add_mx(d, name, pref);
+			if (ok != 0)
+				str_set(&m->addr_error, "not a host name");
+		}
+		qsort(d->mx, d->nmx, sizeof(*d->mx), by_preference);
+		/* The best-preference hosts are the ones senders use. */
+		while (d->nmx > dl->cfg->max_mx) {
+			struct mx_host *m = &d->mx[--d->nmx];
+			free(m->name);
+			free(m->addr_error);
+		}
+	}
+	look_at_mx_hosts(dl);
+	free(q);
+	settle(dl);
+}
+
+static void query(struct dl *dl, const char *name, int type, dns_rrset_cb *cb)
+{
+	struct dq *q = dq_new(dl, 0, 0, name);
+	dl->pending++;
+	if (dns_query(dl->dns, name, type, dl->cfg->dns_timeout_ms, cb, q) != 0) {
+		free(q);
+		settle(dl);
+	}
+}
+
+int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct err *e)
+{
+	struct dl dl = {.cfg = cfg, .d = d};
+	char name[300];
+	int rc = -1;
+
+	dl.base = event_base_new();
+	dl.dns = dns_new_cfg(dl.base, &cfg->dns, e);
+	if (!dl.dns)
+		goto out;
+	dl.https = https_new(dl.base, e);
+	if (!dl.https)
+		goto out;
+	dl.pending = 1; /* held until every query is out */
+	query(&dl, d->name, DNS_T_MX, on_mx);
+	snprintf(name, sizeof name, "_mta-sts.%s", d->name);
+	query(&dl, name, DNS_T_TXT, on_sts_txt);
+	snprintf(name, sizeof name, "_smtp._tls.%s", d->name);
+	query(&dl, name, DNS_T_TXT, on_tlsrpt);
+	snprintf(name, sizeof name, "_dmarc.%s", d->name);
+	query(&dl, name, DNS_T_TXT, on_dmarc);
+	spf_fetch(&dl, d->name, 0);
+	if (--dl.pending > 0)
+		event_base_dispatch(dl.base);
+	rc = 0;
+out:
+	https_free(dl.https);
+	dns_free(dl.dns);
+	event_base_free(dl.base);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/* domain.c - construction and release of the mail domain model. */
+#include "model/domain.h"
+
+#include <stdlib.h>
+#include "core/mem.h"
+
+const char *zone_sec_name(enum zone_sec s)
+{
+	switch (s) {
+	case SEC_INSECURE:
+		return "insecure";
+	case SEC_SECURE:
+		return "secure";
+	case SEC_BOGUS:
+		return "bogus";
+	default:
+		return NULL;
+	}
+}
+
+struct domain_info *domain_info_new(const char *name)
+{
+	struct domain_info *d = xcalloc(1, sizeof(*d));
+	d->name = xstrdup(name);
+	d->dmarc_pct = -1;
+	d->sts.max_age = -1;
+	return d;
+}
+
+void txt_rec_free(struct txt_rec *t)
+{
+	free(t->lookup_error);
+	strv_free(t->txt, t->ntxt);
+	free(t->parse_error);
+}
+
+static void mx_free(struct mx_host *m)
+{
+	free(m->name);
+	strv_free(m->addresses, m->naddresses);
+	free(m->addr_error);
+	free(m->tlsa_name);
+	for (size_t i = 0; i < m->ntlsa; i++)
+		free(m->tlsa[i].data);
+	free(m->tlsa);
+	free(m->tlsa_error);
+}
+
+void domain_info_free(struct domain_info *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->mx_error);
+	for (size_t i = 0; i < d->nmx; i++)
+		mx_free(&d->mx[i]);
+	free(d->mx);
+	txt_rec_free(&d->sts_txt);
+	free(d->sts_id);
+	free(d->sts.url);
+	free(d->sts.content_type);
+	free(d->sts.location);
+	free(d->sts.body);
+	free(d->sts.error);
+	free(d->sts.mode);
+	strv_free(d->sts.mx, d->sts.nmx);
+	txt_rec_free(&d->tlsrpt);
+	strv_free(d->tlsrpt_rua, d->ntlsrpt_rua);
+	txt_rec_free(&d->spf);
+	strv_free(d->spf_problems, d->nspf_problems);
+	txt_rec_free(&d->dmarc);
+	free(d->dmarc_p);
+	free(d->dmarc_sp);
+	strv_free(d->dmarc_rua, d->ndmarc_rua);
+	free(d->verdict);
+	free(d->verdict_detail);
+	findings_free(d->findings, d->nfindings);
+	free(d);
+}
+
+struct mx_host *domain_add_mx(struct domain_info *d, const char *name, int preference)
+{
+	struct mx_host *m = xvec_push(&d->mx, &d->nmx, &d->capmx, sizeof(*m));
+	m->name = xstrdup(name);
+	m->preference = preference;
+	m->sts_match = -1;
+	return m;
+}
+
+struct tlsa_rr *mx_add_tlsa(struct mx_host *m, int usage, int selector, int mtype,
+			    const char *hex)
+{
+	struct tlsa_rr *t = xvec_push(&m->tlsa, &m->ntlsa, &m->captlsa, sizeof(*t));
+	t->usage = usage;
+	t->selector = selector;
+	t->mtype = mtype;
+	t->data = xstrdup(hex);
+	return t;
+}
+
+struct finding *domain_add_finding(struct domain_info *d, const char *id, enum severity sev,
+				   const char *title, const char *detail, const char *fix)
+{
+	return findings_push(&d->findings, &d->nfindings, &d->capfindings, id, sev, title, detail,
+			     fix);
+}

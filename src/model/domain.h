@@ -1,0 +1,108 @@
+/* domain.h - the mail domain part of the result model (`mailtls domain`):
+ * MX hosts with their DNSSEC status and TLSA records, the MTA-STS, TLS-RPT,
+ * SPF and DMARC records, domain-level findings and the downgrade-resistance
+ * verdict. The MX hosts' endpoints are ordinary endpoints of the result. */
+#ifndef MAILTLS_MODEL_DOMAIN_H
+#define MAILTLS_MODEL_DOMAIN_H
+
+#include <stddef.h>
+#include "model/result.h"
+
+/* DNSSEC status of an answer. */
+enum zone_sec { SEC_UNKNOWN, SEC_INSECURE, SEC_SECURE, SEC_BOGUS };
+const char *zone_sec_name(enum zone_sec s); /* NULL, "insecure", "secure", "bogus" */
+
+struct tlsa_rr {
+	int usage, selector, mtype;
+	char *data; /* lower-case hex */
+};
+
+struct mx_host {
+	char *name;       /* lower-case, no trailing dot */
+	int preference;
+	enum zone_sec addr_sec;
+	char **addresses;
+	size_t naddresses;
+	char *addr_error; /* the lookup failed: why */
+	enum zone_sec tlsa_sec;
+	char *tlsa_name;  /* _25._tcp.NAME */
+	struct tlsa_rr *tlsa;
+	size_t ntlsa, captlsa;
+	char *tlsa_error; /* SERVFAIL, timeout, ... (not NODATA) */
+	int sts_match;    /* matches an MTA-STS mx pattern: 1, 0, -1 no policy */
+};
+
+/* A TXT-based record: every TXT string that looked like it (its character
+ * strings joined), the lookup's status and the parse of the first. */
+struct txt_rec {
+	int looked;       /* the query was answered */
+	enum zone_sec sec;
+	char *lookup_error; /* SERVFAIL, timeout, bogus (not NXDOMAIN/NODATA) */
+	char **txt;       /* matching records, as received (NUL shown as '?') */
+	size_t ntxt;
+	int valid;        /* the (single) record parsed */
+	char *parse_error;
+};
+
+struct domain_info {
+	char *name;
+	/* MX */
+	int mx_looked;
+	enum zone_sec mx_sec;
+	int mx_rcode;
+	char *mx_error;   /* the MX lookup failed (NXDOMAIN, SERVFAIL, ...) */
+	int null_mx;      /* RFC 7505 */
+	int implicit_mx;  /* no MX: the domain itself (RFC 5321 5.1) */
+	struct mx_host *mx;
+	size_t nmx, capmx;
+	/* MTA-STS */
+	struct txt_rec sts_txt;
+	char *sts_id;
+	struct {
+		char *url;
+		int fetched;          /* an HTTP response came */
+		long status;
+		char *content_type;
+		char *location;       /* of a redirect */
+		char *body;           /* raw, NUL-terminated (NULs shown as '?') */
+		char *error;          /* why there is no usable policy */
+		int valid;
+		char *mode;           /* "enforce", "testing", "none" */
+		long max_age;
+		char **mx;
+		size_t nmx;
+	} sts;
+	/* TLS-RPT */
+	struct txt_rec tlsrpt;
+	char **tlsrpt_rua;
+	size_t ntlsrpt_rua;
+	/* SPF */
+	struct txt_rec spf;
+	char spf_all;         /* '+', '-', '~', '?', 0 none */
+	int spf_lookups;      /* DNS lookups, includes and redirects followed */
+	int spf_has_ptr;
+	char **spf_problems;  /* an include or redirect that failed, as a sentence */
+	size_t nspf_problems;
+	/* DMARC */
+	struct txt_rec dmarc;
+	char *dmarc_p, *dmarc_sp;
+	int dmarc_pct;
+	char **dmarc_rua;
+	size_t ndmarc_rua;
+
+	char *verdict;        /* none | mta-sts-testing | mta-sts-enforce | dane | both */
+	char *verdict_detail;
+	struct finding *findings;
+	size_t nfindings, capfindings;
+};
+
+struct domain_info *domain_info_new(const char *name);
+void domain_info_free(struct domain_info *d);
+struct mx_host *domain_add_mx(struct domain_info *d, const char *name, int preference);
+struct tlsa_rr *mx_add_tlsa(struct mx_host *m, int usage, int selector, int mtype,
+			    const char *hex);
+struct finding *domain_add_finding(struct domain_info *d, const char *id, enum severity sev,
+				   const char *title, const char *detail, const char *fix);
+void txt_rec_free(struct txt_rec *t);
+
+#endif
