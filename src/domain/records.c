@@ -307,7 +307,8 @@ static int uri_ok(struct span u, enum uri_kind kind, const char *tag, char *err)
 			                rec_quote(q, whole), c);
 		if (c == '%' && (i + 2 >= rest.n || !is_hex((unsigned char)rest.p[i + 1]) ||
 		                 !is_hex((unsigned char)rest.p[i + 2])))
-			return rec_fail(err, "%s: %s has a bad %%-escape", tag, rec_quote(q, whole));
+			return rec_fail(err, "%s: %s has a bad %%-escape", tag,
+			                rec_quote(q, whole));
 	}
 	/* RFC 8460 3: reports go by mail or HTTPS POST, nothing else. */
 	if (kind == URI_TLSRPT && !span_ieq(scheme, "mailto") && !span_ieq(scheme, "https"))
@@ -576,9 +577,10 @@ int sts_policy_parse(const char *body, size_t len, struct sts_policy *out)
 			goto fail;
 	}
 	if (!st.version || !st.mode || !st.max_age) {
-		rec_fail(out->error, "no %s field", !st.version ? "version"
-		                                    : !st.mode  ? "mode"
-		                                                : "max_age");
+		rec_fail(out->error, "no %s field",
+		         !st.version ? "version"
+		         : !st.mode  ? "mode"
+		                     : "max_age");
 		goto fail;
 	}
 	if (out->mode != STS_MODE_NONE && out->nmx == 0) {
@@ -748,8 +750,7 @@ static int spf_toplabel_ok(struct span s)
 	int alpha = 0, hyphen = 0;
 	size_t i;
 
-	if (s.n == 0 || !is_alnum((unsigned char)s.p[0]) ||
-	    !is_alnum((unsigned char)s.p[s.n - 1]))
+	if (s.n == 0 || !is_alnum((unsigned char)s.p[0]) || !is_alnum((unsigned char)s.p[s.n - 1]))
 		return 0;
 	for (i = 0; i < s.n; i++) {
 		unsigned char c = (unsigned char)s.p[i];
@@ -869,6 +870,7 @@ enum spf_arg {
 	ARG_IP,       /* ip4, ip6: ":" network [ cidr-length ] */
 };
 
+/* clang-format off */
 static const struct spf_mech_def {
 	const char *name;
 	enum spf_mech mech;
@@ -884,6 +886,7 @@ static const struct spf_mech_def {
 	{"ip6", SPF_IP6, ARG_IP, 0},
 	{"exists", SPF_EXISTS, ARG_DOMAIN, 1},
 };
+/* clang-format on */
 
 struct spf_state {
 	size_t inc_cap;
@@ -904,7 +907,8 @@ static int spf_modifier(struct spf *s, struct spf_state *st, struct span name, s
 		int *seen = is_exp ? &st->exp : &st->redirect;
 
 		if ((*seen)++)
-			return rec_fail(s->error, "duplicate %s modifier", is_exp ? "exp" : "redirect");
+			return rec_fail(s->error, "duplicate %s modifier",
+			                is_exp ? "exp" : "redirect");
 		if (!spf_domain_spec_ok(v))
 			return rec_fail(s->error, "bad domain-spec in %s", rec_quote(q, term));
 		if (!is_exp)
@@ -991,8 +995,8 @@ static int spf_term(struct spf *s, struct spf_state *st, struct span term)
 	if (m->mech == SPF_INCLUDE) {
 		if (s->nincludes >= REC_MAX_LIST)
 			return rec_fail(s->error, "more than %d include mechanisms", REC_MAX_LIST);
-		list_add(&s->includes, &s->nincludes, &st->inc_cap,
-		         span_of(rest.p + 1, rest.n - 1), 0);
+		list_add(&s->includes, &s->nincludes, &st->inc_cap, span_of(rest.p + 1, rest.n - 1),
+		         0);
 	}
 	return 0;
 }
@@ -1097,8 +1101,7 @@ static int dm_v(struct dm_state *st, struct span v)
 	return 0;
 }
 
-static int dm_policy(struct dm_state *st, struct span v, const char *tag,
-                     enum dmarc_policy *out)
+static int dm_policy(struct dm_state *st, struct span v, const char *tag, enum dmarc_policy *out)
 {
 	if (span_ieq(v, "none"))
 		*out = DMARC_NONE;
@@ -1138,14 +1141,12 @@ static int dm_pct(struct dm_state *st, struct span v)
 
 static int dm_rua(struct dm_state *st, struct span v)
 {
-	return uri_list(v, &st->d->rua, &st->d->nrua, &st->rua_cap, URI_DMARC, "rua",
-	                st->d->error);
+	return uri_list(v, &st->d->rua, &st->d->nrua, &st->rua_cap, URI_DMARC, "rua", st->d->error);
 }
 
 static int dm_ruf(struct dm_state *st, struct span v)
 {
-	return uri_list(v, &st->d->ruf, &st->d->nruf, &st->ruf_cap, URI_DMARC, "ruf",
-	                st->d->error);
+	return uri_list(v, &st->d->ruf, &st->d->nruf, &st->ruf_cap, URI_DMARC, "ruf", st->d->error);
 }
 
 static int dm_align(struct dm_state *st, struct span v, const char *tag, char *out)
@@ -1222,14 +1223,24 @@ static int dm_rf(struct dm_state *st, struct span v)
 }
 
 /* The tags RFC 7489 6.3 defines; any other is ignored. */
+/* clang-format off */
 static const struct dm_tag {
 	const char *name;
 	dm_fn fn;
 } dm_tags[] = {
-	{"v", dm_v},         {"p", dm_p},       {"sp", dm_sp}, {"pct", dm_pct},
-	{"rua", dm_rua},     {"ruf", dm_ruf},   {"adkim", dm_adkim},
-	{"aspf", dm_aspf},   {"ri", dm_ri},     {"fo", dm_fo}, {"rf", dm_rf},
+	{"v", dm_v},
+	{"p", dm_p},
+	{"sp", dm_sp},
+	{"pct", dm_pct},
+	{"rua", dm_rua},
+	{"ruf", dm_ruf},
+	{"adkim", dm_adkim},
+	{"aspf", dm_aspf},
+	{"ri", dm_ri},
+	{"fo", dm_fo},
+	{"rf", dm_rf},
 };
+/* clang-format on */
 
 int dmarc_is_record(const char *txt, size_t len)
 {

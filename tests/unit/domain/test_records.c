@@ -13,7 +13,9 @@ struct in {
 	const char *s;
 	size_t n;
 };
+/* clang-format off */
 #define IN(lit) {(lit), sizeof(lit) - 1}
+/* clang-format on */
 
 /* The reason of a failed parse: non-empty, NUL-terminated within the
  * buffer, printable ASCII only. */
@@ -31,7 +33,8 @@ static void assert_reason(const char *e)
 static char *repeat(const char *prefix, const char *pre, const char *post, const char *sep, int n,
                     size_t *len)
 {
-	size_t cap = strlen(prefix) + (size_t)n * (strlen(pre) + strlen(post) + strlen(sep) + 8) + 1;
+	size_t cap =
+	    strlen(prefix) + (size_t)n * (strlen(pre) + strlen(post) + strlen(sep) + 8) + 1;
 	size_t o;
 	char *s = malloc(cap);
 
@@ -52,12 +55,13 @@ static void test_sts_txt_valid(void **state UNUSED)
 		struct in in;
 		const char *id;
 	} cases[] = {
-		{IN("v=STSv1; id=20160831085700Z;"), "20160831085700Z"}, /* RFC 8461 3.1 */
-		{IN("v=STSv1;id=abc"), "abc"},
-		{IN("v=STSv1 ;\t id=abc \t; "), "abc"},
-		{IN("v=STSv1; id=a; ext-1.x_y=some:value/ok"), "a"},
-		{IN("v=STSv1; idx=1; id=Z9"), "Z9"},
-		{IN("v=STSv1; id=0123456789abcdefABCDEF0123456789"), "0123456789abcdefABCDEF0123456789"},
+	    {IN("v=STSv1; id=20160831085700Z;"), "20160831085700Z"}, /* RFC 8461 3.1 */
+	    {IN("v=STSv1;id=abc"), "abc"},
+	    {IN("v=STSv1 ;\t id=abc \t; "), "abc"},
+	    {IN("v=STSv1; id=a; ext-1.x_y=some:value/ok"), "a"},
+	    {IN("v=STSv1; idx=1; id=Z9"), "Z9"},
+	    {IN("v=STSv1; id=0123456789abcdefABCDEF0123456789"),
+	     "0123456789abcdefABCDEF0123456789"},
 	};
 	struct sts_txt t;
 
@@ -75,32 +79,32 @@ static void test_sts_txt_valid(void **state UNUSED)
 static void test_sts_txt_invalid(void **state UNUSED)
 {
 	static const struct in cases[] = {
-		IN(""),
-		IN("v=STS"),                                 /* truncated */
-		IN("v=STSv1"),                               /* no id */
-		IN("v=STSv1;"),
-		IN("v=stsv1; id=abc"),                       /* %s"v=STSv1" is case-sensitive */
-		IN("v=STSv2; id=abc"),
-		IN("v=STSv1 id=abc"),                        /* no delimiter */
-		IN(" v=STSv1; id=abc"),                      /* not first */
-		IN("id=abc; v=STSv1"),
-		IN("v=STSv1; id="),                          /* empty id */
-		IN("v=STSv1; id=0123456789abcdef0123456789abcdef0"), /* 33 characters */
-		IN("v=STSv1; id=abc-def"),
-		IN("v=STSv1; id=abc def"),                   /* trailing garbage */
-		IN("v=STSv1; id=abc; id=def"),               /* duplicate */
-		IN("v=STSv1;; id=abc"),                      /* empty field */
-		IN("v=STSv1; id=abc;;"),
-		IN("v=STSv1; id=abc; foo"),                  /* no '=' */
-		IN("v=STSv1; id=abc; _x=1"),                 /* bad extension name */
-		IN("v=STSv1; id=abc; x=a=b"),                /* '=' in an extension value */
-		IN("v=STSv1; id=abc; x="),
-		IN("v=STSv1; id=abc; abcdefghijabcdefghijabcdefghijabc=1"), /* name over 32 */
-		IN("v=STSv1; ID=abc"),                       /* an extension, so no id */
-		IN("v=STSv1; id=ab\0c"),                     /* embedded NUL */
-		IN("v=STSv1\0; id=abc"),
-		IN("v=STSv1; id=abc\r\n"),
-		IN("v=STSv1; id=\xc3\xa9t\xc3\xa9"),
+	    IN(""),
+	    IN("v=STS"),   /* truncated */
+	    IN("v=STSv1"), /* no id */
+	    IN("v=STSv1;"),
+	    IN("v=stsv1; id=abc"), /* %s"v=STSv1" is case-sensitive */
+	    IN("v=STSv2; id=abc"),
+	    IN("v=STSv1 id=abc"),   /* no delimiter */
+	    IN(" v=STSv1; id=abc"), /* not first */
+	    IN("id=abc; v=STSv1"),
+	    IN("v=STSv1; id="),                                  /* empty id */
+	    IN("v=STSv1; id=0123456789abcdef0123456789abcdef0"), /* 33 characters */
+	    IN("v=STSv1; id=abc-def"),
+	    IN("v=STSv1; id=abc def"),     /* trailing garbage */
+	    IN("v=STSv1; id=abc; id=def"), /* duplicate */
+	    IN("v=STSv1;; id=abc"),        /* empty field */
+	    IN("v=STSv1; id=abc;;"),
+	    IN("v=STSv1; id=abc; foo"),   /* no '=' */
+	    IN("v=STSv1; id=abc; _x=1"),  /* bad extension name */
+	    IN("v=STSv1; id=abc; x=a=b"), /* '=' in an extension value */
+	    IN("v=STSv1; id=abc; x="),
+	    IN("v=STSv1; id=abc; abcdefghijabcdefghijabcdefghijabc=1"), /* name over 32 */
+	    IN("v=STSv1; ID=abc"),                                      /* an extension, so no id */
+	    IN("v=STSv1; id=ab\0c"),                                    /* embedded NUL */
+	    IN("v=STSv1\0; id=abc"),
+	    IN("v=STSv1; id=abc\r\n"),
+	    IN("v=STSv1; id=\xc3\xa9t\xc3\xa9"),
 	};
 	struct sts_txt t;
 
@@ -241,46 +245,46 @@ static void test_sts_policy_invalid(void **state UNUSED)
 		struct in in;
 		const char *why; /* a word of the reason */
 	} cases[] = {
-		{IN(""), "version"},
-		{IN("mode: enforce\nmx: a.example\nmax_age: 1\n"), "version"},
-		{IN("version: STSv1\nmx: a.example\nmax_age: 1\n"), "mode"},
-		{IN(POL_HEAD "mx: a.example\n"), "max_age"},
-		{IN(POL_HEAD "max_age: 1\n"), "mx"},
-		{IN("version: STSv1\nmode: testing\nmax_age: 1\n"), "mx"},
-		{IN(POL_OK "version: STSv1\n"), "duplicate version"},
-		{IN(POL_OK "mode: enforce\n"), "duplicate mode"},
-		{IN(POL_OK "max_age: 86400\n"), "duplicate max_age"},
-		{IN("version: STSv2\nmode: none\nmax_age: 1\n"), "STSv1"},
-		{IN("version: STSv1\nmode: Enforce\nmx: a\nmax_age: 1\n"), "mode"},
-		{IN("version: STSv1\nmode: enforced\nmx: a\nmax_age: 1\n"), "mode"},
-		{IN("version: STSv1\nmode:\nmx: a\nmax_age: 1\n"), "mode"},
-		{IN(POL_HEAD "mx: a\nmax_age: 31557601\n"), "over"},
-		{IN(POL_HEAD "mx: a\nmax_age: 99999999999999999999\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age: 10000000000\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age: 9999999999\n"), "over"},
-		{IN(POL_HEAD "mx: a\nmax_age: -1\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age: +5\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age: 1e5\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age: 86 400\n"), "max_age"},
-		{IN(POL_HEAD "mx: a\nmax_age:\n"), "max_age"},
-		{IN(POL_HEAD "mx: mail..example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: *.*.example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: mx*.example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: mail.example.com.\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: -a.example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: a_b.example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: a.example.com b.example.com\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx:\nmax_age: 1\n"), "mx"},
-		{IN(POL_HEAD "mx: *.\nmax_age: 1\n"), "mx"},
-		{IN(POL_OK "this line has no colon\n"), "key: value"},
-		{IN(POL_OK " mode: enforce\n"), "key: value"},
-		{IN(POL_OK "mode : enforce\n"), "key: value"},
-		{IN("<html><body>captive portal</body></html>\n"), "key: value"},
-		{IN(POL_OK "x: a\0b\n"), "control"},              /* embedded NUL */
-		{IN("version: STSv1\rmode: enforce\rmx: a\rmax_age: 1\r"), "control"}, /* bare CR */
-		{IN(POL_OK "x: \x1b[2J\n"), "control"},
-		{IN("Version: STSv1\nMode: enforce\nmx: a\nmax_age: 1\n"), "version"}, /* %s keys */
-		{IN("version: STSv1\nmode: enforce\nmx: a\nmax_a"), "key: value"},       /* truncated */
+	    {IN(""), "version"},
+	    {IN("mode: enforce\nmx: a.example\nmax_age: 1\n"), "version"},
+	    {IN("version: STSv1\nmx: a.example\nmax_age: 1\n"), "mode"},
+	    {IN(POL_HEAD "mx: a.example\n"), "max_age"},
+	    {IN(POL_HEAD "max_age: 1\n"), "mx"},
+	    {IN("version: STSv1\nmode: testing\nmax_age: 1\n"), "mx"},
+	    {IN(POL_OK "version: STSv1\n"), "duplicate version"},
+	    {IN(POL_OK "mode: enforce\n"), "duplicate mode"},
+	    {IN(POL_OK "max_age: 86400\n"), "duplicate max_age"},
+	    {IN("version: STSv2\nmode: none\nmax_age: 1\n"), "STSv1"},
+	    {IN("version: STSv1\nmode: Enforce\nmx: a\nmax_age: 1\n"), "mode"},
+	    {IN("version: STSv1\nmode: enforced\nmx: a\nmax_age: 1\n"), "mode"},
+	    {IN("version: STSv1\nmode:\nmx: a\nmax_age: 1\n"), "mode"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 31557601\n"), "over"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 99999999999999999999\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 10000000000\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 9999999999\n"), "over"},
+	    {IN(POL_HEAD "mx: a\nmax_age: -1\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age: +5\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 1e5\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age: 86 400\n"), "max_age"},
+	    {IN(POL_HEAD "mx: a\nmax_age:\n"), "max_age"},
+	    {IN(POL_HEAD "mx: mail..example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: *.*.example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: mx*.example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: mail.example.com.\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: -a.example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: a_b.example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: a.example.com b.example.com\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx:\nmax_age: 1\n"), "mx"},
+	    {IN(POL_HEAD "mx: *.\nmax_age: 1\n"), "mx"},
+	    {IN(POL_OK "this line has no colon\n"), "key: value"},
+	    {IN(POL_OK " mode: enforce\n"), "key: value"},
+	    {IN(POL_OK "mode : enforce\n"), "key: value"},
+	    {IN("<html><body>captive portal</body></html>\n"), "key: value"},
+	    {IN(POL_OK "x: a\0b\n"), "control"}, /* embedded NUL */
+	    {IN("version: STSv1\rmode: enforce\rmx: a\rmax_age: 1\r"), "control"}, /* bare CR */
+	    {IN(POL_OK "x: \x1b[2J\n"), "control"},
+	    {IN("Version: STSv1\nMode: enforce\nmx: a\nmax_age: 1\n"), "version"}, /* %s keys */
+	    {IN("version: STSv1\nmode: enforce\nmx: a\nmax_a"), "key: value"},     /* truncated */
 	};
 	struct sts_policy p;
 
@@ -341,33 +345,33 @@ static void test_sts_mx_match(void **state UNUSED)
 		const char *pattern, *host;
 		int want;
 	} cases[] = {
-		{"mx.example.com", "mx.example.com", 1},
-		{"mx.example.com", "MX.Example.COM", 1},
-		{"MX.EXAMPLE.COM", "mx.example.com", 1},
-		{"mx.example.com", "mx.example.com.", 1},
-		{"mx.example.com", "mx.example.com..", 0},
-		{"mx.example.com", "mail.example.com", 0},
-		{"mx.example.com", "mx.example.co", 0},
-		{"mx.example.com", "x.example.com", 0},
-		{"example.com", "mx.example.com", 0}, /* no implicit subdomains */
-		{"*.example.com", "mx.example.com", 1},
-		{"*.example.com", "MX.EXAMPLE.COM.", 1},
-		{"*.example.com", "example.com", 0},
-		{"*.example.com", "a.b.example.com", 0},
-		{"*.example.com", ".example.com", 0},
-		{"*.example.com", "mxexample.com", 0},
-		{"*.example.com", "mx.example.com.evil", 0},
-		{"*.example.com", "mx.example.net", 0},
-		{"*.example.com", "*.example.com", 1},
-		{"*.com", "example.com", 1},
-		{"*.", "a.", 0},
-		{"*.", "a..", 0},
-		{"*", "a", 0},
-		{"a.*.example.com", "a.b.example.com", 0},
-		{"", "", 0},
-		{".", ".", 0},
-		{"mx.example.com", "", 0},
-		{"", "mx.example.com", 0},
+	    {"mx.example.com", "mx.example.com", 1},
+	    {"mx.example.com", "MX.Example.COM", 1},
+	    {"MX.EXAMPLE.COM", "mx.example.com", 1},
+	    {"mx.example.com", "mx.example.com.", 1},
+	    {"mx.example.com", "mx.example.com..", 0},
+	    {"mx.example.com", "mail.example.com", 0},
+	    {"mx.example.com", "mx.example.co", 0},
+	    {"mx.example.com", "x.example.com", 0},
+	    {"example.com", "mx.example.com", 0}, /* no implicit subdomains */
+	    {"*.example.com", "mx.example.com", 1},
+	    {"*.example.com", "MX.EXAMPLE.COM.", 1},
+	    {"*.example.com", "example.com", 0},
+	    {"*.example.com", "a.b.example.com", 0},
+	    {"*.example.com", ".example.com", 0},
+	    {"*.example.com", "mxexample.com", 0},
+	    {"*.example.com", "mx.example.com.evil", 0},
+	    {"*.example.com", "mx.example.net", 0},
+	    {"*.example.com", "*.example.com", 1},
+	    {"*.com", "example.com", 1},
+	    {"*.", "a.", 0},
+	    {"*.", "a..", 0},
+	    {"*", "a", 0},
+	    {"a.*.example.com", "a.b.example.com", 0},
+	    {"", "", 0},
+	    {".", ".", 0},
+	    {"mx.example.com", "", 0},
+	    {"", "mx.example.com", 0},
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
@@ -389,9 +393,8 @@ static void test_tlsrpt_valid(void **state UNUSED)
 	assert_string_equal(t.rua[0], "mailto:reports@example.com");
 	assert_string_equal(t.error, "");
 	tlsrpt_free(&t);
-	assert_int_equal(tlsrpt_parse(LIT("v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt"),
-	                              &t),
-	                 0);
+	assert_int_equal(
+	    tlsrpt_parse(LIT("v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt"), &t), 0);
 	assert_string_equal(t.rua[0], "https://reporting.example.com/v1/tlsrpt");
 	tlsrpt_free(&t);
 
@@ -414,32 +417,32 @@ static void test_tlsrpt_valid(void **state UNUSED)
 static void test_tlsrpt_invalid(void **state UNUSED)
 {
 	static const struct in cases[] = {
-		IN(""),
-		IN("v=TLSRPTv1"),
-		IN("v=TLSRPTv1;"),
-		IN("v=TLSRPTv1; ext=1"),                              /* no rua */
-		IN("v=tlsrptv1; rua=mailto:a@b.example"),
-		IN("v=TLSRPTv2; rua=mailto:a@b.example"),
-		IN("v=TLSRPTv1 rua=mailto:a@b.example"),
-		IN("v=TLSRPTv1; rua="),
-		IN("v=TLSRPTv1; rua=http://x.example/"),              /* https only */
-		IN("v=TLSRPTv1; rua=ftp://x.example/"),
-		IN("v=TLSRPTv1; rua=reports@example.com"),            /* no scheme */
-		IN("v=TLSRPTv1; rua=mailto:"),
-		IN("v=TLSRPTv1; rua=mailto:reports"),
-		IN("v=TLSRPTv1; rua=https:///path"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example,,mailto:c@d.example"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example,"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example!10m"),         /* '!' must be encoded */
-		IN("v=TLSRPTv1; rua=mailto:a b@c.example"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example%2"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example%zz"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example"),
-		IN("v=TLSRPTv1; rua=mailto:a@\0b.example"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example; -x=1"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example;; x=1"),
-		IN("v=TLSRPTv1; rua=mailto:a@b.example; garbage"),
-		IN("v=TLSRPTv1; RUA=mailto:a@b.example"),             /* an extension */
+	    IN(""),
+	    IN("v=TLSRPTv1"),
+	    IN("v=TLSRPTv1;"),
+	    IN("v=TLSRPTv1; ext=1"), /* no rua */
+	    IN("v=tlsrptv1; rua=mailto:a@b.example"),
+	    IN("v=TLSRPTv2; rua=mailto:a@b.example"),
+	    IN("v=TLSRPTv1 rua=mailto:a@b.example"),
+	    IN("v=TLSRPTv1; rua="),
+	    IN("v=TLSRPTv1; rua=http://x.example/"), /* https only */
+	    IN("v=TLSRPTv1; rua=ftp://x.example/"),
+	    IN("v=TLSRPTv1; rua=reports@example.com"), /* no scheme */
+	    IN("v=TLSRPTv1; rua=mailto:"),
+	    IN("v=TLSRPTv1; rua=mailto:reports"),
+	    IN("v=TLSRPTv1; rua=https:///path"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example,,mailto:c@d.example"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example,"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example!10m"), /* '!' must be encoded */
+	    IN("v=TLSRPTv1; rua=mailto:a b@c.example"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example%2"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example%zz"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example"),
+	    IN("v=TLSRPTv1; rua=mailto:a@\0b.example"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example; -x=1"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example;; x=1"),
+	    IN("v=TLSRPTv1; rua=mailto:a@b.example; garbage"),
+	    IN("v=TLSRPTv1; RUA=mailto:a@b.example"), /* an extension */
 	};
 	struct tlsrpt t;
 
@@ -504,7 +507,7 @@ static void test_spf_valid(void **state UNUSED)
 	                               "ip6:::ffff:192.0.2.1/128 include:_spf.example.com mx a "
 	                               "a:mail.example.com/24//64 mx/24 mx//64 a//0 "
 	                               "a:%{d}.example.com ip4:0.0.0.0/0 ~all"),
-	                     &s),
+	                           &s),
 	                 0);
 	assert_int_equal(s.all, '~');
 	assert_int_equal(s.lookups, 8);
@@ -531,7 +534,7 @@ static void test_spf_valid(void **state UNUSED)
 	assert_int_equal(spf_parse(LIT("v=spf1  exists:%{ir}.%{l1r+-}._spf.%{d} PTR "
 	                               "ptr:%{d2}.example.org INCLUDE:Example.COM. "
 	                               "exp=explain.%{d} foo.bar=%{c}x%%%_%- +ALL -all  "),
-	                     &s),
+	                           &s),
 	                 0);
 	assert_int_equal(s.all, '+');
 	assert_int_equal(s.has_ptr, 1);
@@ -554,7 +557,7 @@ static void test_spf_lookups(void **state UNUSED)
 
 	assert_int_equal(spf_parse(LIT("v=spf1 include:a.example include:b.example a mx ptr "
 	                               "exists:c.example redirect=d.example"),
-	                     &s),
+	                           &s),
 	                 0);
 	assert_int_equal(s.lookups, 7);
 	assert_int_equal(s.nincludes, 2);
@@ -571,58 +574,58 @@ static void test_spf_lookups(void **state UNUSED)
 static void test_spf_invalid(void **state UNUSED)
 {
 	static const struct in cases[] = {
-		IN(""),
-		IN("v=spf"),                               /* truncated */
-		IN("v=spf2 -all"),
-		IN("v=spf1\t-all"),
-		IN("v=spf1 foo"),                          /* unknown mechanism */
-		IN("v=spf1 -foo:bar.example"),
-		IN("v=spf1 all:example.com"),
-		IN("v=spf1 -all\tmx"),
-		IN("v=spf1 ip4:256.1.1.1"),
-		IN("v=spf1 ip4:192.0.2.0/33"),
-		IN("v=spf1 ip4:192.0.2.0/024"),
-		IN("v=spf1 ip4:192.0.2.0/"),
-		IN("v=spf1 ip4:01.2.3.4"),
-		IN("v=spf1 ip4:192.0.2"),
-		IN("v=spf1 ip4:"),
-		IN("v=spf1 ip4"),
-		IN("v=spf1 ip4:2001:db8::1"),
-		IN("v=spf1 ip6:2001:db8::/129"),
-		IN("v=spf1 ip6:::1::2"),
-		IN("v=spf1 ip6:192.0.2.1"),
-		IN("v=spf1 ip6:fe80::1%eth0"),
-		IN("v=spf1 include"),
-		IN("v=spf1 include:"),
-		IN("v=spf1 include:example"),              /* no "." toplabel */
-		IN("v=spf1 include:example.123"),
-		IN("v=spf1 include:example.com.."),
-		IN("v=spf1 include:example.-com"),
-		IN("v=spf1 exists"),
-		IN("v=spf1 exists:"),
-		IN("v=spf1 a:"),
-		IN("v=spf1 a/33"),
-		IN("v=spf1 mx//129"),
-		IN("v=spf1 a:example.com/24/"),
-		IN("v=spf1 a//64/24"),
-		IN("v=spf1 mx:example.com/abc"),
-		IN("v=spf1 ptr:"),
-		IN("v=spf1 include:%{x}.example.com"),     /* bad macro letter */
-		IN("v=spf1 include:%{c}.example.com"),     /* exp-only letter */
-		IN("v=spf1 include:%{d0}.example.com"),    /* zero DIGIT */
-		IN("v=spf1 include:%{d.example.com"),
-		IN("v=spf1 include:%.example.com"),
-		IN("v=spf1 include:example.com%"),
-		IN("v=spf1 redirect=a.example redirect=b.example"),
-		IN("v=spf1 exp=a.example exp=b.example -all"),
-		IN("v=spf1 redirect="),
-		IN("v=spf1 redirect=example"),
-		IN("v=spf1 +redirect=a.example"),          /* no qualifier on modifiers */
-		IN("v=spf1 foo=%{"),                       /* unknown modifier, bad macro */
-		IN("v=spf1 -all \0"),                      /* embedded NUL */
-		IN("v=spf1 include:ex\0ample.com"),
-		IN("v=spf1 a:\xc3\xa9.example"),
-		IN("v=spf1 -all\r\n"),
+	    IN(""),
+	    IN("v=spf"), /* truncated */
+	    IN("v=spf2 -all"),
+	    IN("v=spf1\t-all"),
+	    IN("v=spf1 foo"), /* unknown mechanism */
+	    IN("v=spf1 -foo:bar.example"),
+	    IN("v=spf1 all:example.com"),
+	    IN("v=spf1 -all\tmx"),
+	    IN("v=spf1 ip4:256.1.1.1"),
+	    IN("v=spf1 ip4:192.0.2.0/33"),
+	    IN("v=spf1 ip4:192.0.2.0/024"),
+	    IN("v=spf1 ip4:192.0.2.0/"),
+	    IN("v=spf1 ip4:01.2.3.4"),
+	    IN("v=spf1 ip4:192.0.2"),
+	    IN("v=spf1 ip4:"),
+	    IN("v=spf1 ip4"),
+	    IN("v=spf1 ip4:2001:db8::1"),
+	    IN("v=spf1 ip6:2001:db8::/129"),
+	    IN("v=spf1 ip6:::1::2"),
+	    IN("v=spf1 ip6:192.0.2.1"),
+	    IN("v=spf1 ip6:fe80::1%eth0"),
+	    IN("v=spf1 include"),
+	    IN("v=spf1 include:"),
+	    IN("v=spf1 include:example"), /* no "." toplabel */
+	    IN("v=spf1 include:example.123"),
+	    IN("v=spf1 include:example.com.."),
+	    IN("v=spf1 include:example.-com"),
+	    IN("v=spf1 exists"),
+	    IN("v=spf1 exists:"),
+	    IN("v=spf1 a:"),
+	    IN("v=spf1 a/33"),
+	    IN("v=spf1 mx//129"),
+	    IN("v=spf1 a:example.com/24/"),
+	    IN("v=spf1 a//64/24"),
+	    IN("v=spf1 mx:example.com/abc"),
+	    IN("v=spf1 ptr:"),
+	    IN("v=spf1 include:%{x}.example.com"),  /* bad macro letter */
+	    IN("v=spf1 include:%{c}.example.com"),  /* exp-only letter */
+	    IN("v=spf1 include:%{d0}.example.com"), /* zero DIGIT */
+	    IN("v=spf1 include:%{d.example.com"),
+	    IN("v=spf1 include:%.example.com"),
+	    IN("v=spf1 include:example.com%"),
+	    IN("v=spf1 redirect=a.example redirect=b.example"),
+	    IN("v=spf1 exp=a.example exp=b.example -all"),
+	    IN("v=spf1 redirect="),
+	    IN("v=spf1 redirect=example"),
+	    IN("v=spf1 +redirect=a.example"), /* no qualifier on modifiers */
+	    IN("v=spf1 foo=%{"),              /* unknown modifier, bad macro */
+	    IN("v=spf1 -all \0"),             /* embedded NUL */
+	    IN("v=spf1 include:ex\0ample.com"),
+	    IN("v=spf1 a:\xc3\xa9.example"),
+	    IN("v=spf1 -all\r\n"),
 	};
 	struct spf s;
 
@@ -685,9 +688,8 @@ static void test_dmarc_valid(void **state UNUSED)
 	struct dmarc d;
 
 	/* RFC 7489 appendix B.2.1; defaults. */
-	assert_int_equal(dmarc_parse(LIT("v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com"),
-	                             &d),
-	                 0);
+	assert_int_equal(
+	    dmarc_parse(LIT("v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com"), &d), 0);
 	assert_int_equal(d.p, DMARC_NONE);
 	assert_int_equal(d.sp, DMARC_UNSET);
 	assert_int_equal(d.pct, 100);
@@ -740,45 +742,45 @@ static void test_dmarc_invalid(void **state UNUSED)
 		struct in in;
 		const char *why;
 	} cases[] = {
-		{IN(""), "v=DMARC1"},
-		{IN("v=DMARC2; p=none"), "v=DMARC1"},
-		{IN("p=none; v=DMARC1"), "v=DMARC1"},
-		{IN("v=DMARC1"), "no p"},
-		{IN("v=DMARC1;"), "no p"},
-		{IN("v=DMARC1; rua=mailto:a@b.example"), "no p"},
-		{IN("v=DMARC1 p=none"), "DMARC1"},           /* a ';' missing */
-		{IN("v=DMARC1; p=bogus"), "p"},
-		{IN("v=DMARC1; p="), "p"},
-		{IN("v=DMARC1; p=none; sp=all"), "sp"},
-		{IN("v=DMARC1; p=none; pct=101"), "pct"},
-		{IN("v=DMARC1; p=none; pct=-1"), "pct"},
-		{IN("v=DMARC1; p=none; pct=1000"), "pct"},
-		{IN("v=DMARC1; p=none; pct=99999999999999999999"), "pct"},
-		{IN("v=DMARC1; p=none; pct="), "pct"},
-		{IN("v=DMARC1; p=none; pct=5 0"), "pct"},
-		{IN("v=DMARC1; p=none; adkim=x"), "adkim"},
-		{IN("v=DMARC1; p=none; aspf=relaxed"), "aspf"},
-		{IN("v=DMARC1; p=none; rua=dmarc@example.com"), "scheme"},
-		{IN("v=DMARC1; p=none; rua=mailto:a@b.example,,mailto:c@d.example"), "empty"},
-		{IN("v=DMARC1; p=none; rua="), "empty"},
-		{IN("v=DMARC1; p=none; rua=mailto:a@b.example!10x"), "size"},
-		{IN("v=DMARC1; p=none; rua=mailto:a@b.example!"), "size"},
-		{IN("v=DMARC1; p=none; ruf=mailto:nobody"), "'@'"},
-		{IN("v=DMARC1; p=none; p=reject"), "duplicate p"},
-		{IN("v=DMARC1; p=none; v=DMARC1"), "duplicate v"},
-		{IN("v=DMARC1; p=none; rua=mailto:a@b.example; rua=mailto:c@d.example"), "duplicate"},
-		{IN("v=DMARC1; p=none; ri=abc"), "ri"},
-		{IN("v=DMARC1; p=none; ri=99999999999"), "ri"},
-		{IN("v=DMARC1; p=none; ri=4294967296"), "ri"},
-		{IN("v=DMARC1; p=none; fo=2"), "fo"},
-		{IN("v=DMARC1; p=none; fo=0::1"), "fo"},
-		{IN("v=DMARC1; p=none; rf="), "rf"},
-		{IN("v=DMARC1; p=none; rf=afrf-"), "rf"},
-		{IN("v=DMARC1; p=none; reject"), "'='"},
-		{IN("v=DMARC1; p=none; 1x=y"), "tag name"},
-		{IN("v=DMARC1; p=none\0; x=y"), "0x00"},       /* embedded NUL */
-		{IN("v=DMARC1; p=none; x=\xc3\xa9"), "0xC3"},
-		{IN("v=DMARC1; p=none\r\n"), "0x0D"},
+	    {IN(""), "v=DMARC1"},
+	    {IN("v=DMARC2; p=none"), "v=DMARC1"},
+	    {IN("p=none; v=DMARC1"), "v=DMARC1"},
+	    {IN("v=DMARC1"), "no p"},
+	    {IN("v=DMARC1;"), "no p"},
+	    {IN("v=DMARC1; rua=mailto:a@b.example"), "no p"},
+	    {IN("v=DMARC1 p=none"), "DMARC1"}, /* a ';' missing */
+	    {IN("v=DMARC1; p=bogus"), "p"},
+	    {IN("v=DMARC1; p="), "p"},
+	    {IN("v=DMARC1; p=none; sp=all"), "sp"},
+	    {IN("v=DMARC1; p=none; pct=101"), "pct"},
+	    {IN("v=DMARC1; p=none; pct=-1"), "pct"},
+	    {IN("v=DMARC1; p=none; pct=1000"), "pct"},
+	    {IN("v=DMARC1; p=none; pct=99999999999999999999"), "pct"},
+	    {IN("v=DMARC1; p=none; pct="), "pct"},
+	    {IN("v=DMARC1; p=none; pct=5 0"), "pct"},
+	    {IN("v=DMARC1; p=none; adkim=x"), "adkim"},
+	    {IN("v=DMARC1; p=none; aspf=relaxed"), "aspf"},
+	    {IN("v=DMARC1; p=none; rua=dmarc@example.com"), "scheme"},
+	    {IN("v=DMARC1; p=none; rua=mailto:a@b.example,,mailto:c@d.example"), "empty"},
+	    {IN("v=DMARC1; p=none; rua="), "empty"},
+	    {IN("v=DMARC1; p=none; rua=mailto:a@b.example!10x"), "size"},
+	    {IN("v=DMARC1; p=none; rua=mailto:a@b.example!"), "size"},
+	    {IN("v=DMARC1; p=none; ruf=mailto:nobody"), "'@'"},
+	    {IN("v=DMARC1; p=none; p=reject"), "duplicate p"},
+	    {IN("v=DMARC1; p=none; v=DMARC1"), "duplicate v"},
+	    {IN("v=DMARC1; p=none; rua=mailto:a@b.example; rua=mailto:c@d.example"), "duplicate"},
+	    {IN("v=DMARC1; p=none; ri=abc"), "ri"},
+	    {IN("v=DMARC1; p=none; ri=99999999999"), "ri"},
+	    {IN("v=DMARC1; p=none; ri=4294967296"), "ri"},
+	    {IN("v=DMARC1; p=none; fo=2"), "fo"},
+	    {IN("v=DMARC1; p=none; fo=0::1"), "fo"},
+	    {IN("v=DMARC1; p=none; rf="), "rf"},
+	    {IN("v=DMARC1; p=none; rf=afrf-"), "rf"},
+	    {IN("v=DMARC1; p=none; reject"), "'='"},
+	    {IN("v=DMARC1; p=none; 1x=y"), "tag name"},
+	    {IN("v=DMARC1; p=none\0; x=y"), "0x00"}, /* embedded NUL */
+	    {IN("v=DMARC1; p=none; x=\xc3\xa9"), "0xC3"},
+	    {IN("v=DMARC1; p=none\r\n"), "0x0D"},
 	};
 	struct dmarc d;
 
@@ -856,30 +858,30 @@ static void test_free_zeroed(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sts_txt_valid),
-		cmocka_unit_test(test_sts_txt_invalid),
-		cmocka_unit_test(test_sts_txt_reason),
-		cmocka_unit_test(test_sts_txt_huge_and_null),
-		cmocka_unit_test(test_sts_policy_rfc_example),
-		cmocka_unit_test(test_sts_policy_variants),
-		cmocka_unit_test(test_sts_policy_invalid),
-		cmocka_unit_test(test_sts_policy_caps),
-		cmocka_unit_test(test_sts_mode_name),
-		cmocka_unit_test(test_sts_mx_match),
-		cmocka_unit_test(test_tlsrpt_valid),
-		cmocka_unit_test(test_tlsrpt_invalid),
-		cmocka_unit_test(test_tlsrpt_cap),
-		cmocka_unit_test(test_spf_is_record),
-		cmocka_unit_test(test_spf_valid),
-		cmocka_unit_test(test_spf_lookups),
-		cmocka_unit_test(test_spf_invalid),
-		cmocka_unit_test(test_spf_reason_and_cap),
-		cmocka_unit_test(test_dmarc_is_record),
-		cmocka_unit_test(test_dmarc_valid),
-		cmocka_unit_test(test_dmarc_invalid),
-		cmocka_unit_test(test_dmarc_caps),
-		cmocka_unit_test(test_dmarc_policy_name),
-		cmocka_unit_test(test_free_zeroed),
+	    cmocka_unit_test(test_sts_txt_valid),
+	    cmocka_unit_test(test_sts_txt_invalid),
+	    cmocka_unit_test(test_sts_txt_reason),
+	    cmocka_unit_test(test_sts_txt_huge_and_null),
+	    cmocka_unit_test(test_sts_policy_rfc_example),
+	    cmocka_unit_test(test_sts_policy_variants),
+	    cmocka_unit_test(test_sts_policy_invalid),
+	    cmocka_unit_test(test_sts_policy_caps),
+	    cmocka_unit_test(test_sts_mode_name),
+	    cmocka_unit_test(test_sts_mx_match),
+	    cmocka_unit_test(test_tlsrpt_valid),
+	    cmocka_unit_test(test_tlsrpt_invalid),
+	    cmocka_unit_test(test_tlsrpt_cap),
+	    cmocka_unit_test(test_spf_is_record),
+	    cmocka_unit_test(test_spf_valid),
+	    cmocka_unit_test(test_spf_lookups),
+	    cmocka_unit_test(test_spf_invalid),
+	    cmocka_unit_test(test_spf_reason_and_cap),
+	    cmocka_unit_test(test_dmarc_is_record),
+	    cmocka_unit_test(test_dmarc_valid),
+	    cmocka_unit_test(test_dmarc_invalid),
+	    cmocka_unit_test(test_dmarc_caps),
+	    cmocka_unit_test(test_dmarc_policy_name),
+	    cmocka_unit_test(test_free_zeroed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
