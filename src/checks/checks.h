@@ -15,6 +15,8 @@ void checks_run(struct result *r, const struct checks_cfg *cfg);
 
 /* Individual checks (one file each). */
 void check_trust(struct endpoint *ep, const struct checks_cfg *cfg);
+/* Is this finding id one check_trust gives (cert-untrusted, -expired, ...)? */
+int check_trust_is_finding(const char *id);
 void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_crypto(struct endpoint *ep, const struct checks_cfg *cfg);
 void check_certs(struct endpoint *ep, const struct checks_cfg *cfg);

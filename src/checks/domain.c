@@ -3,6 +3,9 @@
  * stored in the model. */
 #include "checks/checks.h"
 
+#include <stdlib.h>
+#include "core/mem.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +47,30 @@ static int sts_mode_is(const struct domain_info *d, const char *mode)
 	return d->sts.valid && d->sts.mode && strcmp(d->sts.mode, mode) == 0;
 }
 
+/* The public-CA verdict matters to senders only under MTA-STS: elsewhere on
+ * an MX (no policy, or DANE, which has its own verdict) a trust finding is
+ * lowered, and says why. */
+static void lower_trust_findings(struct endpoint *ep, const char *policy)
+{
+	if (strcmp(policy, "none") != 0 && strcmp(policy, "dane") != 0)
+		return;
+	for (size_t i = 0; i < ep->nfindings; i++) {
+		struct finding *f = &ep->findings[i];
+		if (!check_trust_is_finding(f->id) || f->sev <= SEV_LOW)
+			continue;
+		f->sev = SEV_LOW;
+		char *old = f->detail;
+		size_t n = (old ? strlen(old) : 0) + 200;
+		f->detail = xmalloc(n);
+		snprintf(f->detail, n, "%s%s%s", old ? old : "", old ? "; " : "",
+			 strcmp(policy, "dane") == 0
+				 ? "senders that use DANE check the TLSA records instead, and the "
+				   "others do not verify (no MTA-STS)"
+				 : "senders do not verify MX certificates without DANE or MTA-STS");
+		free(old);
+	}
+}
+
 void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 {
 	const struct mx_host *m = mx_of(d, ep->host);
@@ -56,6 +83,7 @@ void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 	else if ((sts_mode_is(d, "enforce") || sts_mode_is(d, "testing")) && m->sts_match == 1)
 		policy = sts_mode_is(d, "enforce") ? "mta-sts-enforce" : "mta-sts-testing";
 	str_set(&ep->auth_policy, policy);
+	lower_trust_findings(ep, policy);
 
 	if (strcmp(policy, "dane") == 0 && ep->dane.checked && !ep->dane.ok) {
 		snprintf(detail, sizeof detail,
@@ -73,8 +101,8 @@ void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 	/* Under MTA-STS the name must verify against the public CAs
 	 * (RFC 8461 4.2). */
 	int sts = sts_mode_is(d, "enforce") || sts_mode_is(d, "testing");
-	if (sts && m->sts_match == 1 && ep->tls.done && ep->tls.nverify_errors > 0 &&
-	    strcmp(policy, "dane") != 0) {
+	/* Also under DANE: senders without DNSSEC apply the MTA-STS policy. */
+	if (sts && m->sts_match == 1 && ep->tls.done && ep->tls.nverify_errors > 0) {
 		int enforce = sts_mode_is(d, "enforce");
 		snprintf(detail, sizeof detail,
 			 "The MTA-STS policy (mode %s) requires a certificate that verifies for "
@@ -104,16 +132,20 @@ static void dnssec_findings(struct domain_info *d, int *dane_hosts, int *hosts)
 		*dane_hosts += mx_has_dane(d, m);
 		if (m->tlsa_sec == SEC_BOGUS || m->addr_sec == SEC_BOGUS)
 			bogus = 1;
-		if (m->ntlsa && m->tlsa_sec != SEC_SECURE && m->tlsa_sec != SEC_BOGUS) {
+		if (m->ntlsa && m->tlsa_sec != SEC_BOGUS &&
+		    (m->tlsa_sec != SEC_SECURE || d->mx_sec != SEC_SECURE)) {
 			snprintf(detail, sizeof detail,
-				 "%s has TLSA records, but its zone is not DNSSEC-signed (or the "
-				 "MX record is not): senders ignore them.",
-				 m->tlsa_name ? m->tlsa_name : m->name);
+				 "%s has TLSA records, but %s: senders ignore them.",
+				 m->tlsa_name ? m->tlsa_name : m->name,
+				 m->tlsa_sec != SEC_SECURE
+					 ? "its zone is not DNSSEC-signed"
+					 : "the MX records that lead to it are not DNSSEC-signed "
+					   "(an attacker could substitute another MX host)");
 			domain_add_finding(d, "dane-tlsa-unsigned", SEV_MEDIUM,
 					   "TLSA records without DNSSEC are ignored", detail,
 					   "Sign the zone with DNSSEC (and publish the DS record "
 					   "at the parent), or remove the TLSA records.");
-		} else if (m->ntlsa && m->tlsa_sec == SEC_SECURE) {
+		} else if (m->ntlsa && m->tlsa_sec == SEC_SECURE && d->mx_sec == SEC_SECURE) {
 			int usable = 0;
 			for (size_t j = 0; j < m->ntlsa; j++)
 				usable += tlsa_usable(&m->tlsa[j]);
@@ -134,9 +166,12 @@ static void dnssec_findings(struct domain_info *d, int *dane_hosts, int *hosts)
 	}
 	if (bogus) {
 		snprintf(detail, sizeof detail,
-			 "DNSSEC validation failed for %s%s%s. Validating resolvers answer "
-			 "SERVFAIL: senders behind them cannot deliver mail at all.",
-			 d->name, d->mx_error ? ": " : "", d->mx_error ? d->mx_error : "");
+			 "%s: %s. Validating resolvers answer SERVFAIL: senders behind them "
+			 "cannot deliver mail at all.",
+			 d->name,
+			 d->mx_error ? d->mx_error
+				     : "an MX host's address or TLSA answer failed DNSSEC "
+				       "validation");
 		domain_add_finding(d, "dnssec-bogus", SEV_HIGH, "DNSSEC validation fails", detail,
 				   "Fix the zone's signatures (expired RRSIGs, a DS record that "
 				   "matches no DNSKEY) or remove the DS record at the parent.");
@@ -181,6 +216,16 @@ static void sts_findings(struct domain_info *d, int dane)
 		domain_add_finding(d, "mta-sts-txt-invalid", SEV_MEDIUM,
 				   "The MTA-STS TXT record is unusable", detail,
 				   "Publish exactly one record \"v=STSv1; id=YYYYMMDDhhmmss\".");
+		return;
+	}
+	if (d->sts.invalid) {
+		snprintf(detail, sizeof detail,
+			 "The policy at %s is malformed: %s. Senders act as if there were none.",
+			 d->sts.url ? d->sts.url : "mta-sts", d->sts.error ? d->sts.error : "invalid");
+		domain_add_finding(d, "mta-sts-policy-invalid", SEV_HIGH,
+				   "The MTA-STS policy is malformed", detail,
+				   "Fix the policy file: version: STSv1, mode: enforce|testing|none, "
+				   "max_age: SECONDS, one mx: line per MX host pattern (RFC 8461 3.2).");
 		return;
 	}
 	if (!d->sts.valid) {
@@ -288,10 +333,14 @@ static void spf_findings(struct domain_info *d)
 				   "marked as failing.",
 				   "End the record with \"-all\" (or \"~all\").");
 	if (d->spf_lookups > 10 || d->nspf_problems) {
-		size_t used = (size_t)snprintf(detail, sizeof detail,
-					       "The record needs %d DNS lookups (at most 10 are "
-					       "allowed, RFC 7208 4.6.4)",
-					       d->spf_lookups);
+		size_t used = d->spf_lookups > 10
+				      ? (size_t)snprintf(detail, sizeof detail,
+							 "The record needs %d DNS lookups (at most "
+							 "10 are allowed, RFC 7208 4.6.4)",
+							 d->spf_lookups)
+				      : (size_t)snprintf(detail, sizeof detail,
+							 "An include or redirect fails, so "
+							 "receivers return permerror");
 		for (size_t i = 0; i < d->nspf_problems && used < sizeof detail; i++)
 			used += (size_t)snprintf(detail + used, sizeof detail - used, "%s %s",
 						 i ? ";" : ":", d->spf_problems[i]);
@@ -395,6 +444,30 @@ static void verdict(struct domain_info *d, int dane)
 				   "DANE TLSA records for every MX host.");
 }
 
+static void mx_host_findings(struct domain_info *d)
+{
+	char detail[900];
+	size_t bad = 0, all = 0;
+	for (size_t i = 0; i < d->nmx; i++)
+		if (!d->implicit_mx) {
+			all++;
+			bad += d->mx[i].naddresses == 0;
+		}
+	for (size_t i = 0; i < d->nmx && !d->implicit_mx; i++) {
+		const struct mx_host *m = &d->mx[i];
+		if (m->naddresses)
+			continue;
+		snprintf(detail, sizeof detail, "%s: %s. %s", m->name,
+			 m->addr_error ? m->addr_error : "no address",
+			 bad == all ? "No MX host can be reached: mail to the domain bounces or waits."
+				    : "Senders skip it and use the other MX hosts.");
+		domain_add_finding(d, "mx-host-unresolvable", bad == all ? SEV_HIGH : SEV_MEDIUM,
+				   "An MX host has no address", detail,
+				   "Give the MX host A/AAAA records, or remove it from the MX "
+				   "records.");
+	}
+}
+
 void check_domain(struct domain_info *d)
 {
 	char detail[700];
@@ -423,6 +496,7 @@ void check_domain(struct domain_info *d)
 				   "Senders fall back to the domain's own address (RFC 5321 5.1).",
 				   "Publish an MX record naming the mail host.");
 	}
+	mx_host_findings(d);
 	dnssec_findings(d, &dane_hosts, &hosts);
 	int dane = hosts > 0 && dane_hosts == hosts && d->mx_sec == SEC_SECURE;
 	if (!d->null_mx && !(d->mx_error && !d->nmx)) {

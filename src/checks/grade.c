@@ -176,6 +176,10 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		else if (must)
 			snprintf(verdict, sizeof verdict,
 				 "not trusted, and clients of this port verify the name: it fails");
+		else if (ep->auth_policy)
+			snprintf(verdict, sizeof verdict,
+				 "not trusted; senders accept any certificate on an MX host "
+				 "without DANE or MTA-STS");
 		else
 			snprintf(verdict, sizeof verdict,
 				 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "

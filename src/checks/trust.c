@@ -57,6 +57,16 @@ static const struct trust_rule *rule_for(long code)
 	return &fallback;
 }
 
+int check_trust_is_finding(const char *id)
+{
+	if (strcmp(id, fallback.id) == 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_LEN(rules); i++)
+		if (strcmp(id, rules[i].id) == 0)
+			return 1;
+	return 0;
+}
+
 static int already(const struct endpoint *ep, const char *id)
 {
 	for (size_t i = 0; i < ep->nfindings; i++)

@@ -124,6 +124,15 @@ static void tlsa_set_free(struct tlsa_set *s)
 	free(s->v);
 }
 
+/* A run-level error: one stderr line, and in the report. */
+static void say(struct result *r, const char *stage, const char *cat, const char *msg)
+{
+	char *m = esc_term_dup(msg);
+	log_error("%s", m);
+	free(m);
+	result_add_error(r, stage, cat, msg);
+}
+
 int cmd_domain(int argc, char **argv)
 {
 	struct check_opts o = {0};
@@ -151,14 +160,27 @@ int cmd_domain(int argc, char **argv)
 	r->domain = domain_info_new(name);
 	err_clear(&e);
 	if (domain_lookup(&dc, r->domain, &e) != 0) {
-		char *msg = esc_term_dup(e.msg);
-		log_error("%s", msg);
-		free(msg);
-		result_add_error(r, "setup", err_cat_name(e.cat), e.msg);
+		say(r, "setup", err_cat_name(e.cat), e.msg);
 		return scan_opts_finish(r, &o, 0);
 	}
 
 	struct domain_info *d = r->domain;
+	char msg[1200];
+	if (d->mx_error && d->nmx == 0) {
+		snprintf(msg, sizeof msg, "%s: MX lookup failed: %s", d->name, d->mx_error);
+		say(r, "mx", "resolve", msg);
+	}
+	for (size_t i = 0; i < d->nmx && !d->implicit_mx; i++)
+		if (!d->mx[i].naddresses) {
+			snprintf(msg, sizeof msg, "MX host %s: %s", d->mx[i].name,
+				 d->mx[i].addr_error ? d->mx[i].addr_error : "no address");
+			say(r, "resolve", "resolve", msg);
+		}
+	if (d->implicit_mx && d->nmx && !d->mx[0].naddresses) {
+		snprintf(msg, sizeof msg, "%s has neither MX nor address records: %s", d->name,
+			 d->mx[0].addr_error ? d->mx[0].addr_error : "no address");
+		say(r, "resolve", "resolve", msg);
+	}
 	struct target *t = xcalloc(d->nmx + 1, sizeof(*t));
 	struct tlsa_set *ts = xcalloc(d->nmx + 1, sizeof(*ts));
 	size_t nt = 0;
@@ -179,9 +201,9 @@ int cmd_domain(int argc, char **argv)
 	}
 	int scanned = 1;
 	if (nt > 0 && scan_many(&o.cfg, t, nt, r, &e) != 0) {
-		char *msg = esc_term_dup(e.msg);
-		log_error("%s", msg);
-		free(msg);
+		char *m = esc_term_dup(e.msg); /* already in r->errors */
+		log_error("%s", m);
+		free(m);
 	}
 	for (size_t i = 0; i < nt; i++)
 		tlsa_set_free(&ts[i]);

@@ -2,19 +2,57 @@
 #include "dns/resolve.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <event2/event.h>
 #include <unbound.h>
+#include "core/log.h"
 #include "core/mem.h"
 
 struct dns {
 	struct event_base *base;
 	struct ub_ctx *ub;
 	struct event *ev;
+	FILE *quiet; /* libunbound's own log goes here unless -vv */
 };
+
+/* A trust anchor file must hold DS or DNSKEY records: libunbound would
+ * only fail later, on the first query, with "initialization failure". */
+static int anchor_check(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int found = 0;
+	if (!f) {
+		err_set(e, ERR_LOCAL, "cannot read the trust anchor file %s: %s", path,
+			strerror(errno));
+		return -1;
+	}
+	while (!found && fgets(line, sizeof line, f)) {
+		/* owner [ttl] [class] DS|DNSKEY <number> ... */
+		char *tok[6], *save = NULL;
+		int n = 0;
+		char *c = strchr(line, ';');
+		if (c)
+			*c = '\0';
+		for (char *w = strtok_r(line, " \t\r\n", &save); w && n < 6;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			tok[n++] = w;
+		for (int i = 1; i + 1 < n && !found; i++)
+			found = (strcmp(tok[i], "DS") == 0 || strcmp(tok[i], "DNSKEY") == 0) &&
+				strspn(tok[i + 1], "0123456789") == strlen(tok[i + 1]);
+	}
+	fclose(f);
+	if (!found) {
+		err_set(e, ERR_LOCAL, "the trust anchor file %s holds no DS or DNSKEY record", path);
+		return -1;
+	}
+	return 0;
+}
 
 struct dns_q;
 
@@ -62,6 +100,8 @@ const char *dnssec_status_name(enum dnssec_status s)
 
 struct dns *dns_new_cfg(struct event_base *base, const struct dns_cfg *cfg, struct err *e)
 {
+	if (cfg->trust_anchor && anchor_check(cfg->trust_anchor, e) != 0)
+		return NULL;
 	struct dns *d = xcalloc(1, sizeof(*d));
 	d->base = base;
 	d->ub = ub_ctx_create();
@@ -74,6 +114,8 @@ struct dns *dns_new_cfg(struct event_base *base, const struct dns_cfg *cfg, stru
 	/* localhost answers as /etc/hosts says, as the system resolver does,
 	 * not with unbound's built-in 127.0.0.1 and ::1. */
 	const char *what = "DNS resolver setup";
+	if (log_verbosity < 2 && (d->quiet = fopen("/dev/null", "w")) != NULL)
+		(void)ub_ctx_debugout(d->ub, d->quiet);
 	if ((r = ub_ctx_async(d->ub, 1)) != 0 ||
 	    (r = cfg->resolver ? ub_ctx_set_fwd(d->ub, cfg->resolver)
 			       : ub_ctx_resolvconf(d->ub, NULL)) != 0 ||
@@ -91,6 +133,8 @@ struct dns *dns_new_cfg(struct event_base *base, const struct dns_cfg *cfg, stru
 		else
 			err_set(e, ERR_LOCAL, "%s: %s", what, ub_strerror(r));
 		ub_ctx_delete(d->ub);
+		if (d->quiet)
+			fclose(d->quiet);
 		free(d);
 		return NULL;
 	}
@@ -105,6 +149,8 @@ void dns_free(struct dns *d)
 		return;
 	event_free(d->ev);
 	ub_ctx_delete(d->ub);
+	if (d->quiet)
+		fclose(d->quiet);
 	free(d);
 }
 

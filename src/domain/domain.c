@@ -46,6 +46,7 @@ struct dq {
 	struct dl *dl;
 	size_t mx;   /* index of the MX host */
 	int depth;   /* SPF include depth */
+	int redirect; /* SPF: a redirect of the domain's own record */
 	char name[320];
 };
 
@@ -196,6 +197,7 @@ static void on_policy(void *arg, const struct https_resp *resp, const struct err
 				for (size_t i = 0; i < p.nmx; i++)
 					strv_push(&d->sts.mx, &d->sts.nmx, p.mx[i]);
 			} else {
+				d->sts.invalid = 1;
 				snprintf(msg, sizeof msg, "the policy is invalid: %s", p.error);
 			}
 			sts_policy_free(&p);
@@ -298,7 +300,7 @@ static void on_tlsrpt(void *arg, const struct dns_rrset *rs, const struct err *e
 
 /* ---- SPF, includes and redirects followed to count lookups ---- */
 
-static void spf_fetch(struct dl *dl, const char *name, int depth);
+static void spf_fetch(struct dl *dl, const char *name, int depth, int redirect);
 
 static void spf_problem(struct domain_info *d, const char *name, const char *why)
 {
@@ -307,14 +309,15 @@ static void spf_problem(struct domain_info *d, const char *name, const char *why
 	strv_push(&d->spf_problems, &d->nspf_problems, msg);
 }
 
-static void spf_follow(struct dl *dl, const struct spf *s, int depth)
+/* main: this record is the domain's, or what its redirects lead to. */
+static void spf_follow(struct dl *dl, const struct spf *s, int depth, int main)
 {
 	/* Macros (%{...}) depend on the message: not followed. */
 	for (size_t i = 0; i < s->nincludes; i++)
 		if (!strchr(s->includes[i], '%'))
-			spf_fetch(dl, s->includes[i], depth + 1);
+			spf_fetch(dl, s->includes[i], depth + 1, 0);
 	if (s->redirect && !s->all && !strchr(s->redirect, '%'))
-		spf_fetch(dl, s->redirect, depth + 1);
+		spf_fetch(dl, s->redirect, depth + 1, main);
 }
 
 static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
@@ -332,7 +335,7 @@ static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
 				d->spf_all = s.all;
 				d->spf_lookups += s.lookups;
 				d->spf_has_ptr |= s.has_ptr;
-				spf_follow(dl, &s, 0);
+				spf_follow(dl, &s, 0, 1);
 			} else {
 				str_set(&d->spf.parse_error, s.error);
 			}
@@ -355,7 +358,11 @@ static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
 			if (spf_parse(txt, len, &s) == 0) {
 				d->spf_lookups += s.lookups;
 				d->spf_has_ptr |= s.has_ptr;
-				spf_follow(dl, &s, q->depth);
+				/* RFC 7208 6.1: the redirect's result is the
+				 * domain's, its "all" included. */
+				if (q->redirect && s.all)
+					d->spf_all = s.all;
+				spf_follow(dl, &s, q->depth, q->redirect);
 			} else {
 				spf_problem(d, q->name, s.error);
 			}
@@ -368,13 +375,14 @@ static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
 	settle(dl);
 }
 
-static void spf_fetch(struct dl *dl, const char *name, int depth)
+static void spf_fetch(struct dl *dl, const char *name, int depth, int redirect)
 {
 	/* RFC 7208 4.6.4: past 10 lookups the result is permerror anyway. */
 	if (dl->d->spf_lookups > 10 || depth > 10 || dl->spf_fetches >= SPF_MAX_FETCH)
 		return;
 	dl->spf_fetches++;
 	struct dq *q = dq_new(dl, 0, depth, name);
+	q->redirect = redirect;
 	dl->pending++;
 	if (dns_query(dl->dns, name, DNS_T_TXT, dl->cfg->dns_timeout_ms, on_spf, q) != 0) {
 		free(q);
@@ -524,7 +532,8 @@ static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
 			if (ok != 0)
 				str_set(&m->addr_error, "not a host name");
 		}
-		qsort(d->mx, d->nmx, sizeof(*d->mx), by_preference);
+		if (d->nmx > 1)
+			qsort(d->mx, d->nmx, sizeof(*d->mx), by_preference);
 		/* The best-preference hosts are the ones senders use. */
 		while (d->nmx > dl->cfg->max_mx) {
 			struct mx_host *m = &d->mx[--d->nmx];
@@ -568,7 +577,7 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	query(&dl, name, DNS_T_TXT, on_tlsrpt);
 	snprintf(name, sizeof name, "_dmarc.%s", d->name);
 	query(&dl, name, DNS_T_TXT, on_dmarc);
-	spf_fetch(&dl, d->name, 0);
+	spf_fetch(&dl, d->name, 0, 0);
 	if (--dl.pending > 0)
 		event_base_dispatch(dl.base);
 	rc = 0;

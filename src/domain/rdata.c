@@ -34,8 +34,10 @@ int mx_rdata_parse(const uint8_t *p, size_t n, int *preference, char name[RDATA_
 		const uint8_t *label = rd_ptr(&r, len);
 		if (!label)
 			return -1;
-		if (used && used < RDATA_NAME_MAX - 1)
+		if (used && used < RDATA_NAME_MAX - 1) {
 			name[used++] = '.';
+			name[used] = '\0';
+		}
 		for (size_t i = 0; i < len; i++) {
 			char tmp[5];
 			uint8_t c = label[i];
@@ -47,8 +49,10 @@ int mx_rdata_parse(const uint8_t *p, size_t n, int *preference, char name[RDATA_
 				ok = 0;
 			}
 			size_t tl = strlen(tmp);
-			if (used + tl >= RDATA_NAME_MAX)
+			if (used + tl >= RDATA_NAME_MAX) {
+				name[used] = '\0';
 				return -1; /* longer than any legal name */
+			}
 			memcpy(name + used, tmp, tl);
 			used += tl;
 		}

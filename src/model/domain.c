@@ -18,6 +18,15 @@ const char *zone_sec_name(enum zone_sec s)
 	}
 }
 
+const char *spf_all_words(char q)
+{
+	return q == '-'	  ? "-all (fail)"
+	       : q == '~' ? "~all (softfail)"
+	       : q == '+' ? "+all (pass: anyone)"
+	       : q == '?' ? "?all (neutral)"
+			  : "without all";
+}
+
 struct domain_info *domain_info_new(const char *name)
 {
 	struct domain_info *d = xcalloc(1, sizeof(*d));

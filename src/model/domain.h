@@ -11,6 +11,8 @@
 /* DNSSEC status of an answer. */
 enum zone_sec { SEC_UNKNOWN, SEC_INSECURE, SEC_SECURE, SEC_BOGUS };
 const char *zone_sec_name(enum zone_sec s); /* NULL, "insecure", "secure", "bogus" */
+/* How an SPF record ends, in words: "-all (fail)", ..., "without all". */
+const char *spf_all_words(char qualifier);
 
 struct tlsa_rr {
 	int usage, selector, mtype;
@@ -66,6 +68,7 @@ struct domain_info {
 		char *location;       /* of a redirect */
 		char *body;           /* raw, NUL-terminated (NULs shown as '?') */
 		char *error;          /* why there is no usable policy */
+		int invalid;          /* fetched (200, text/plain) but malformed */
 		int valid;
 		char *mode;           /* "enforce", "testing", "none" */
 		long max_age;

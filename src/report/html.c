@@ -32,6 +32,10 @@ static const char css[] =
 	".gA{background:#2e7d32!important}.gB{background:#9e9d24!important}"
 	".gC,.gD,.gE{background:#ef6c00!important}.gF{background:#c62828!important}"
 	"ul.findings li{margin:.5rem 0}"
+	".downgrade{display:inline-block;font-size:1.3rem;font-weight:700;padding:.2rem .7rem;"
+	"border-radius:8px;color:#fff;background:#c62828}"
+	".dv-both,.dv-dane,.dv-mta-sts-enforce{background:#2e7d32}"
+	".dv-mta-sts-testing{background:#ef6c00}"
 	"@media print{body{background:#fff}section{box-shadow:none;border:1px solid #ccc;"
 	"break-inside:avoid}details{display:block}}";
 
@@ -320,8 +324,10 @@ static void domain_html(FILE *out, const struct domain_info *d)
 	char tmp[600];
 	fputs("<h1>Domain ", out);
 	h(out, d->name);
-	fputs("</h1><section><h2>Downgrade resistance</h2><p class=\"grade\">"
-	      "<span class=\"letter\">", out);
+	fputs("</h1><section><h2>Downgrade resistance</h2><p><span class=\"downgrade dv-", out);
+	/* the class name is ours: one of the five verdicts, or "unknown" */
+	h(out, d->verdict ? d->verdict : "unknown");
+	fputs("\">", out);
 	h(out, d->verdict ? d->verdict : "unknown");
 	fputs("</span></p><p>", out);
 	h(out, d->verdict_detail);
@@ -342,6 +348,8 @@ static void domain_html(FILE *out, const struct domain_info *d)
 		row2(out, "Lookup", d->mx_error);
 	if (d->null_mx)
 		row2(out, "Null MX", "the domain takes no mail");
+	if (d->implicit_mx)
+		row2(out, "No MX", "senders use the domain's own address");
 	for (size_t i = 0; i < d->nmx; i++) {
 		const struct mx_host *m = &d->mx[i];
 		snprintf(tmp, sizeof tmp, "%d", m->preference);
@@ -365,6 +373,10 @@ static void domain_html(FILE *out, const struct domain_info *d)
 			h(out, tmp);
 			h(out, m->tlsa[j].data);
 			fputs("</code>", out);
+		}
+		if (m->tlsa_error) {
+			fputs("<br>TLSA lookup failed: ", out);
+			h(out, m->tlsa_error);
 		}
 		if (m->ntlsa) {
 			fputs(" (DNSSEC ", out);
@@ -392,8 +404,10 @@ static void domain_html(FILE *out, const struct domain_info *d)
 	txt_rows(out, "TLS-RPT", &d->tlsrpt);
 	txt_rows(out, "SPF", &d->spf);
 	if (d->spf.valid) {
-		snprintf(tmp, sizeof tmp, "%d", d->spf_lookups);
-		row2(out, "SPF lookups", tmp);
+		snprintf(tmp, sizeof tmp, "%d DNS lookup%s (includes followed), ends %s",
+			 d->spf_lookups, d->spf_lookups == 1 ? "" : "s",
+ spf_all_words(d->spf_all));
+		row2(out, "SPF", tmp);
 	}
 	for (size_t i = 0; i < d->nspf_problems; i++)
 		row2(out, "SPF problem", d->spf_problems[i]);

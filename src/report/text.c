@@ -47,6 +47,21 @@ static void wrap(struct tx *t, const char *s, int first, int indent)
 	const char *p = e;
 	while (*p) {
 		size_t n = strcspn(p, " ");
+		/* A word longer than a line (a list of URIs, a digest) is cut:
+		 * after a comma when there is one, else at the margin, never
+		 * inside a UTF-8 sequence. */
+		size_t room = t->width > indent + 8 ? (size_t)(t->width - indent) : 8;
+		int cut = 0;
+		if (n > room) {
+			size_t c = room;
+			while (c > room / 2 && p[c - 1] != ',')
+				c--;
+			if (p[c - 1] != ',')
+				for (c = room; c > 1 && ((unsigned char)p[c] & 0xC0) == 0x80; c--)
+					;
+			n = c;
+			cut = 1;
+		}
 		if (col > indent && col + 1 + (int)n > t->width) {
 			fprintf(t->out, "\n%*s", indent, "");
 			col = indent;
@@ -57,6 +72,12 @@ static void wrap(struct tx *t, const char *s, int first, int indent)
 		fwrite(p, 1, n, t->out);
 		col += (int)n;
 		p += n;
+		if (cut) {
+			/* the rest of the word starts the next line */
+			fprintf(t->out, "\n%*s", indent, "");
+			col = indent;
+			continue;
+		}
 		while (*p == ' ')
 			p++;
 	}
@@ -548,11 +569,7 @@ static void domain_policies(struct tx *t, const struct domain_info *d)
 	if (d->spf.valid)
 		linef(t, "", "%d DNS lookup%s (includes followed), ends %s", d->spf_lookups,
 		      d->spf_lookups == 1 ? "" : "s",
-		      d->spf_all == '-'	  ? "-all (fail)"
-		      : d->spf_all == '~' ? "~all (softfail)"
-		      : d->spf_all == '+' ? "+all (pass: anyone)"
-		      : d->spf_all == '?' ? "?all (neutral)"
-					  : "without all");
+ spf_all_words(d->spf_all));
 	for (size_t i = 0; i < d->nspf_problems; i++)
 		line(t, "", d->spf_problems[i]);
 	txt_lines(t, "DMARC", &d->dmarc);
