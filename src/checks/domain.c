@@ -194,6 +194,12 @@ static void dnssec_findings(struct domain_info *d, int *dane_hosts, int *hosts)
 	}
 }
 
+/* Why a TXT-based record cannot be used, in words. */
+static const char *txt_problem(const struct txt_rec *t)
+{
+	return t->lookup_error ? t->lookup_error : t->parse_error ? t->parse_error : "invalid";
+}
+
 static void sts_findings(struct domain_info *d, int dane)
 {
 	char detail[1200];
@@ -209,10 +215,7 @@ static void sts_findings(struct domain_info *d, int dane)
 		return;
 	}
 	if (d->sts_txt.lookup_error || !d->sts_txt.valid) {
-		snprintf(detail, sizeof detail, "_mta-sts.%s: %s", d->name,
-			 d->sts_txt.lookup_error	 ? d->sts_txt.lookup_error
-			 : d->sts_txt.parse_error ? d->sts_txt.parse_error
-						  : "invalid");
+		snprintf(detail, sizeof detail, "_mta-sts.%s: %s", d->name, txt_problem(&d->sts_txt));
 		domain_add_finding(d, "mta-sts-txt-invalid", SEV_MEDIUM,
 				   "The MTA-STS TXT record is unusable", detail,
 				   "Publish exactly one record \"v=STSv1; id=YYYYMMDDhhmmss\".");
@@ -285,10 +288,7 @@ static void tlsrpt_findings(struct domain_info *d)
 				   "certificate or policy goes unnoticed.",
 				   "Publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\" (RFC 8460).");
 	} else if (!d->tlsrpt.valid) {
-		snprintf(detail, sizeof detail, "_smtp._tls.%s: %s", d->name,
-			 d->tlsrpt.lookup_error	 ? d->tlsrpt.lookup_error
-			 : d->tlsrpt.parse_error ? d->tlsrpt.parse_error
-						 : "invalid");
+		snprintf(detail, sizeof detail, "_smtp._tls.%s: %s", d->name, txt_problem(&d->tlsrpt));
 		domain_add_finding(d, "tls-rpt-invalid", SEV_MEDIUM,
 				   "The TLS-RPT record is unusable", detail,
 				   "Publish exactly one \"v=TLSRPTv1; rua=mailto:...\" record.");

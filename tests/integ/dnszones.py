@@ -58,6 +58,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from procutil import live_pids
 
 NSD = shutil.which("nsd") or "/usr/sbin/nsd"
 NSD_CHECKCONF = shutil.which("nsd-checkconf") or "/usr/sbin/nsd-checkconf"
@@ -326,18 +327,7 @@ def dns_query(host, port, name, qtype=6, tcp=False, timeout=1.0):
 
 def group_members(pgid):
     """Live (non-zombie) processes of process group pgid."""
-    pids = []
-    for ent in os.listdir("/proc"):
-        if not ent.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % ent) as fh:
-                rest = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(rest[2]) == pgid and rest[0] != "Z":
-            pids.append(int(ent))
-    return pids
+    return live_pids(2, pgid)
 
 
 def reap_group(pgid, deadline_s=5.0):

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from dnszones import reap_group
+from procutil import live_pids
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "openssl"
@@ -64,18 +65,7 @@ def free_port(host="127.0.0.1"):
 
 def _children(ppid):
     """Live (non-zombie) child pids of ppid."""
-    pids = []
-    for ent in os.listdir("/proc"):
-        if not ent.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % ent) as fh:
-                rest = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(rest[1]) == ppid and rest[0] != "Z":
-            pids.append(int(ent))
-    return pids
+    return live_pids(1, ppid)
 
 
 # --------------------------------------------------------------------------

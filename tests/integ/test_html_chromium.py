@@ -10,7 +10,10 @@
   - a control page built from the same report with the escaping undone
     proves the harness sees a script that runs (its title becomes "pwned");
   - at a phone's width (390 x 844) the page does not scroll sideways, and
-    --screenshot writes a PNG of that size.
+    --screenshot writes a PNG of that size;
+  - the domain page (`mailtls domain`, the golden file of the unit tests,
+    hostile TXT records and policy included) shows the downgrade verdict
+    and every domain finding, runs no script, and fits a phone too.
 """
 
 import json
@@ -23,7 +26,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import _run_mailtls, endpoint
+from conftest import REPO, _run_mailtls, endpoint
 from test_reports import SCRIPT, ScriptedSmtp
 
 CHROMIUM = shutil.which("chromium")
@@ -133,13 +136,12 @@ def test_control_page_runs_its_script(report, tmp_path):
     assert d.title == "pwned"
 
 
-def test_fits_a_phone_width(report, tmp_path):
-    """At 390 CSS pixels nothing makes the page scroll sideways. Headless
+def phone_widths(html, tmp_path):
+    """(scroll width, client width) of the page at 390 CSS pixels. Headless
     chromium lays --dump-dom out at 500 pixels at least, so the report is
     put, unchanged, in an iframe 390 pixels wide (srcdoc: same origin), and
     a script of the wrapper page writes the iframe document's scroll and
     client widths into the title (the report itself runs no script)."""
-    html, _ = report
     page = html.read_text(encoding="utf-8")
     wrapper = tmp_path / "phone.html"
     wrapper.write_text(
@@ -152,7 +154,12 @@ def test_fits_a_phone_width(report, tmp_path):
     d = Dom(chromium(tmp_path, "--dump-dom", wrapper.as_uri()))
     m = re.fullmatch(r"w=(\d+) c=(\d+)", d.title)
     assert m, d.title
-    scroll, client = int(m.group(1)), int(m.group(2))
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_fits_a_phone_width(report, tmp_path):
+    """At 390 CSS pixels nothing makes the page scroll sideways."""
+    scroll, client = phone_widths(report[0], tmp_path)
     assert 300 < client <= 390
     assert scroll <= client, "the report is %d px wide in a %d px viewport" % (scroll, client)
 
@@ -167,3 +174,27 @@ def test_screenshot_at_phone_width(report, tmp_path):
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (390, 844)
     assert len(data) > 2000  # not a blank stub
+
+
+GOLDEN = REPO / "tests" / "unit" / "report" / "golden"
+
+
+def test_domain_page(tmp_path):
+    """The domain page: verdict, its detail and every domain finding are
+    shown, the hostile TXT records and policy run nothing."""
+    doc = json.loads((GOLDEN / "domain.json").read_text())
+    d = Dom(chromium(tmp_path, "--dump-dom", (GOLDEN / "domain.html").as_uri()))
+    assert "script" not in d.tags
+    assert d.title == "mailtls report"
+    assert "Downgrade resistance" in d.body
+    assert doc["domain"]["verdict"]["level"] in d.body
+    assert " ".join(doc["domain"]["verdict"]["detail"].split()) in d.body
+    for f in doc["domain"]["findings"]:
+        assert f["id"] in d.body
+    assert SCRIPT in d.body  # shown as text
+
+
+def test_domain_page_fits_a_phone_width(tmp_path):
+    scroll, client = phone_widths(GOLDEN / "domain.html", tmp_path)
+    assert 300 < client <= 390
+    assert scroll <= client, "the page is %d px wide in a %d px viewport" % (scroll, client)
