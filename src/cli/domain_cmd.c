@@ -50,6 +50,9 @@ void cmd_domain_usage(FILE *out)
 	      out);
 }
 
+/* The root's trust anchor as Debian's dns-root-data installs it. */
+#define ROOT_KEY "/usr/share/dns/root.key"
+
 /* A domain name as given: letters, digits, '-', '_' and dots, no empty
  * label; a trailing dot is dropped. */
 static int domain_normalise(const char *in, char *out, size_t n)
@@ -145,8 +148,12 @@ int cmd_domain(int argc, char **argv)
 		return scan_opts_target_error(&o, "DOMAIN must be a domain name (letters, digits, "
 						  "'-', dots)");
 	/* DNSSEC status needs a trust anchor: the root's unless told. */
-	if (!o.cfg.trust_anchor && access("/usr/share/dns/root.key", R_OK) == 0)
-		o.cfg.trust_anchor = "/usr/share/dns/root.key";
+	if (!o.cfg.trust_anchor && access(ROOT_KEY, R_OK) == 0)
+		o.cfg.trust_anchor = ROOT_KEY;
+	if (!o.cfg.trust_anchor)
+		log_warn("no DNSSEC trust anchor (%s is missing; --trust-anchor FILE): every "
+			 "answer counts as insecure, so DANE cannot be checked",
+			 ROOT_KEY);
 
 	struct domain_cfg dc;
 	domain_cfg_defaults(&dc);

@@ -1381,3 +1381,21 @@ def test_downgrade_unprotected_documented(scan):
     _, doc, _ = scan("spfnone.test")
     assert "downgrade-unprotected" in dom_findings(doc)
     assert "downgrade-unprotected" in documented_domain_ids()
+
+
+def test_check_uses_the_resolver_option(run_json, world):
+    """`mailtls check` takes --resolver too: a .test name that only the
+    test NSD knows resolves, and the handshake reaches Postfix."""
+    rc, doc, err = run_json("check", "--quick", "--starttls", "smtp",
+                            "--resolver", world.dns.resolver,
+                            "--ca-file", world.ca.ca,
+                            "mx.both.test:%s" % world.pf_good.port)
+    assert rc == 0, err
+    ep = doc["endpoints"][0]
+    assert ep["address"] == "127.0.0.1"
+    assert ep["tls"]["verify"]["code"] == 0
+    assert ep["auth_policy"] is None and ep["dane"] is None
+    # without it, the system resolver does not know the name
+    rc, doc, err = run_json("check", "--quick", "--starttls", "smtp",
+                            "mx.both.test:%s" % world.pf_good.port)
+    assert rc == 3 and doc["errors"][0]["stage"] == "resolve"
