@@ -388,11 +388,21 @@ static void dmarc_findings(struct domain_info *d)
 				   detail, "Fix the record's syntax (RFC 7489 6.3).");
 		return;
 	}
-	if (d->dmarc_p && strcmp(d->dmarc_p, "none") == 0)
-		domain_add_finding(d, "dmarc-p-none", SEV_LOW, "DMARC policy is none",
-				   "Mail that fails DMARC is delivered as usual: p=none only "
-				   "collects reports.",
+	/* A parent's record rules a subdomain by its sp= (else p=). */
+	const char *policy = d->dmarc_from && d->dmarc_sp ? d->dmarc_sp : d->dmarc_p;
+	if (policy && strcmp(policy, "none") == 0) {
+		if (d->dmarc_from)
+			snprintf(detail, sizeof detail,
+				 "The record of %s applies (%s=none): mail that fails DMARC is "
+				 "delivered as usual, the policy only collects reports.",
+				 d->dmarc_from, d->dmarc_sp ? "sp" : "p");
+		else
+			snprintf(detail, sizeof detail,
+				 "Mail that fails DMARC is delivered as usual: p=none only "
+				 "collects reports.");
+		domain_add_finding(d, "dmarc-p-none", SEV_LOW, "DMARC policy is none", detail,
 				   "Move to p=quarantine, then p=reject, once reports are clean.");
+	}
 	if (d->dmarc_pct >= 0 && d->dmarc_pct < 100) {
 		snprintf(detail, sizeof detail, "pct=%d: the policy applies to only %d%% of the "
 						"failing mail.",

@@ -392,30 +392,58 @@ static void spf_fetch(struct dl *dl, const char *name, int depth, int redirect)
 
 /* ---- DMARC ---- */
 
+static void dmarc_fetch(struct dl *dl, const char *domain, int depth);
+
+/* No record at _dmarc.NAME: receivers walk up to the parent domains (the
+ * DMARCbis tree walk; RFC 7489 6.6.3 uses the organizational domain), so
+ * does this, stopping above the top-level domain and after 8 steps. */
 static void on_dmarc(void *arg, const struct dns_rrset *rs, const struct err *e)
 {
 	struct dq *q = arg;
-	struct domain_info *d = q->dl->d;
-	size_t len;
-	char *txt = txt_collect(&d->dmarc, rs, e, dmarc_is_record, &len);
-	if (txt) {
-		struct dmarc m = {0};
-		if (dmarc_parse(txt, len, &m) == 0) {
-			d->dmarc.valid = 1;
-			str_set(&d->dmarc_p, dmarc_policy_name(m.p));
-			str_set(&d->dmarc_sp, dmarc_policy_name(m.sp));
-			d->dmarc_pct = m.pct;
-			for (size_t i = 0; i < m.nrua; i++)
-				strv_push(&d->dmarc_rua, &d->ndmarc_rua, m.rua[i]);
-		} else {
-			str_set(&d->dmarc.parse_error, m.error);
-		}
-		dmarc_free(&m);
-		free(txt);
-	}
 	struct dl *dl = q->dl;
+	struct domain_info *d = dl->d;
+	struct txt_rec t = {0};
+	size_t len;
+	char *txt = txt_collect(&t, rs, e, dmarc_is_record, &len);
+	const char *parent = strchr(q->name, '.');
+	if (!t.ntxt && !t.lookup_error && q->depth < 8 && parent && strchr(parent + 1, '.')) {
+		txt_rec_free(&t);
+		dmarc_fetch(dl, parent + 1, q->depth + 1);
+	} else {
+		if (q->depth > 0 && t.ntxt)
+			str_set(&d->dmarc_from, q->name);
+		txt_rec_free(&d->dmarc);
+		d->dmarc = t;
+		if (txt) {
+			struct dmarc m = {0};
+			if (dmarc_parse(txt, len, &m) == 0) {
+				d->dmarc.valid = 1;
+				str_set(&d->dmarc_p, dmarc_policy_name(m.p));
+				str_set(&d->dmarc_sp, dmarc_policy_name(m.sp));
+				d->dmarc_pct = m.pct;
+				for (size_t i = 0; i < m.nrua; i++)
+					strv_push(&d->dmarc_rua, &d->ndmarc_rua, m.rua[i]);
+			} else {
+				str_set(&d->dmarc.parse_error, m.error);
+			}
+			dmarc_free(&m);
+		}
+	}
+	free(txt);
 	free(q);
 	settle(dl);
+}
+
+static void dmarc_fetch(struct dl *dl, const char *domain, int depth)
+{
+	char name[320];
+	snprintf(name, sizeof name, "_dmarc.%s", domain);
+	struct dq *q = dq_new(dl, 0, depth, domain);
+	dl->pending++;
+	if (dns_query(dl->dns, name, DNS_T_TXT, dl->cfg->dns_timeout_ms, on_dmarc, q) != 0) {
+		free(q);
+		settle(dl);
+	}
 }
 
 /* ---- MX hosts: addresses and TLSA ---- */
@@ -575,8 +603,7 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	query(&dl, name, DNS_T_TXT, on_sts_txt);
 	snprintf(name, sizeof name, "_smtp._tls.%s", d->name);
 	query(&dl, name, DNS_T_TXT, on_tlsrpt);
-	snprintf(name, sizeof name, "_dmarc.%s", d->name);
-	query(&dl, name, DNS_T_TXT, on_dmarc);
+	dmarc_fetch(&dl, d->name, 0);
 	spf_fetch(&dl, d->name, 0, 0);
 	if (--dl.pending > 0)
 		event_base_dispatch(dl.base);

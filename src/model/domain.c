@@ -78,6 +78,7 @@ void domain_info_free(struct domain_info *d)
 	txt_rec_free(&d->spf);
 	strv_free(d->spf_problems, d->nspf_problems);
 	txt_rec_free(&d->dmarc);
+	free(d->dmarc_from);
 	free(d->dmarc_p);
 	free(d->dmarc_sp);
 	strv_free(d->dmarc_rua, d->ndmarc_rua);

@@ -88,6 +88,7 @@ struct domain_info {
 	size_t nspf_problems;
 	/* DMARC */
 	struct txt_rec dmarc;
+	char *dmarc_from;     /* the parent domain whose record applies, NULL: own */
 	char *dmarc_p, *dmarc_sp;
 	int dmarc_pct;
 	char **dmarc_rua;

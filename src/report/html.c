@@ -412,6 +412,8 @@ static void domain_html(FILE *out, const struct domain_info *d)
 	for (size_t i = 0; i < d->nspf_problems; i++)
 		row2(out, "SPF problem", d->spf_problems[i]);
 	txt_rows(out, "DMARC", &d->dmarc);
+	if (d->dmarc_from)
+		row2(out, "DMARC from", d->dmarc_from);
 	fputs("</table></section>", out);
 	if (d->nfindings) {
 		fputs("<section><h2>All domain findings</h2><ul class=\"findings\">", out);

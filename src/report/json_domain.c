@@ -76,7 +76,8 @@ json_t *domain_json(const struct domain_info *d)
 				      d->spf_lookups, "ptr", d->spf_has_ptr, "problems",
 				      strv_json(d->spf_problems, d->nspf_problems)));
 	json_object_set_new(j, "dmarc",
-			    json_pack("{s:o,s:o,s:o,s:o,s:o}", "record", txt_json(&d->dmarc), "p",
+			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "record", txt_json(&d->dmarc),
+				      "from", jstr(d->dmarc_from), "p",
 				      jstr(d->dmarc_p), "sp", jstr(d->dmarc_sp), "pct",
 				      d->dmarc_pct < 0 ? json_null() : json_integer(d->dmarc_pct),
 				      "rua", strv_json(d->dmarc_rua, d->ndmarc_rua)));

@@ -573,6 +573,8 @@ static void domain_policies(struct tx *t, const struct domain_info *d)
 	for (size_t i = 0; i < d->nspf_problems; i++)
 		line(t, "", d->spf_problems[i]);
 	txt_lines(t, "DMARC", &d->dmarc);
+	if (d->dmarc_from)
+		linef(t, "", "from %s: no record of its own, the parent's applies", d->dmarc_from);
 }
 
 static void domain_text(struct tx *t, const struct domain_info *d)

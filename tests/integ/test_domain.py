@@ -166,6 +166,14 @@ class Scenarios:
         z("txtbad.test", sts=enforce, sts_txt="v=STSv1; id=", tlsrpt="v=TLSRPTv1;")
         # 13-14: SPF and DMARC (one SPF and one DMARC problem per zone)
         z("spfnone.test", spf=None, dmarc=None, tlsrpt=None)
+        # DMARC tree walk: sub.dmarcwalk.test has no record, its parent's
+        # sp=none rules it; deep.sub.dmarcwalk2.test inherits p=reject
+        # from two levels up
+        z("dmarcwalk.test", dmarc="v=DMARC1; p=reject; sp=none",
+          extra=("sub MX 10 mx.dmarcwalk.test.", 'sub TXT "v=spf1 mx -all"',
+                 '_smtp._tls.sub TXT "v=TLSRPTv1; rua=mailto:t@dmarcwalk.test"'))
+        z("dmarcwalk2.test", dmarc="v=DMARC1; p=reject",
+          extra=("deep.sub MX 10 mx.dmarcwalk2.test.", 'deep.sub TXT "v=spf1 mx -all"'))
         z("spf2.test", spf=["v=spf1 mx -all", "v=spf1 a -all"], dmarc="v=DMARC1; p=none")
         z("spfplus.test", spf="v=spf1 mx +all", dmarc="v=DMARC1; p=quarantine; pct=50")
         z("spfneutral.test", spf="v=spf1 mx ?all",
@@ -1399,3 +1407,23 @@ def test_check_uses_the_resolver_option(run_json, world):
     rc, doc, err = run_json("check", "--quick", "--starttls", "smtp",
                             "mx.both.test:%s" % world.pf_good.port)
     assert rc == 3 and doc["errors"][0]["stage"] == "resolve"
+
+
+def test_dmarc_tree_walk(scan):
+    """No _dmarc record at the domain: the parent's applies, by its sp=."""
+    rc, doc, _ = scan("sub.dmarcwalk.test")
+    d = doc["domain"]
+    assert d["dmarc"]["from"] == "dmarcwalk.test"
+    assert (d["dmarc"]["p"], d["dmarc"]["sp"]) == ("reject", "none")
+    f = dom_findings(doc)
+    assert_ids(f, {"dmarc-p-none": "low"}, ["dmarc-missing"])
+    assert "dmarcwalk.test" in f["dmarc-p-none"]["detail"]
+    # two levels up, p=reject and no sp: nothing to say
+    rc, doc, _ = scan("deep.sub.dmarcwalk2.test")
+    d = doc["domain"]
+    assert d["dmarc"]["from"] == "dmarcwalk2.test"
+    assert_ids(dom_findings(doc), absent=DMARC_IDS)
+    # the domain's own record: no walk
+    assert scan("both.test")[1]["domain"]["dmarc"]["from"] is None
+    # nothing up the tree either: missing
+    assert "dmarc-missing" in dom_findings(scan("spfnone.test")[1])
