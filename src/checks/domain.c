@@ -465,6 +465,15 @@ static void mx_host_findings(struct domain_info *d)
 		}
 	for (size_t i = 0; i < d->nmx && !d->implicit_mx; i++) {
 		const struct mx_host *m = &d->mx[i];
+		if (m->cname) {
+			snprintf(detail, sizeof detail,
+				 "The MX record names %s, which is an alias (CNAME) for %s. "
+				 "RFC 2181 10.3 forbids it: senders may refuse or mis-handle it, "
+				 "and the name they check (DANE, MTA-STS) becomes ambiguous.",
+				 m->name, m->cname);
+			domain_add_finding(d, "mx-cname", SEV_LOW, "An MX host is an alias (CNAME)",
+					   detail, "Point the MX record at the canonical host name.");
+		}
 		if (m->naddresses)
 			continue;
 		snprintf(detail, sizeof detail, "%s: %s. %s", m->name,

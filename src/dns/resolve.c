@@ -64,6 +64,7 @@ struct dns_sub {
 	int rcode;
 	int secure, bogus;
 	char why[128];
+	char canon[256];
 	struct dns_addrs got;
 };
 
@@ -209,6 +210,8 @@ static void q_finish(struct dns_q *q, int timed_out)
 		answered++;
 		for (size_t j = 0; j < s->got.n; j++)
 			addrs_push(&all, &s->got.v[j]);
+		if (s->canon[0] && !all.canon[0])
+			snprintf(all.canon, sizeof all.canon, "%s", s->canon);
 		if (s->bogus)
 			all.dnssec = DNSSEC_BOGUS;
 		else if (!s->secure && all.dnssec != DNSSEC_BOGUS)
@@ -244,6 +247,14 @@ static void on_answer(void *mydata, int err, struct ub_result *res)
 		s->rcode = res->rcode;
 		s->secure = res->secure;
 		s->bogus = res->bogus;
+		if (res->canonname && res->havedata) {
+			size_t n = strlen(res->canonname);
+			if (n && res->canonname[n - 1] == '.')
+				n--;
+			if (n < sizeof s->canon && !(strlen(q->host) == n &&
+						     strncasecmp(res->canonname, q->host, n) == 0))
+				snprintf(s->canon, sizeof s->canon, "%.*s", (int)n, res->canonname);
+		}
 		if (res->nxdomain)
 			snprintf(s->why, sizeof s->why, "no such domain (NXDOMAIN)");
 		else if (res->bogus)
@@ -281,7 +292,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_q *q = arg;
 	if (q->is_numeric) {
-		struct dns_addrs one = {&q->numeric, 1, 1, DNSSEC_INSECURE};
+		struct dns_addrs one = {.v = &q->numeric, .n = 1, .cap = 1, .dnssec = DNSSEC_INSECURE};
 		q->cb(q->arg, &one, NULL);
 		q_free(q);
 		return;

@@ -23,6 +23,8 @@ struct dns_addrs {
 	struct dns_addr *v;
 	size_t n, cap;
 	enum dnssec_status dnssec; /* the weakest of the A and AAAA answers */
+	char canon[256];           /* the name after CNAMEs (no trailing dot),
+				      "" when the host is not an alias */
 };
 
 enum { DNS_WANT_V4 = 1, DNS_WANT_V6 = 2 };

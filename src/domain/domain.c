@@ -457,6 +457,8 @@ static void on_mx_addrs(void *arg, const struct dns_addrs *res, const struct err
 		str_set(&m->addr_error, e->msg);
 	} else {
 		m->addr_sec = sec_of(res->dnssec);
+		if (res->canon[0])
+			str_set(&m->cname, res->canon);
 		for (size_t i = 0; i < res->n; i++)
 			strv_push(&m->addresses, &m->naddresses, res->v[i].text);
 	}

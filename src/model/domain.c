@@ -48,6 +48,7 @@ static void mx_free(struct mx_host *m)
 	free(m->name);
 	strv_free(m->addresses, m->naddresses);
 	free(m->addr_error);
+	free(m->cname);
 	free(m->tlsa_name);
 	for (size_t i = 0; i < m->ntlsa; i++)
 		free(m->tlsa[i].data);

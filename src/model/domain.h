@@ -26,6 +26,7 @@ struct mx_host {
 	char **addresses;
 	size_t naddresses;
 	char *addr_error; /* the lookup failed: why */
+	char *cname;      /* the name is an alias (CNAME) for this one */
 	enum zone_sec tlsa_sec;
 	char *tlsa_name;  /* _25._tcp.NAME */
 	struct tlsa_rr *tlsa;

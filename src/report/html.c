@@ -357,6 +357,11 @@ static void domain_html(FILE *out, const struct domain_info *d)
 		h(out, tmp);
 		fputs("</th><td>", out);
 		h(out, m->name);
+		if (m->cname) {
+			fputs(" (alias of ", out);
+			h(out, m->cname);
+			fputs(")", out);
+		}
 		for (size_t j = 0; j < m->naddresses; j++) {
 			fputs(j ? ", " : " (", out);
 			h(out, m->addresses[j]);

@@ -24,8 +24,9 @@ static json_t *mx_json(const struct mx_host *m)
 		json_array_append_new(tlsa, json_pack("{s:i,s:i,s:i,s:o}", "usage", m->tlsa[i].usage,
 						      "selector", m->tlsa[i].selector, "mtype",
 						      m->tlsa[i].mtype, "data", jstr(m->tlsa[i].data)));
-	return json_pack("{s:o,s:i,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o},s:o}", "name", jstr(m->name),
-			 "preference", m->preference, "addresses",
+	return json_pack("{s:o,s:o,s:i,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o},s:o}", "name",
+			 jstr(m->name), "cname", jstr(m->cname), "preference", m->preference,
+			 "addresses",
 			 strv_json(m->addresses, m->naddresses), "addresses_dnssec",
 			 sec_json(m->addr_sec), "error", jstr(m->addr_error), "tlsa", "name",
 			 jstr(m->tlsa_name), "dnssec", sec_json(m->tlsa_sec), "records", tlsa,

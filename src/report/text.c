@@ -520,6 +520,8 @@ static void domain_mx(struct tx *t, const struct domain_info *d)
 		snprintf(l, sizeof l, "%d", m->preference);
 		buf_init(&b, 4096);
 		addf(&b, "%s", m->name);
+		if (m->cname)
+			addf(&b, " (alias of %s)", m->cname);
 		for (size_t j = 0; j < m->naddresses; j++)
 			addf(&b, "%s%s", j ? ", " : " (", m->addresses[j]);
 		if (m->naddresses)

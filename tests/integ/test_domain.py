@@ -166,6 +166,8 @@ class Scenarios:
         z("txtbad.test", sts=enforce, sts_txt="v=STSv1; id=", tlsrpt="v=TLSRPTv1;")
         # 13-14: SPF and DMARC (one SPF and one DMARC problem per zone)
         z("spfnone.test", spf=None, dmarc=None, tlsrpt=None)
+        # an MX host that is an alias (RFC 2181 10.3)
+        z("mxcname.test", mx=("alias",), a=False, extra=("alias CNAME mx", "mx A 127.0.0.1"))
         # DMARC tree walk: sub.dmarcwalk.test has no record, its parent's
         # sp=none rules it; deep.sub.dmarcwalk2.test inherits p=reject
         # from two levels up
@@ -1368,6 +1370,7 @@ def test_domain_finding_ids_documented(scan):
     next test's)."""
     doc_ids = documented_domain_ids()
     assert len(doc_ids) >= 30, doc_ids
+    scan("mxcname.test")  # its own test comes later in the file
     seen = {}
     for key, (rc, doc, err) in scan.docs.items():
         for f in (doc.get("domain") or {}).get("findings", []):
@@ -1427,3 +1430,17 @@ def test_dmarc_tree_walk(scan):
     assert scan("both.test")[1]["domain"]["dmarc"]["from"] is None
     # nothing up the tree either: missing
     assert "dmarc-missing" in dom_findings(scan("spfnone.test")[1])
+
+
+def test_mx_cname(scan):
+    rc, doc, _ = scan("mxcname.test")
+    host = doc["domain"]["mx"]["hosts"][0]
+    assert (host["name"], host["cname"]) == ("alias.mxcname.test", "mx.mxcname.test")
+    assert host["addresses"] == ["127.0.0.1"]
+    f = dom_findings(doc)
+    assert_ids(f, {"mx-cname": "low"})
+    assert "mx.mxcname.test" in f["mx-cname"]["detail"]
+    # a plain MX host is not an alias
+    host = scan("both.test")[1]["domain"]["mx"]["hosts"][0]
+    assert host["cname"] is None
+    assert "mx-cname" not in dom_findings(scan("both.test")[1])
