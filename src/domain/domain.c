@@ -540,6 +540,10 @@ static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
 	if (rs && rs->nxdomain) {
 		str_set(&d->mx_error, "no such domain (NXDOMAIN)");
 	} else if (why && !(rs && rs->dnssec == DNSSEC_BOGUS && rs->n > 0)) {
+		/* the resolver's message may start with the name: said once */
+		size_t n = strlen(d->name);
+		if (strncmp(why, d->name, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
 		str_set(&d->mx_error, why);
 	} else if (rs->n == 0) {
 		/* RFC 5321 5.1: no MX, the domain itself is the mail host. */
