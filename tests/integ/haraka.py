@@ -174,7 +174,16 @@ class Haraka:
         (self.config / "me").write_text(ME + "\n")
         tls = ""
         if self.cert is not None:
-            tls = "key=%s\ncert=%s\n" % (self.key, self.cert)
+            # DH parameters given up front: without them Haraka generates
+            # 2048-bit ones in the background at startup (openssl dhparam,
+            # up to 30 s) and offers DHE suites only once that is done, so
+            # two enumerations of one instance could differ. RFC 7919's
+            # ffdhe2048 is instant (and a well-known prime, as in the wild).
+            dh = self.config / "dhparams.pem"
+            subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH",
+                            "-pkeyopt", "group:ffdhe2048", "-out", str(dh)],
+                           check=True, capture_output=True)
+            tls = "key=%s\ncert=%s\ndhparam=dhparams.pem\n" % (self.key, self.cert)
         (self.config / "tls.ini").write_text(tls)
         for name, text in self.files.items():
             (self.config / name).write_text(text)
