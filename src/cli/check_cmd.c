@@ -1,20 +1,11 @@
 /* check_cmd.c - `mailtls check`: options, scan, checks, reports, exit code. */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include "checks/checks.h"
-#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/scanopts.h"
 #include "core/esc.h"
 #include "core/log.h"
-#include "dns/resolve.h"
 #include "proto/dialog.h"
-#include "report/report.h"
 #include "scan/scan.h"
 
 void cmd_check_usage(FILE *out)

@@ -94,11 +94,6 @@ struct dns *dns_new(struct event_base *base, struct err *e)
 	return dns_new_cfg(base, &none, e);
 }
 
-const char *dnssec_status_name(enum dnssec_status s)
-{
-	return s == DNSSEC_SECURE ? "secure" : s == DNSSEC_BOGUS ? "bogus" : "insecure";
-}
-
 struct dns *dns_new_cfg(struct event_base *base, const struct dns_cfg *cfg, struct err *e)
 {
 	if (cfg->trust_anchor && anchor_check(cfg->trust_anchor, e) != 0)
@@ -400,8 +395,6 @@ static void on_rrset(void *mydata, int err, struct ub_result *res)
 	if (res->bogus)
 		snprintf(set.why_bogus, sizeof set.why_bogus, "%s",
 			 res->why_bogus ? res->why_bogus : "bogus");
-	if (res->canonname && strcasecmp(res->canonname, q->name) != 0)
-		set.canonname = res->canonname;
 	size_t n = 0;
 	while (res->havedata && res->data[n])
 		n++;

@@ -52,7 +52,6 @@ struct dns_rrset {
 	unsigned char **rdata;
 	size_t *len;
 	size_t n;
-	char *canonname; /* after CNAMEs, NULL when the same */
 };
 
 typedef void dns_rrset_cb(void *arg, const struct dns_rrset *res, const struct err *e);
@@ -63,7 +62,7 @@ typedef void dns_rrset_cb(void *arg, const struct dns_rrset *res, const struct e
 int dns_query(struct dns *d, const char *name, int rrtype, int timeout_ms, dns_rrset_cb *cb,
 	      void *arg) WUR;
 enum { DNS_T_A = 1, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_TLSA = 52 };
-const char *dnssec_status_name(enum dnssec_status s); /* "insecure", "secure", "bogus" */
+
 void dns_free(struct dns *d);
 /* Resolve host to its A and AAAA addresses (as `want` says). A numeric host
  * answers at once (but still through the loop). The callback gets the

@@ -66,6 +66,17 @@ static void settle(struct dl *dl)
 		event_base_loopbreak(dl->base);
 }
 
+/* Send one query for q (which the callback frees); it is pending until
+ * its answer has been handled. */
+static void ask(struct dl *dl, struct dq *q, const char *name, int type, dns_rrset_cb *cb)
+{
+	dl->pending++;
+	if (dns_query(dl->dns, name, type, dl->cfg->dns_timeout_ms, cb, q) != 0) {
+		free(q);
+		settle(dl);
+	}
+}
+
 static enum zone_sec sec_of(enum dnssec_status s)
 {
 	return s == DNSSEC_SECURE ? SEC_SECURE : s == DNSSEC_BOGUS ? SEC_BOGUS : SEC_INSECURE;
@@ -124,7 +135,6 @@ static char *txt_collect(struct txt_rec *t, const struct dns_rrset *rs, const st
 	char buf[600];
 	char *one = NULL;
 	const char *why = answer_problem(rs, e, buf, sizeof buf);
-	t->looked = 1;
 	if (rs)
 		t->sec = sec_of(rs->dnssec);
 	if (why) {
@@ -383,11 +393,7 @@ static void spf_fetch(struct dl *dl, const char *name, int depth, int redirect)
 	dl->spf_fetches++;
 	struct dq *q = dq_new(dl, 0, depth, name);
 	q->redirect = redirect;
-	dl->pending++;
-	if (dns_query(dl->dns, name, DNS_T_TXT, dl->cfg->dns_timeout_ms, on_spf, q) != 0) {
-		free(q);
-		settle(dl);
-	}
+	ask(dl, q, name, DNS_T_TXT, on_spf);
 }
 
 /* ---- DMARC ---- */
@@ -438,12 +444,7 @@ static void dmarc_fetch(struct dl *dl, const char *domain, int depth)
 {
 	char name[320];
 	snprintf(name, sizeof name, "_dmarc.%s", domain);
-	struct dq *q = dq_new(dl, 0, depth, domain);
-	dl->pending++;
-	if (dns_query(dl->dns, name, DNS_T_TXT, dl->cfg->dns_timeout_ms, on_dmarc, q) != 0) {
-		free(q);
-		settle(dl);
-	}
+	ask(dl, dq_new(dl, 0, depth, domain), name, DNS_T_TXT, on_dmarc);
 }
 
 /* ---- MX hosts: addresses and TLSA ---- */
@@ -508,12 +509,7 @@ static void look_at_mx_hosts(struct dl *dl)
 			free(qa);
 			settle(dl);
 		}
-		struct dq *qt = dq_new(dl, i, 0, tname);
-		dl->pending++;
-		if (dns_query(dl->dns, tname, DNS_T_TLSA, dl->cfg->dns_timeout_ms, on_tlsa, qt) != 0) {
-			free(qt);
-			settle(dl);
-		}
+		ask(dl, dq_new(dl, i, 0, tname), tname, DNS_T_TLSA, on_tlsa);
 	}
 }
 
@@ -535,7 +531,6 @@ static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
 	if (rs) {
 		d->mx_looked = 1;
 		d->mx_sec = sec_of(rs->dnssec);
-		d->mx_rcode = rs->rcode;
 	}
 	if (rs && rs->nxdomain) {
 		str_set(&d->mx_error, "no such domain (NXDOMAIN)");
@@ -580,16 +575,6 @@ static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
 	settle(dl);
 }
 
-static void query(struct dl *dl, const char *name, int type, dns_rrset_cb *cb)
-{
-	struct dq *q = dq_new(dl, 0, 0, name);
-	dl->pending++;
-	if (dns_query(dl->dns, name, type, dl->cfg->dns_timeout_ms, cb, q) != 0) {
-		free(q);
-		settle(dl);
-	}
-}
-
 int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct err *e)
 {
 	struct dl dl = {.cfg = cfg, .d = d};
@@ -604,11 +589,11 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	if (!dl.https)
 		goto out;
 	dl.pending = 1; /* held until every query is out */
-	query(&dl, d->name, DNS_T_MX, on_mx);
+	ask(&dl, dq_new(&dl, 0, 0, d->name), d->name, DNS_T_MX, on_mx);
 	snprintf(name, sizeof name, "_mta-sts.%s", d->name);
-	query(&dl, name, DNS_T_TXT, on_sts_txt);
+	ask(&dl, dq_new(&dl, 0, 0, name), name, DNS_T_TXT, on_sts_txt);
 	snprintf(name, sizeof name, "_smtp._tls.%s", d->name);
-	query(&dl, name, DNS_T_TXT, on_tlsrpt);
+	ask(&dl, dq_new(&dl, 0, 0, name), name, DNS_T_TXT, on_tlsrpt);
 	dmarc_fetch(&dl, d->name, 0);
 	spf_fetch(&dl, d->name, 0, 0);
 	if (--dl.pending > 0)

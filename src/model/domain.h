@@ -38,7 +38,6 @@ struct mx_host {
 /* A TXT-based record: every TXT string that looked like it (its character
  * strings joined), the lookup's status and the parse of the first. */
 struct txt_rec {
-	int looked;       /* the query was answered */
 	enum zone_sec sec;
 	char *lookup_error; /* SERVFAIL, timeout, bogus (not NXDOMAIN/NODATA) */
 	char **txt;       /* matching records, as received (NUL shown as '?') */
@@ -52,7 +51,6 @@ struct domain_info {
 	/* MX */
 	int mx_looked;
 	enum zone_sec mx_sec;
-	int mx_rcode;
 	char *mx_error;   /* the MX lookup failed (NXDOMAIN, SERVFAIL, ...) */
 	int null_mx;      /* RFC 7505 */
 	int implicit_mx;  /* no MX: the domain itself (RFC 5321 5.1) */

@@ -44,7 +44,6 @@ static struct domain_info *D;
 
 static void txt_one(struct txt_rec *t, const char *txt)
 {
-	t->looked = 1;
 	t->sec = SEC_INSECURE;
 	strv_push(&t->txt, &t->ntxt, txt);
 	t->valid = 1;
@@ -119,7 +118,6 @@ static void txt_reset(struct txt_rec *t)
 {
 	txt_rec_free(t);
 	memset(t, 0, sizeof *t);
-	t->looked = 1;
 	t->sec = SEC_INSECURE;
 }
 
