@@ -253,7 +253,6 @@ static struct result *recorded_scan(void)
 
 static void txt_add(struct txt_rec *t, enum zone_sec sec, const char *txt)
 {
-	t->looked = 1;
 	t->sec = sec;
 	strv_push(&t->txt, &t->ntxt, txt);
 	t->valid = 1;
@@ -265,7 +264,6 @@ static void domain_info_fill(struct domain_info *d)
 
 	d->mx_looked = 1;
 	d->mx_sec = SEC_SECURE;
-	d->mx_rcode = 0;
 
 	m = domain_add_mx(d, "mx1.example.com", 10);
 	strv_push(&m->addresses, &m->naddresses, "192.0.2.25");
