@@ -13,8 +13,16 @@ CC      ?= cc
 PKGS    := openssl libevent libevent_openssl libunbound libcurl jansson
 PY      := /usr/bin/python3
 
+# Read once, when make reads this file. On a fresh machine pkg-config and the
+# -dev packages are not there yet, so a target that installs them (check,
+# asan, fuzz, demo) never builds in the make that ran the install: it runs
+# `deps` and then builds in a new $(MAKE), which reads these flags after the
+# install; nothing that compiles may sit beside `deps` in one prerequisite
+# list. A build with the libraries missing stops
+# with a message (pkgs-present) instead of linking with no flags.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(shell pkg-config --exists $(PKGS) 2>/dev/null || echo yes)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-unused-parameter
 ifeq ($(CI),true)
@@ -42,10 +50,17 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 REPLAY_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all check test-suite asan fuzz demo install deps clean format
+.PHONY: all check test-suite asan fuzz demo demo-run install deps \
+        pkgs-present clean format
 all: $(BIN)
 
-$(BUILD)/%.o: %.c
+pkgs-present:
+	@if [ -n "$(PKG_MISSING)" ]; then \
+	  echo "mailtls: pkg-config cannot find all of: $(PKGS)" >&2; \
+	  echo "mailtls: run scripts/install-deps (or make check / make demo, which run it)" >&2; \
+	  exit 1; fi
+
+$(BUILD)/%.o: %.c | pkgs-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -86,7 +101,10 @@ fuzz: deps
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
 	clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(LIBS)
 
-demo: deps $(BIN)
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BIN)
 	@scripts/demo
 
 install: $(BIN)

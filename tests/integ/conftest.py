@@ -87,6 +87,17 @@ def run_json():
     return lambda *args, timeout=60: _run_json(args, timeout)
 
 
+# Every fixture listens on 127.0.0.1 only. A target named localhost is pinned
+# to that address with --ip: Debian's /etc/hosts also maps localhost to ::1,
+# and the suite must not depend on the machine's /etc/hosts.
+LOOPBACK = "127.0.0.1"
+
+
+def local(port, host="localhost"):
+    """The arguments that scan HOST:PORT on 127.0.0.1: ["--ip", ..., "host:port"]."""
+    return ["--ip", LOOPBACK, "%s:%d" % (host, port)]
+
+
 def stderr_error_line(err):
     """The one error line mailtls must print; fails unless there is exactly one."""
     lines = [l for l in err.splitlines() if l.strip()]

@@ -24,7 +24,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, Leaf, _stop, endpoint, finding_ids, openssl, start_s_server
+from conftest import FIXTURES, Leaf, _stop, endpoint, finding_ids, openssl, start_s_server, local
 
 sys.path.insert(0, str(FIXTURES))
 import fake_legacy_tls  # noqa: E402
@@ -166,7 +166,7 @@ def scan(pki, certs, run_json, tmp_path_factory):
         servers.append(srv)
         try:
             rc, doc, err = run_json("check", "--implicit", "--ca-file", ca or pki.ca,
-                                    "localhost:%d" % srv.port, timeout=120)
+                                    *local(srv.port), timeout=120)
         finally:
             _stop(srv.proc)
         ep = endpoint(doc)
@@ -349,7 +349,7 @@ def test_untrusted_starttls_smtp_off_port_25_is_f(pki, run_json):
     leaf = pki.leaf("selfsigned")
     with fake_smtp.FakeSmtp("normal", leaf.cert, leaf.key) as srv:
         rc, doc, err = run_json("check", "--starttls", "smtp", "--ca-file", pki.ca,
-                                "localhost:%d" % srv.port, timeout=120)
+                                *local(srv.port), timeout=120)
     ep = endpoint(doc)
     assert ep["port"] != 25 and ep["mode"] == "starttls"
     assert ep["tls"]["verify"]["code"] == 18
@@ -365,7 +365,7 @@ def test_untrusted_starttls_smtp_off_port_25_is_f(pki, run_json):
 def test_quick_is_not_graded(pki, sserver, run_json):
     """docs/grading.md: no grade with --quick (nothing enumerated)."""
     rc, doc, _ = run_json("check", "--implicit", "--quick", "--ca-file", pki.ca,
-                          "localhost:%d" % sserver("good").port)
+                          *local(sserver("good").port))
     assert endpoint(doc)["grade"] is None
     assert rc == 0
 

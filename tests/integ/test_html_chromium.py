@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import REPO, _run_mailtls, endpoint
+from conftest import REPO, _run_mailtls, endpoint, local
 from test_reports import SCRIPT, ScriptedSmtp
 
 CHROMIUM = shutil.which("chromium")
@@ -82,7 +82,7 @@ def report(pki, tmp_path_factory):
     with ScriptedSmtp(leaf.cert, leaf.key) as srv:
         rc, out, err = _run_mailtls(["check", "--starttls", "smtp", "--ca-file", pki.ca,
                                      "--html", d / "report.html", "--json", d / "report.json",
-                                     "localhost:%d" % srv.port], 120)
+                                     *local(srv.port)], 120)
     assert rc == 0, err
     doc = json.loads((d / "report.json").read_text())
     assert endpoint(doc)["grade"] is not None

@@ -17,7 +17,7 @@ import sys
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, REPO, endpoint
+from conftest import FIXTURES, REPO, endpoint, local
 
 sys.path.insert(0, str(FIXTURES))
 import fake_smtp  # noqa: E402
@@ -90,9 +90,9 @@ def outputs(pki, sserver, fake_server, smtp_server, run_json, tmp_path_factory):
     # Not implicit TLS: the whole argument list.
     plain_runs = {
         "starttls": lambda: ["--starttls", "smtp", "--ca-file", pki.ca,
-                             "localhost:%d" % smtp_server.port],
+                             *local(smtp_server.port)],
         "starttls-quick": lambda: ["--starttls", "smtp", "--quick", "--ca-file", pki.ca,
-                                   "localhost:%d" % smtp_server.port],
+                                   *local(smtp_server.port)],
     }
 
     argvs = {}

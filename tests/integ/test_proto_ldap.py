@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import FIXTURES, endpoint, finding_ids
+from conftest import FIXTURES, endpoint, finding_ids, local
 from servers_misc import Slapd, s_client_tls, s_client_versions, slapd_available
 
 sys.path.insert(0, str(FIXTURES))
@@ -73,7 +73,7 @@ def quick(run_json, pki):
         key = (hostport_port, extra)
         if key not in cache:
             rc, doc, err = run_json("check", "--quick", "--starttls", "ldap", "--ca-file",
-                                    pki.ca, *extra, "localhost:%d" % hostport_port)
+                                    pki.ca, *extra, *local(hostport_port))
             cache[key] = (rc, endpoint(doc), err)
         return cache[key]
 
@@ -160,7 +160,7 @@ def test_unbind_reaches_slapd_inside_tls(quick, slapd_tls):
 def test_enumeration_through_the_dialogue(run_json, pki, slapd_tls):
     before = slapd_tls.log().count(" op=0 STARTTLS")
     rc, doc, err = run_json("check", "--starttls", "ldap", "--ca-file", pki.ca,
-                            "localhost:%d" % slapd_tls.port, timeout=120)
+                            *local(slapd_tls.port), timeout=120)
     ep = endpoint(doc)
     end = time.monotonic() + 5
     while True:
@@ -220,7 +220,7 @@ def _fake(mode, pki):
 def _fake_scan(run_json, pki, mode, wait_unbind=0.0):
     with _fake(mode, pki) as srv:
         rc, doc, err = run_json("check", "--quick", "--starttls", "ldap", "--ca-file", pki.ca,
-                                "localhost:%d" % srv.port)
+                                *local(srv.port))
         end = time.monotonic() + wait_unbind
         while time.monotonic() < end and \
                 (not srv.sessions or srv.sessions[0]["in_tls"] != UNBIND):
@@ -258,7 +258,7 @@ def test_fake_refusal_with_long_form(run_json, pki):
     """protocolError (2) encoded with 0x82 lengths: parsed, not offered."""
     with _fake("refuse", pki) as srv:
         rc, doc, err = run_json("check", "--quick", "--starttls", "ldap", "--ca-file", pki.ca,
-                                "localhost:%d" % srv.port)
+                                *local(srv.port))
     ep = endpoint(doc)
     g = ep["dialogue"]
     assert ep["errors"] == [], ep["errors"]

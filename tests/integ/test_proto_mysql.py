@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from conftest import FIXTURES, endpoint, finding_ids
+from conftest import FIXTURES, endpoint, finding_ids, local
 from servers_misc import Mariadb, mariadb_available, s_client_tls, s_client_versions
 
 sys.path.insert(0, str(FIXTURES))
@@ -81,7 +81,7 @@ def quick(run_json, pki):
         key = (port, extra)
         if key not in cache:
             rc, doc, err = run_json("check", "--quick", "--starttls", "mysql", "--ca-file",
-                                    pki.ca, *extra, "localhost:%d" % port)
+                                    pki.ca, *extra, *local(port))
             cache[key] = (rc, endpoint(doc), err)
         return cache[key]
 
@@ -177,7 +177,7 @@ def test_dialogue(quick, maria_ssl):
 @real
 def test_enumeration_through_the_dialogue(run_json, pki, maria_ssl):
     rc, doc, err = run_json("check", "--starttls", "mysql", "--ca-file", pki.ca,
-                            "localhost:%d" % maria_ssl.port, timeout=120)
+                            *local(maria_ssl.port), timeout=120)
     ep = endpoint(doc)
     assert ep["errors"] == [], ep["errors"]
     ref = s_client_versions(maria_ssl.hostport, pki.ca, "mysql")
@@ -228,9 +228,9 @@ def _fake_scan(run_json, pki, mode):
     leaf = pki.leaf("good")
     with FakeMysql(mode, leaf.cert, leaf.key) as srv:
         rc, doc, err = run_json("check", "--quick", "--starttls", "mysql", "--ca-file",
-                                pki.ca, "--read-timeout", "5", "localhost:%d" % srv.port)
+                                pki.ca, "--read-timeout", "5", *local(srv.port))
         time.sleep(0.1)
-        sessions = list(srv.sessions)
+        sessions = srv.settled()
     return rc, endpoint(doc), err, sessions
 
 

@@ -26,7 +26,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, endpoint, finding_ids
+from conftest import FIXTURES, endpoint, finding_ids, local
 from servers_misc import Postgres, postgres_available, s_client_tls, s_client_versions
 
 sys.path.insert(0, str(FIXTURES))
@@ -68,7 +68,7 @@ def quick(run_json, pki):
         key = (port, extra)
         if key not in cache:
             rc, doc, err = run_json("check", "--quick", "--starttls", "postgres", "--ca-file",
-                                    pki.ca, *extra, "localhost:%d" % port)
+                                    pki.ca, *extra, *local(port))
             cache[key] = (rc, endpoint(doc), err)
         return cache[key]
 
@@ -124,7 +124,7 @@ def test_dialogue(quick, pg_ssl):
 @real
 def test_enumeration_through_the_dialogue(run_json, pki, pg_ssl):
     rc, doc, err = run_json("check", "--starttls", "postgres", "--ca-file", pki.ca,
-                            "localhost:%d" % pg_ssl.port, timeout=120)
+                            *local(pg_ssl.port), timeout=120)
     ep = endpoint(doc)
     assert ep["errors"] == [], ep["errors"]
     ref = s_client_versions(pg_ssl.hostport, pki.ca, "postgres")
@@ -162,8 +162,8 @@ def _fake_scan(run_json, pki, mode, *extra):
     leaf = pki.leaf("good")
     with FakePostgres(mode, leaf.cert, leaf.key) as srv:
         rc, doc, err = run_json("check", "--quick", "--starttls", "postgres", "--ca-file",
-                                pki.ca, *extra, "localhost:%d" % srv.port)
-        sessions = list(srv.sessions)
+                                pki.ca, *extra, *local(srv.port))
+        sessions = srv.settled()
     return rc, endpoint(doc), err, sessions
 
 

@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from conftest import endpoint, finding_ids
+from conftest import endpoint, finding_ids, local
 from servers_misc import (XMPP_DOMAIN, Prosody, prosody_available, s_client_tls,
                           s_client_versions)
 
@@ -168,7 +168,7 @@ def quick(run_json, pki):
         if key not in cache:
             rc, doc, err = run_json("check", "--quick", "--starttls", proto, "--ca-file",
                                     pki.ca, "--xmpp-domain", XMPP_DOMAIN, *extra,
-                                    "localhost:%d" % _port(srv, proto))
+                                    *local(_port(srv, proto)))
             cache[key] = (rc, endpoint(doc), err)
         return cache[key]
 
@@ -204,7 +204,7 @@ def test_enumeration_through_the_dialogue(run_json, pki, pros_required, proto):
     dialogue; what it finds per version matches s_client pinned to it."""
     port = _port(pros_required, proto)
     rc, doc, err = run_json("check", "--starttls", proto, "--ca-file", pki.ca, "--xmpp-domain",
-                            XMPP_DOMAIN, "localhost:%d" % port, timeout=120)
+                            XMPP_DOMAIN, *local(port), timeout=120)
     ep = endpoint(doc)
     assert ep["errors"] == [], ep["errors"]
     ref = s_client_versions("127.0.0.1:%d" % port, pki.ca, proto, xmpphost=XMPP_DOMAIN)
@@ -293,7 +293,7 @@ def test_c2s_plain_before_tls(quick, pki, pros_plain):
 def test_c2s_domain_defaults_to_host(run_json, pki, pros_required):
     """Without --xmpp-domain the stream goes to the target's host name."""
     rc, doc, err = run_json("check", "--quick", "--starttls", "xmpp", "--ca-file", pki.ca,
-                            "localhost:%d" % pros_required.port)
+                            *local(pros_required.port))
     ep = endpoint(doc)
     assert rc == 0, (err, ep["errors"])
     assert "to='localhost'" in texts(ep, "C")[0]
@@ -314,7 +314,7 @@ def test_c2s_unknown_domain_stream_error(run_json, pki, pros_required):
     """Prosody closes a stream to a domain it does not serve with
     <host-unknown/>: an error naming that condition, exit 3."""
     rc, doc, err = run_json("check", "--quick", "--starttls", "xmpp", "--ca-file", pki.ca,
-                            "--xmpp-domain", "unknown.example", "localhost:%d" % pros_required.port)
+                            "--xmpp-domain", "unknown.example", *local(pros_required.port))
     ep = endpoint(doc)
     assert rc == 3, (rc, err)
     assert ep["tls"] is None
@@ -424,7 +424,7 @@ def test_stream_close_reaches_prosody(run_json, pki, pros_required):
 
     before = closes()
     rc, doc, err = run_json("check", "--quick", "--starttls", "xmpp", "--ca-file", pki.ca,
-                            "--xmpp-domain", XMPP_DOMAIN, "localhost:%d" % pros_required.port)
+                            "--xmpp-domain", XMPP_DOMAIN, *local(pros_required.port))
     ep = endpoint(doc)
     assert rc == 0 and texts(ep, "C")[-1] == "</stream:stream>"
     end = time.monotonic() + 3

@@ -36,7 +36,7 @@ import time
 
 import pytest
 
-from conftest import _run_mailtls, endpoint, finding_ids, mailtls_path
+from conftest import _run_mailtls, endpoint, finding_ids, mailtls_path, local
 
 SEVERITIES = ["ok", "info", "low", "medium", "high", "critical"]
 CSV_HEADER = ["host", "port", "address", "id", "severity", "title", "detail", "cve", "fix"]
@@ -205,7 +205,7 @@ def all_formats(pki, hostile, tmp_path_factory):
     files = {"json": d / "r.json", "csv": d / "r.csv", "html": d / "r.html"}
     rc, out, err = _run_mailtls(["check", "--starttls", "smtp", "--ca-file", pki.ca,
                                  "--json", files["json"], "--csv", files["csv"],
-                                 "--html", files["html"], "localhost:%d" % hostile.port], 120)
+                                 "--html", files["html"], *local(hostile.port)], 120)
     return {"rc": rc, "text": out, "err": err, "doc": json.loads(files["json"].read_text()),
             "csv": files["csv"].read_bytes().decode("utf-8"),
             "html": files["html"].read_bytes().decode("utf-8"), "dir": d}
@@ -220,9 +220,9 @@ def formats(pki, hostile, sserver, tmp_path_factory):
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))  # bound, not listening: refused
     scans = {
-        "hostile": lambda: ["--starttls", "smtp", "localhost:%d" % hostile.port],
-        "implicit": lambda: ["--implicit", "localhost:%d" % sserver("good").port],
-        "selfsigned": lambda: ["--implicit", "localhost:%d" % sserver("selfsigned").port],
+        "hostile": lambda: ["--starttls", "smtp", *local(hostile.port)],
+        "implicit": lambda: ["--implicit", *local(sserver("good").port)],
+        "selfsigned": lambda: ["--implicit", *local(sserver("selfsigned").port)],
         "refused": lambda: ["--implicit", "127.0.0.1:%d" % holder.getsockname()[1]],
     }
 
@@ -281,7 +281,7 @@ def test_every_format_from_one_run_agrees(formats, name):
 
 def hostile_args(pki, hostile, *more):
     return ["check", "--starttls", "smtp", "--ca-file", pki.ca, *more,
-            "localhost:%d" % hostile.port]
+            *local(hostile.port)]
 
 
 # ------------------------------------------------------------------ every format in one run
@@ -499,16 +499,16 @@ def test_severity_medium_keeps_medium(pki, hostile):
 
 def test_exit_0_nothing_at_fail_on(pki, sserver, run_mailtls):
     rc, _, _ = run_mailtls("check", "--implicit", "--ca-file", pki.ca,
-                           "localhost:%d" % sserver("good").port)
+                           *local(sserver("good").port))
     assert rc == 0
 
 
 def test_exit_1_finding_at_fail_on(pki, sserver, run_mailtls):
     port = sserver("selfsigned").port
-    rc, _, _ = run_mailtls("check", "--implicit", "--ca-file", pki.ca, "localhost:%d" % port)
+    rc, _, _ = run_mailtls("check", "--implicit", "--ca-file", pki.ca, *local(port))
     assert rc == 1  # cert-self-signed is high
     rc, _, _ = run_mailtls("check", "--implicit", "--fail-on", "critical", "--ca-file", pki.ca,
-                           "localhost:%d" % port)
+                           *local(port))
     assert rc == 0
 
 
