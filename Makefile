@@ -57,6 +57,7 @@ all: $(BIN)
 pkgs-present:
 	@if [ -n "$(PKG_MISSING)" ]; then \
 	  echo "mailtls: pkg-config cannot find all of: $(PKGS)" >&2; \
+	  pkg-config --print-errors --exists $(PKGS) 2>&1 | sed 's/^/  /' >&2; \
 	  echo "mailtls: run scripts/install-deps (or make check / make demo, which run it)" >&2; \
 	  exit 1; fi
 

@@ -17,6 +17,7 @@ void checks_run(struct result *r, const struct checks_cfg *cfg)
 {
 	if (r->domain)
 		check_domain(r->domain);
+	check_reach(r);
 	for (size_t i = 0; i < r->neps; i++) {
 		for (size_t j = 0; j < ARRAY_LEN(all_checks); j++)
 			all_checks[j](r->eps[i], cfg);

@@ -26,6 +26,9 @@ void check_certs(struct endpoint *ep, const struct checks_cfg *cfg);
 struct domain_info;
 void check_domain(struct domain_info *d);
 void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d);
+/* Across the endpoints of a run: address-unreachable on an address that
+ * did not accept connections while others were scanned. */
+void check_reach(struct result *r);
 /* Last: it reads the other checks' findings. */
 void check_grade(struct endpoint *ep, const struct checks_cfg *cfg);
 

@@ -367,19 +367,6 @@ int scan_opts_target_error(const struct check_opts *o, const char *msg)
 }
 
 
-/* Could this endpoint be scanned? A verified handshake, or an
- * enumeration that found something offered (a legacy-only server), or no
- * error at all (STARTTLS refused is a finding, not a failure). */
-static int scanned_endpoint(const struct endpoint *ep)
-{
-	if (ep->tls.done || ep->nerrors == 0)
-		return 1;
-	for (size_t i = 0; ep->enumerated && i < ep->nprotocols; i++)
-		if (ep->protocols[i].offered > 0)
-			return 1;
-	return 0;
-}
-
 int scan_opts_finish(struct result *r, const struct check_opts *o, int scanned)
 {
 	const struct domain_info *d = r->domain;
@@ -396,20 +383,18 @@ int scan_opts_finish(struct result *r, const struct check_opts *o, int scanned)
 
 	int json_failed = scan_opts_write_reports(r, o) != 0;
 
-	/* check: every endpoint must have been scanned. domain: the MX lookup
-	 * must have worked and, when there are MX hosts, one of them scanned
-	 * (a null MX has none to scan). */
-	int unscanned = 0, ok_eps = 0;
-	for (size_t i = 0; i < r->neps; i++) {
-		if (scanned_endpoint(r->eps[i]))
-			ok_eps++;
-		else
-			unscanned++;
-	}
+	/* Exit 3 only when nothing could be scanned. check: one address at
+	 * least (an address that failed while others worked is a finding,
+	 * address-unreachable, or an error in the report); domain: the MX
+	 * lookup must have worked and, when there are MX hosts, one of them
+	 * scanned (a null MX has none to scan). */
+	size_t ok_eps = 0;
+	for (size_t i = 0; i < r->neps; i++)
+		ok_eps += ep_scanned(r->eps[i]) != 0;
 	int rc = any_finding && worst >= o->fail_on ? EXIT_FINDINGS : EXIT_OK;
 	if (!scanned || json_failed)
 		rc = EXIT_NOSCAN;
-	else if (!d && (unscanned || r->neps == 0))
+	else if (!d && ok_eps == 0)
 		rc = EXIT_NOSCAN;
 	else if (d && ((d->mx_error && d->nmx == 0) || (d->nmx > 0 && !d->null_mx && ok_eps == 0)))
 		rc = EXIT_NOSCAN;

@@ -347,6 +347,24 @@ enum severity findings_max_severity(const struct finding *v, size_t n)
 	return m;
 }
 
+int ep_scanned(const struct endpoint *ep)
+{
+	if (ep->tls.done || ep->nerrors == 0)
+		return 1;
+	for (size_t i = 0; ep->enumerated && i < ep->nprotocols; i++)
+		if (ep->protocols[i].offered > 0)
+			return 1;
+	return 0;
+}
+
+const struct ep_error *ep_connect_error(const struct endpoint *ep)
+{
+	for (size_t i = 0; i < ep->nerrors; i++)
+		if (strcmp(ep->errors[i].stage, "connect") == 0)
+			return &ep->errors[i];
+	return NULL;
+}
+
 enum severity ep_max_severity(const struct endpoint *ep)
 {
 	return findings_max_severity(ep->findings, ep->nfindings);

@@ -266,6 +266,13 @@ struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32
 				   const char *iana, const char *openssl, const char *kx,
 				   const char *au, const char *enc, int bits, int order);
 void ep_add_group(struct endpoint *ep, const char *name);
+/* Could this endpoint be scanned? A verified handshake, or an enumeration
+ * that found something offered (a legacy-only server), or no error at all
+ * (STARTTLS refused is a finding, not a failure). */
+int ep_scanned(const struct endpoint *ep);
+/* The error of the stage that stopped this endpoint (its first one at
+ * stage "connect"), NULL when it connected. */
+const struct ep_error *ep_connect_error(const struct endpoint *ep);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
 /* Drop the findings below min from every endpoint (--severity). */

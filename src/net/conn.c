@@ -267,6 +267,18 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		(void)do_read(c);
 }
 
+/* A connect error: "local" when this machine has no route to the address
+ * (no IPv6 here, say), which says nothing about the server; "connect" for a
+ * refusal or an unreachable reported by the network. */
+static void set_connect_err(struct err *e, int err)
+{
+	if (err == ENETUNREACH || err == EADDRNOTAVAIL || err == EAFNOSUPPORT)
+		err_set(e, ERR_LOCAL, "connect failed: %s (no route from this machine)",
+			strerror(err));
+	else
+		err_set(e, ERR_CONNECT, "connect failed: %s", strerror(err));
+}
+
 static void on_connected(struct conn *c)
 {
 	int so_err = 0;
@@ -274,8 +286,7 @@ static void on_connected(struct conn *c)
 	if (c->early_err || getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0 ||
 	    so_err != 0) {
 		if (!c->early_err)
-			err_set(&c->err, ERR_CONNECT, "connect failed: %s",
-				strerror(so_err ? so_err : errno));
+			set_connect_err(&c->err, so_err ? so_err : errno);
 		(void)fail(c);
 		return;
 	}
@@ -367,7 +378,10 @@ struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, sockl
 {
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		err_set(e, ERR_CONNECT, "socket: %s", strerror(errno));
+		if (errno == EAFNOSUPPORT)
+			set_connect_err(e, errno);
+		else
+			err_set(e, ERR_CONNECT, "socket: %s", strerror(errno));
 		return NULL;
 	}
 	int one = 1;
@@ -383,7 +397,7 @@ struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, sockl
 	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
 		/* Reported from the loop so the caller sees one path for
 		 * every outcome. */
-		err_set(&c->err, ERR_CONNECT, "connect failed: %s", strerror(errno));
+		set_connect_err(&c->err, errno);
 		c->early_err = 1;
 		event_active(c->ev_write, EV_WRITE, 1);
 		return c;
