@@ -154,7 +154,11 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		int must = name_must_verify(ep);
 		if (policy && strcmp(policy, "none") == 0)
 			policy = NULL;
-		if (!ep->tls.done)
+		if (!ep->tls.done && ep->tls.failed_after_hello)
+			snprintf(verdict, sizeof verdict,
+				 "unknown: no handshake completes (the server ends it after its "
+				 "ServerHello)");
+		else if (!ep->tls.done)
 			snprintf(verdict, sizeof verdict,
 				 "unknown: no verified handshake was possible (only protocols or "
 				 "suites that OpenSSL no longer speaks)");

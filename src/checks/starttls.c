@@ -151,12 +151,45 @@ static void port_mode(struct endpoint *ep)
 	}
 }
 
+/* TLS is offered (STARTTLS accepted, or an implicit port answered with a
+ * ServerHello), yet the server ends the handshake itself after its
+ * ServerHello: no session can be set up, whatever the enumeration saw. */
+static void handshake_fails(struct endpoint *ep)
+{
+	const struct tls_summary *t = &ep->tls;
+	if (t->done || !t->failed_after_hello)
+		return;
+	char how[160], detail[1024];
+	if (t->failed_alert >= 0)
+		snprintf(how, sizeof how, "the alert %.60s (%d)",
+			 t->failed_alert_name ? t->failed_alert_name : "unknown", t->failed_alert);
+	else
+		snprintf(how, sizeof how, "a close of the connection");
+	snprintf(detail, sizeof detail,
+		 "%s, the server answered the ClientHello with a ServerHello (a version and "
+		 "a suite the client offered), then ended the handshake with %s. No TLS "
+		 "session can be set up: %s",
+		 ep->mode == MODE_STARTTLS ? "After its STARTTLS go-ahead" : "On this implicit-TLS port",
+		 how,
+		 ep->mode == MODE_STARTTLS
+			 ? "senders that require TLS cannot deliver, the others fall back to "
+			   "clear text."
+			 : "no client can connect.");
+	ep_add_finding(ep, "tls-handshake-fails", SEV_CRITICAL,
+		       "TLS is offered, but no TLS handshake completes", detail,
+		       "Read the server's log for its TLS error: usually a certificate or key "
+		       "it cannot use (unreadable, not matching the certificate, a key type its "
+		       "TLS library refuses) or a broken TLS setting. Then check with openssl "
+		       "s_client (-starttls smtp for port 25) that a handshake completes.");
+}
+
 void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 {
 	const struct dialogue *g = &ep->dlg;
 	char detail[1024];
 
 	port_mode(ep);
+	handshake_fails(ep);
 	if (!g->ran || (g->hello_code == 0 && !g->preauth))
 		return;
 

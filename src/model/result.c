@@ -124,6 +124,7 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->tls.verify_message);
 	free(ep->tls.verify_name);
 	free(ep->tls.clear_text_answer);
+	free(ep->tls.failed_alert_name);
 	free(ep->tls.ocsp_status);
 	free(ep->tls.ocsp_cert_status);
 	for (size_t i = 0; i < ep->tls.nverify_errors; i++)

@@ -122,6 +122,10 @@ struct tls_summary {
 	int secure_reneg;        /* RFC 5746 (TLS <= 1.2): 1, 0, -1 unknown */
 	int failed_alert;        /* the handshake failed on this alert from the
 				    server (e.g. 40, 70), -1 none */
+	char *failed_alert_name; /* its description: "internal error" */
+	int failed_after_hello;  /* ...after the server's ServerHello: the
+				    server chose a version and suite the
+				    client offered, then gave up */
 	int refused;             /* the handshake was refused (an alert, a close,
 				    bytes that are not TLS), not timed out */
 	char *clear_text_answer; /* the server answered our ClientHello in clear

@@ -253,6 +253,14 @@ static void on_conn_error(struct hsprobe *h, const struct err *e)
 		if (!h->prm.on_tls && !h->mode_check) {
 			h->ep->tls.failed_alert = ossl_sess_alert(h->sess);
 			h->ep->tls.refused = e->cat == ERR_TLS || e->cat == ERR_IO;
+			/* The server's own doing: its alert or its close (not
+			 * OpenSSL giving up on what the server sent). */
+			h->ep->tls.failed_after_hello =
+				ossl_sess_saw_server_hello(h->sess) &&
+				(h->ep->tls.failed_alert >= 0 || e->cat == ERR_IO);
+			if (h->ep->tls.failed_alert >= 0)
+				str_set(&h->ep->tls.failed_alert_name,
+					ossl_alert_name(h->ep->tls.failed_alert));
 		}
 	}
 	/* Silent: not one byte came (a slow server that sent something is

@@ -31,6 +31,7 @@ struct ossl_sess {
 	size_t nerrors;
 	int name_checked;
 	int alert_received; /* last fatal alert from the server, -1 none */
+	int server_hello;   /* the server's ServerHello was read */
 	double t_start_ms;
 	double t_done_ms;
 	int reneg_started;
@@ -74,8 +75,13 @@ static int verify_cb(int ok, X509_STORE_CTX *xs)
 static void info_cb(const SSL *ssl, int where, int ret)
 {
 	struct ossl_sess *s = SSL_get_ex_data(ssl, sess_index);
-	if (s && (where & SSL_CB_READ_ALERT) && ((ret >> 8) & 0xff) == SSL3_AL_FATAL)
+	/* SSL_CB_READ_ALERT is two bits (alert | read): both must be set, or
+	 * the alerts OpenSSL sends itself would pass for the server's. */
+	if (s && (where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT &&
+	    ((ret >> 8) & 0xff) == SSL3_AL_FATAL)
 		s->alert_received = ret & 0xff;
+	if (s && (where & SSL_CB_CONNECT_LOOP) && SSL_get_state(ssl) == TLS_ST_CR_SRVR_HELLO)
+		s->server_hello = 1;
 }
 
 struct ossl_ctx *ossl_ctx_new(const struct ossl_opts *o, struct err *e)
@@ -315,6 +321,16 @@ void ossl_sess_shutdown(struct ossl_sess *s)
 int ossl_sess_alert(const struct ossl_sess *s)
 {
 	return s->alert_received;
+}
+
+int ossl_sess_saw_server_hello(const struct ossl_sess *s)
+{
+	return s->server_hello;
+}
+
+const char *ossl_alert_name(int alert)
+{
+	return SSL_alert_desc_string_long(alert);
 }
 
 SSL *ossl_sess_ssl(const struct ossl_sess *s)

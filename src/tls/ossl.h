@@ -78,6 +78,10 @@ int ossl_sess_dane_result(const struct ossl_sess *s, int *usage, int *selector, 
 			  int *depth, char *msg, size_t msglen);
 /* The fatal alert the server sent, -1 none. */
 int ossl_sess_alert(const struct ossl_sess *s);
+/* The server's ServerHello came before the handshake ended. */
+int ossl_sess_saw_server_hello(const struct ossl_sess *s);
+/* "internal error", "handshake failure", ...: a TLS alert's description. */
+const char *ossl_alert_name(int alert);
 /* The conn_io to install with conn_start_io(): it binds the session to the
  * connection's socket and runs the client handshake. */
 void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);

@@ -19,12 +19,14 @@ Each weak-crypto finding is also asserted absent on a real modern server
 (`openssl s_server` with default settings).
 """
 
+import re
+import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import FIXTURES, endpoint, finding_ids
+from conftest import FIXTURES, OPENSSL, endpoint, finding_ids
 
 sys.path.insert(0, str(FIXTURES))
 import fake_legacy_tls as fake  # noqa: E402
@@ -61,6 +63,9 @@ EXPECTED_FINDINGS = {
     # AES256-SHA, AES128-SHA next to ECDHE suites; TLS 1.1 and 1.2
     "server-order": {"protocol-tls10-tls11", "protocol-no-tls13", "some-without-forward-secrecy"},
     "client-order": {"protocol-tls10-tls11", "protocol-no-tls13", "some-without-forward-secrecy"},
+    # the 36 common TLS 1.2 suites (ECDHE, DHE, static RSA); a ServerHello
+    # each, then an alert
+    "hello-then-alert": {"protocol-no-tls13", "some-without-forward-secrecy"},
 }
 
 # profile -> TLS 1.2 curves mailtls must list (names as mailtls spells them),
@@ -285,6 +290,63 @@ def test_findings(scan, name, mode):
     assert got == EXPECTED_FINDINGS[name], "profile %s (%s)" % (name, mode)
 
 
+def s_client_server_alert(hostport, mode):
+    """The reference: the alert number when `openssl s_client`'s handshake,
+    offering what mailtls's verified handshake offers (src/tls/ossl.c),
+    ends on an alert the server sent after its ServerHello (-msg shows
+    it), else None."""
+    p = subprocess.run([OPENSSL, "s_client", "-connect", hostport, "-cipher",
+                        "DEFAULT:ALL:@SECLEVEL=0", "-legacy_server_connect", "-msg"] +
+                       (["-starttls", "smtp"] if mode == "starttls" else []),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    m = re.search(rb"ssl3_read_bytes:.*SSL alert number (\d+)", p.stderr)
+    hello = re.search(rb"<<< .*ServerHello", p.stdout)
+    return int(m.group(1)) if m and hello and p.returncode != 0 else None
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", PROFILES)
+def test_handshake_fails_only_where_the_server_ends_it(scan, name, mode):
+    """tls-handshake-fails exactly where s_client's handshake also ends on
+    an alert from the server after its ServerHello: the hello-then-alert
+    fake, and server-order, whose first choice is a static-RSA suite
+    (AES256-SHA) OpenSSL goes on with: the fake cannot finish the handshake
+    and answers the client's Finished with an alert. Not where OpenSSL
+    gives up on the server's flight itself (SSLv3, dummy ServerKeyExchange
+    signatures: client-order picks ECDHE), nor on the modern server
+    (test_absent_on_modern_server)."""
+    s = scan(name, mode)
+    alert = s_client_server_alert(s.server.hostport, mode)
+    f = [x for x in s.ep["findings"] if x["id"] == "tls-handshake-fails"]
+    assert bool(f) == (alert is not None), (name, mode, alert, s.ep["findings"])
+    if f:
+        assert "(%d)" % alert in f[0]["detail"], f[0]
+    assert bool(f) == (name in ("hello-then-alert", "server-order"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_completing_handshake_is_critical_and_f(scan, mode):
+    """A server that answers every hello with a ServerHello and then an
+    alert (OpenSMTPD with a key it cannot use): the enumeration sees every
+    suite, yet no session is possible. That is the top finding and an F,
+    with the alert and the stage, and the trust verdict says why it is
+    unknown. The reference: s_client fails the same way (SSL alert number
+    80)."""
+    s = scan("hello-then-alert", mode)
+    ep = s.ep
+    f = _finding(ep, "tls-handshake-fails")
+    assert f["severity"] == "critical"
+    assert "ServerHello" in f["detail"] and "internal error (80)" in f["detail"], f
+    assert ("fall back to clear text" in f["detail"]) == (mode == "starttls")
+    assert ep["findings"][0]["id"] == "tls-handshake-fails"  # worst first
+    assert ep["tls"] is None
+    assert ep["grade"]["letter"] == "F", ep["grade"]
+    assert "a critical finding: F" in ep["grade"]["caps"]
+    assert "no handshake completes" in ep["grade"]["authentication"]
+    assert s.rc == 1, s.err
+    assert s_client_server_alert(s.server.hostport, mode) == 80
+
+
 def _finding(ep, fid):
     found = [f for f in ep["findings"] if f["id"] == fid]
     assert len(found) == 1, "%s listed %d times" % (fid, len(found))
@@ -342,7 +404,7 @@ def test_fake_answered_every_hello(scan, name):
     s = scan(name, "implicit")
     bad = [e for e in s.log if e.get("outcome") in ("bad-hello", "fake-error")]
     assert not bad, bad
-    assert any(e.get("outcome") == "hello" for e in s.log), \
+    assert any(e.get("outcome") in ("hello", "hello-then-alert") for e in s.log), \
         "the fake never got a hello it could answer: %r" % s.log[:5]
 
 
@@ -358,7 +420,8 @@ def modern(sserver, run_json, pki):
     return endpoint(doc)
 
 
-@pytest.mark.parametrize("fid", sorted(ENUM_FINDINGS - {"some-without-forward-secrecy"}))
+@pytest.mark.parametrize("fid", sorted(ENUM_FINDINGS - {"some-without-forward-secrecy"}) +
+                         ["tls-handshake-fails"])
 def test_absent_on_modern_server(modern, fid):
     """openssl s_server with its defaults (TLS 1.2 and 1.3, no legacy
     suites, ffdhe2048): none of the legacy findings. (It accepts static RSA
