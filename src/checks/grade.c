@@ -114,14 +114,18 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		    : ep->score >= 35 ? 'D' : ep->score >= 20 ? 'E' : 'F';
 	letter[1] = '\0';
 
-	int offered[P_COUNT] = {0};
-	for (size_t i = 0; i < ep->nprotocols; i++)
+	int offered[P_COUNT] = {0}, refused[P_COUNT] = {0}, incomplete = 0;
+	for (size_t i = 0; i < ep->nprotocols; i++) {
 		offered[ep->protocols[i].proto] = ep->protocols[i].offered > 0;
+		refused[ep->protocols[i].proto] = ep->protocols[i].offered == 0;
+		incomplete |= ep->protocols[i].offered < 0 || ep->protocols[i].reason != NULL;
+	}
 	if (offered[P_SSLV2] || offered[P_SSLV3])
 		cap(ep, letter, 'F', "SSLv2 or SSLv3 is offered: F");
 	if (ep_max_severity(ep) == SEV_CRITICAL)
 		cap(ep, letter, 'F', "a critical finding: F");
-	if (!offered[P_TLS12] && !offered[P_TLS13])
+	/* Only on evidence: an unknown version is not a refused one. */
+	if (!offered[P_TLS12] && !offered[P_TLS13] && refused[P_TLS12] && refused[P_TLS13])
 		cap(ep, letter, 'C', "neither TLS 1.2 nor TLS 1.3: at most C");
 	if (offered[P_TLS10] || offered[P_TLS11])
 		cap(ep, letter, 'B', "TLS 1.0 or 1.1 is offered: at most B");
@@ -194,6 +198,11 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 			    "the certificate does not verify where clients check it: F");
 	}
 
+	/* What could not be determined is said, and rules out A+ (no letter
+	 * is lowered for it: the grade is of what was seen). */
+	if (incomplete)
+		strv_push(&ep->grade_caps, &ep->ngrade_caps,
+			  "incomplete: some versions or suites are unknown (see protocols)");
 	/* A+: an A with nothing old or weak left. */
 	if (letter[0] == 'A' && ep->ngrade_caps == 0 && offered[P_TLS13] && fs_all &&
 	    !offered[P_TLS10] && !offered[P_TLS11] && ep_max_severity(ep) <= SEV_INFO)

@@ -130,6 +130,8 @@ static void endpoint_free(struct endpoint *ep)
 	for (size_t i = 0; i < ep->tls.nverify_errors; i++)
 		free(ep->tls.verify_errors[i].message);
 	free(ep->tls.verify_errors);
+	for (size_t i = 0; i < ep->nprotocols; i++)
+		free(ep->protocols[i].reason);
 	free(ep->protocols);
 	for (size_t i = 0; i < ep->nciphers; i++) {
 		free(ep->ciphers[i].iana);
@@ -276,6 +278,13 @@ void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered)
 		xvec_push(&ep->protocols, &ep->nprotocols, &ep->capprotocols, sizeof(*e));
 	e->proto = p;
 	e->offered = offered;
+}
+
+void ep_set_protocol_reason(struct endpoint *ep, enum tls_proto p, const char *reason)
+{
+	for (size_t i = 0; i < ep->nprotocols; i++)
+		if (ep->protocols[i].proto == p)
+			str_set(&ep->protocols[i].reason, reason);
 }
 
 static char *dup_or_null(const char *s)

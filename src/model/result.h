@@ -45,7 +45,9 @@ struct ep_error {
 
 struct proto_entry {
 	enum tls_proto proto;
-	int offered; /* 1 yes, 0 no, -1 not tested */
+	int offered; /* 1 yes, 0 no, -1 unknown (not tested, or could not tell) */
+	char *reason; /* why it is unknown, or why its suites are incomplete;
+			 NULL when the answer is complete */
 };
 
 struct cipher_entry {
@@ -266,6 +268,8 @@ struct cert_entry *ep_add_cert(struct endpoint *ep);
 void cert_add_san(struct cert_entry *c, const char *name);
 void strv_push(char ***v, size_t *n, const char *s);
 void ep_set_protocol(struct endpoint *ep, enum tls_proto p, int offered);
+/* Why p is unknown or its suite list incomplete (the entry must exist). */
+void ep_set_protocol_reason(struct endpoint *ep, enum tls_proto p, const char *reason);
 struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32_t code,
 				   const char *iana, const char *openssl, const char *kx,
 				   const char *au, const char *enc, int bits, int order);

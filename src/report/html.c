@@ -210,8 +210,14 @@ static void ciphers(FILE *out, const struct endpoint *ep)
 	      out);
 	for (size_t i = 0; i < ep->nprotocols; i++) {
 		const struct proto_entry *p = &ep->protocols[i];
-		fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", tls_proto_name(p->proto),
-			p->offered > 0 ? "yes" : p->offered == 0 ? "no" : "unknown",
+		fprintf(out, "<tr><td>%s</td><td>%s", tls_proto_name(p->proto),
+			p->offered > 0 ? "yes" : p->offered == 0 ? "no" : "unknown");
+		if (p->reason) {
+			fputs(p->offered > 0 ? " (suites incomplete: " : " (", out);
+			h(out, p->reason);
+			fputs(")", out);
+		}
+		fprintf(out, "</td><td>%s</td></tr>",
 			p->offered <= 0 ? "" : ep->server_order[p->proto] == 1 ? "yes"
 					   : ep->server_order[p->proto] == 0 ? "no (client's)"
 									     : "");

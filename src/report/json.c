@@ -160,10 +160,11 @@ static json_t *endpoint_json(const struct endpoint *ep)
 
 	for (size_t i = 0; i < ep->nprotocols; i++) {
 		const struct proto_entry *p = &ep->protocols[i];
-		json_array_append_new(protocols,
-				      json_pack("{s:s,s:o}", "name", tls_proto_name(p->proto),
-						"offered", p->offered < 0 ? json_null()
-									  : json_boolean(p->offered)));
+		json_array_append_new(
+			protocols,
+			json_pack("{s:s,s:o,s:o}", "name", tls_proto_name(p->proto), "offered",
+				  p->offered < 0 ? json_null() : json_boolean(p->offered), "reason",
+				  jstr(p->reason)));
 	}
 	for (size_t i = 0; i < ep->nciphers; i++) {
 		const struct cipher_entry *c = &ep->ciphers[i];

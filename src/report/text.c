@@ -239,8 +239,16 @@ static void protocols(struct tx *t, const struct endpoint *ep)
 	for (size_t i = 0; i < ep->nprotocols; i++) {
 		const struct proto_entry *p = &ep->protocols[i];
 		label(t, tls_proto_name(p->proto));
-		fprintf(t->out, "%s\n", p->offered > 0 ? "offered" : p->offered == 0 ? "not offered"
-										     : "unknown");
+		const char *state = p->offered > 0 ? "offered" : p->offered == 0 ? "not offered"
+										 : "unknown";
+		if (p->reason) {
+			char line[600];
+			snprintf(line, sizeof line, "%s (%s%s)", state,
+				 p->offered > 0 ? "suites incomplete: " : "", p->reason);
+			wrap(t, line, 16, 16);
+		} else {
+			fprintf(t->out, "%s\n", state);
+		}
 	}
 	section(t, "Cipher suites");
 	for (int p = P_TLS13; p >= P_SSLV2; p--) {

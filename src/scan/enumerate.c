@@ -61,6 +61,14 @@ struct task {
 	int server_order;   /* -1 unknown, 0, 1 */
 	int failed;
 	int rounds;
+	/* A round answered by a bare close (see uncertain_close). */
+	int closes;         /* of the current round, in a row */
+	int throttled;      /* times a confirmation also failed */
+	int close_ok;       /* this close is a refusal: confirmed */
+	int waiting;        /* for a hello the server answered, to confirm */
+	char unknown[200];  /* why what is left is unknown ("" when complete) */
+	struct raw_req confirm_req;
+	uint16_t confirm_offer[ENUM_CHUNK];
 };
 
 /* Server defaults: three single rounds (the ServerHello's extensions,
@@ -83,6 +91,15 @@ struct enum_ctx {
 	struct hsprobe_params base;
 	struct task tasks[P_COUNT];
 	int running;
+	/* A hello this server answered (a ServerHello or an alert, not a bare
+	 * close): what a confirmation sends (uncertain_close). */
+	int have_known;
+	int known_sslv2;
+	uint16_t known_wire;
+	uint16_t known_offer[ENUM_CHUNK];
+	size_t nknown;
+	uint32_t known_v2[64];
+	int waiting; /* tasks waiting for such a hello */
 	uint8_t dh_p[RAW_MAX_DH];
 	size_t dh_p_len;
 	struct defaults_round defs[DEF_COUNT];
@@ -207,8 +224,17 @@ static int clean_refusal(const struct raw_result *r)
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
 
+static void send_round_alone(struct task *t, int alone);
+
 /* Queue the next round of t with offer[0..noffer). */
 static void send_round(struct task *t)
+{
+	send_round_alone(t, 0);
+}
+
+/* alone: the round runs with no other connection to this host (the same
+ * round again after a close). */
+static void send_round_alone(struct task *t, int alone)
 {
 	struct enum_ctx *x = t->ctx;
 	struct hsprobe_params prm = x->base;
@@ -249,7 +275,10 @@ static void send_round(struct task *t)
 	prm.on_raw = on_result;
 	prm.raw_arg = t;
 	t->rounds++;
-	sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+	if (alone)
+		sched_add_exclusive(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+	else
+		sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
 }
 
 /* Start the next chunk from the undecided suites. */
@@ -271,10 +300,13 @@ static void offer_pending(struct task *t)
 	send_round(t);
 }
 
+static void give_up_waiters(struct enum_ctx *x);
+
 static void task_done(struct task *t)
 {
 	t->phase = PH_DONE;
 	t->ctx->running--;
+	give_up_waiters(t->ctx);
 }
 
 static void start_groups(struct task *t);
@@ -379,6 +411,181 @@ static void note_dh(struct enum_ctx *x, const struct raw_result *r)
 	}
 }
 
+
+/* ------------------------------------------------------------------------
+ * A bare close instead of an answer. Servers refuse a hello with an alert;
+ * some close instead, and so do servers (and firewalls) that throttle: Exim
+ * closes connections beyond its limit, postscreen and anvil too. A close is
+ * taken for a refusal only on evidence: after a pause with no connection
+ * to the host (so that the server's children of earlier connections are
+ * gone), the same round, alone, closes again, and right after it, alone
+ * too, a hello this server has answered before is answered again (so it is
+ * not refusing everything just now). When that hello is not answered
+ * either, the server is throttling: the host's budget goes down, the host
+ * pauses longer and the round is tried again; after CLOSE_THROTTLE_MAX
+ * such rounds what is left of this version is unknown, with the reason,
+ * never "not offered". */
+
+#define CLOSE_RETRY_MS 500
+#define CLOSE_THROTTLE_MAX 3
+
+static const struct raw_result closed_result = {.outcome = RAW_CLOSED};
+
+static void remember_answered(struct enum_ctx *x, const struct task *t,
+			      const struct raw_result *r);
+
+static void give_up(struct task *t, const char *why)
+{
+	snprintf(t->unknown, sizeof t->unknown, "%s", why);
+	log_info("%s [%s]: %s: %s", t->ctx->ep->host, t->ctx->addr.text, tls_proto_name(t->proto),
+		 why);
+	t->failed = 1;
+	task_done(t);
+}
+
+static void on_confirm(void *arg, const struct raw_result *r, const struct err *e);
+
+static void send_confirm(struct task *t)
+{
+	struct enum_ctx *x = t->ctx;
+	struct hsprobe_params prm = x->base;
+	memset(&t->confirm_req, 0, sizeof t->confirm_req);
+	if (x->known_sslv2) {
+		t->confirm_req.sslv2 = 1;
+		t->confirm_req.v2specs = x->known_v2;
+		t->confirm_req.nv2specs = x->nknown;
+	} else {
+		struct hello_opts *o = &t->confirm_req.ho;
+		memcpy(t->confirm_offer, x->known_offer, x->nknown * sizeof(*x->known_offer));
+		o->version = x->known_wire;
+		o->ciphers = t->confirm_offer;
+		o->nciphers = x->nknown;
+		o->sni = x->base.sni;
+		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
+			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
+		if (x->known_wire == 0x0300)
+			o->flags = HF_NO_EXTENSIONS | HF_RENEG_SCSV;
+		if (x->known_wire == 0x0304) {
+			o->key_shares = key_shares;
+			o->nkey_shares = ARRAY_LEN(key_shares);
+		}
+	}
+	prm.raw = &t->confirm_req;
+	prm.ske_kind = ske_kind;
+	prm.on_raw = on_confirm;
+	prm.raw_arg = t;
+	sched_add_exclusive(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+}
+
+/* Every task still running waits for an answered hello that no one can
+ * bring: what they are left with is unknown. */
+static void give_up_waiters(struct enum_ctx *x)
+{
+	if (x->waiting == 0 || x->waiting < x->running)
+		return;
+	for (int p = 0; p < P_COUNT; p++) {
+		struct task *t = &x->tasks[p];
+		if (t->waiting && t->phase != PH_DONE) {
+			t->waiting = 0;
+			x->waiting--;
+			give_up(t, "every connection was closed without an answer: a refusal "
+				   "cannot be told from throttling");
+		}
+	}
+}
+
+static void confirm_or_wait(struct task *t)
+{
+	struct enum_ctx *x = t->ctx;
+	if (x->have_known) {
+		send_confirm(t);
+		return;
+	}
+	t->waiting = 1;
+	x->waiting++;
+	give_up_waiters(x);
+}
+
+/* A hello was answered: tasks waiting for one can confirm now. */
+static void remember_answered(struct enum_ctx *x, const struct task *t,
+			      const struct raw_result *r)
+{
+	if (x->have_known || !r || (r->outcome != RAW_HELLO && r->outcome != RAW_ALERT))
+		return;
+	x->have_known = 1;
+	x->known_sslv2 = t->req.sslv2;
+	if (t->req.sslv2) {
+		x->nknown = t->req.nv2specs < ARRAY_LEN(x->known_v2) ? t->req.nv2specs
+								      : ARRAY_LEN(x->known_v2);
+		memcpy(x->known_v2, t->req.v2specs, x->nknown * sizeof(*x->known_v2));
+	} else {
+		x->known_wire = t->req.ho.version;
+		x->nknown = t->req.ho.nciphers < ENUM_CHUNK ? t->req.ho.nciphers : ENUM_CHUNK;
+		memcpy(x->known_offer, t->req.ho.ciphers, x->nknown * sizeof(*x->known_offer));
+	}
+	for (int p = 0; p < P_COUNT; p++) {
+		struct task *w = &x->tasks[p];
+		if (w->waiting && w->phase != PH_DONE) {
+			w->waiting = 0;
+			x->waiting--;
+			send_confirm(w);
+		}
+	}
+}
+
+/* Returns 1 when it took the close over (a retry or a confirmation is
+ * under way, or the task gave up), 0 when the close is a refusal. */
+static int uncertain_close(struct task *t)
+{
+	if (t->close_ok) {
+		t->close_ok = 0;
+		return 0;
+	}
+	t->closes++;
+	if (t->closes == 1) {
+		/* Once more, alone, after a pause. SSLv2 hellos are closed on
+		 * by most servers: that alone does not lower the budget. */
+		if (t->proto != P_SSLV2)
+			sched_host_lower_budget(t->ctx->host);
+		sched_host_pause(t->ctx->host, CLOSE_RETRY_MS);
+		send_round_alone(t, 1);
+		return 1;
+	}
+	confirm_or_wait(t);
+	return 1;
+}
+
+static void on_confirm(void *arg, const struct raw_result *r, const struct err *e)
+{
+	struct task *t = arg;
+	struct enum_ctx *x = t->ctx;
+	if (t->phase == PH_DONE)
+		return;
+	if (r && (r->outcome == RAW_HELLO || r->outcome == RAW_ALERT)) {
+		/* Answered right after: the closes were this round's refusal. */
+		t->closes = 0;
+		t->close_ok = 1;
+		on_result(t, &closed_result, NULL);
+		return;
+	}
+	/* Not answered either: throttling. Slow down (fewer connections, and
+	 * none for a while, so the server cools down) and try again. */
+	t->throttled++;
+	sched_host_lower_budget(x->host);
+	sched_host_pause(x->host, 1000 << t->throttled);
+	if (t->throttled > CLOSE_THROTTLE_MAX) {
+		char why[200];
+		snprintf(why, sizeof why,
+			 "the server kept closing connections, also on a hello it had answered "
+			 "(throttling)%s%.80s",
+			 e ? ": " : "", e ? e->msg : "");
+		give_up(t, why);
+		return;
+	}
+	t->closes = 0;
+	send_round_alone(t, 1);
+}
+
 static void on_result(void *arg, const struct raw_result *r, const struct err *e)
 {
 	struct task *t = arg;
@@ -395,10 +602,19 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
 			ep_add_error(x->ep, "enumerate", err_cat_name(e->cat), msg);
 		}
+		snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s",
+			 e ? e->msg : "no result");
 		t->failed = 1;
 		task_done(t);
 		return;
 	}
+	if (t->phase == PH_DONE)
+		return;
+	if (r->outcome == RAW_CLOSED && uncertain_close(t))
+		return;
+	if (r->outcome != RAW_CLOSED)
+		t->closes = 0;
+	remember_answered(x, t, r);
 	if (t->proto == P_SSLV2) {
 		t->offered = hello && r->sslv2 && r->v2.nspecs > 0;
 		/* SERVER-HELLO lists every cipher both sides have. */
@@ -534,8 +750,10 @@ static void on_defaults(void *arg, const struct raw_result *r, const struct err 
 	struct defaults_round *d = arg;
 	struct enum_ctx *x = d->ctx;
 	int hello = r && r->outcome == RAW_HELLO && !r->sslv2;
-	if (!r && e) {
-		x->def_ok[d->kind] = -1; /* no answer at all: unknown */
+	if ((!r && e) || (r && r->outcome == RAW_CLOSED)) {
+		/* No answer at all, or a bare close (a refusal cannot be told
+		 * from throttling here): unknown. */
+		x->def_ok[d->kind] = -1;
 		return;
 	}
 	x->def_ok[d->kind] = hello;
@@ -661,12 +879,66 @@ static void store_defaults(struct enum_ctx *x)
 		ep->defaults.clock_skew_s = skew;
 }
 
+/* The verified handshake showed its version and suite: a version whose
+ * enumeration gave up is still known to be offered, with that suite. */
+static void keep_handshake_facts(struct enum_ctx *x)
+{
+	const struct tls_summary *s = &x->ep->tls;
+	if (!s->done || !s->version)
+		return;
+	for (int p = P_SSLV3; p < P_COUNT; p++) {
+		struct task *t = &x->tasks[p];
+		if (!t->failed || strcmp(tls_proto_name((enum tls_proto)p), s->version) != 0)
+			continue;
+		t->offered = 1;
+		if (!contains(t->accepted, t->naccepted, (uint16_t)s->cipher_code) &&
+		    t->naccepted < ENUM_MAX_SUITES)
+			t->accepted[t->naccepted++] = (uint16_t)s->cipher_code;
+	}
+}
+
+/* One error per reason, naming the versions it left unknown or incomplete
+ * (the protocols carry it too). */
+static void report_unknowns(struct enum_ctx *x)
+{
+	for (int p = P_SSLV2; p < P_COUNT; p++) {
+		struct task *t = &x->tasks[p];
+		if (!t->failed || !t->unknown[0] || t->rounds == 0)
+			continue;
+		char names[80] = "";
+		size_t used = 0;
+		int dup = 0;
+		for (int q = P_SSLV2; q < P_COUNT && !dup; q++) {
+			struct task *u = &x->tasks[q];
+			if (!u->failed || strcmp(u->unknown, t->unknown) != 0)
+				continue;
+			if (q < p)
+				dup = 1; /* reported with an earlier version */
+			else
+				used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+							 used ? ", " : "",
+							 tls_proto_name((enum tls_proto)q));
+		}
+		if (dup || strncmp(t->unknown, "no answer", 9) == 0)
+			continue; /* the first round's error is already there */
+		char msg[400];
+		snprintf(msg, sizeof msg, "%s: unknown or incomplete: %s", names, t->unknown);
+		ep_add_error(x->ep, "enumerate", err_cat_name(ERR_BUSY), msg);
+	}
+}
+
 static void store(struct enum_ctx *x)
 {
 	struct endpoint *ep = x->ep;
+	keep_handshake_facts(x);
+	report_unknowns(x);
 	for (int p = P_SSLV2; p < P_COUNT; p++) {
 		struct task *t = &x->tasks[p];
-		ep_set_protocol(ep, (enum tls_proto)p, t->failed && t->offered < 0 ? -1 : t->offered > 0);
+		/* Refused chunks do not make a version "not offered" while
+		 * others are undecided: the task gave up, so it is unknown. */
+		ep_set_protocol(ep, (enum tls_proto)p, t->failed && t->offered <= 0 ? -1 : t->offered > 0);
+		if (t->failed && t->unknown[0])
+			ep_set_protocol_reason(ep, (enum tls_proto)p, t->unknown);
 		ep->server_order[p] = t->server_order;
 	}
 	/* Newest protocol first, each in preference (or pick) order. */

@@ -79,7 +79,7 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	struct hsprobe_params prm = tr->prm_base;
 	prm.sni = ep->sni;
 	prm.on_done = NULL;
-	struct sched_host *h = sched_host(run->sched, tr->t->host, run->cfg->max_conns_per_host);
+	struct sched_host *h = sched_host(run->sched, ep->address, run->cfg->max_conns_per_host);
 	if (!run->cfg->quick) {
 		struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
 						   sizeof(*slot));
@@ -94,12 +94,15 @@ static void plan(struct trun *tr, const struct dns_addrs *addrs)
 	struct run *run = tr->run;
 	const struct scan_cfg *cfg = run->cfg;
 	const struct target *t = tr->t;
-	struct sched_host *h = sched_host(run->sched, t->host, cfg->max_conns_per_host);
 	size_t n = cfg->first_ip && addrs->n > 1 ? 1 : addrs->n;
 
 	for (size_t i = 0; i < n; i++) {
 		struct dns_addr a = addrs->v[i];
 		dns_addr_set_port(&a, t->port);
+		/* The connection budget is per address: servers (and the
+		 * firewalls before them) throttle by the client's address
+		 * against theirs, whatever name led there. */
+		struct sched_host *h = sched_host(run->sched, a.text, cfg->max_conns_per_host);
 		struct endpoint *ep = result_add_endpoint(run->r, t->host, t->port, a.text);
 		ep->mode = t->mode;
 		str_set(&ep->starttls, t->mode == MODE_STARTTLS ? t->starttls : NULL);

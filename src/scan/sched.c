@@ -12,6 +12,11 @@ struct sched_host {
 	int budget;
 	int running;
 	int peak;
+	struct event *pause;   /* armed while no new probe may start */
+	int excl_waiting;      /* exclusive probes queued */
+	int excl_running;      /* an exclusive probe runs */
+	struct timeval pause_end;
+	struct sched *sched;
 	struct sched_host *next;
 };
 
@@ -54,6 +59,8 @@ void sched_free(struct sched *s)
 	while (s->hosts) {
 		struct sched_host *h = s->hosts;
 		s->hosts = h->next;
+		if (h->pause)
+			event_free(h->pause);
 		free(h->name);
 		free(h);
 	}
@@ -68,6 +75,7 @@ struct sched_host *sched_host(struct sched *s, const char *name, int budget)
 	struct sched_host *h = xcalloc(1, sizeof(*h));
 	h->name = xstrdup(name);
 	h->budget = budget > 0 ? budget : 1;
+	h->sched = s;
 	h->next = s->hosts;
 	s->hosts = h;
 	return h;
@@ -119,6 +127,10 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 
 static void start(struct sched *s, struct probe *p)
 {
+	if (p->exclusive) {
+		p->host->excl_waiting--;
+		p->host->excl_running = 1;
+	}
 	s->running++;
 	p->host->running++;
 	if (s->running > s->peak)
@@ -148,7 +160,10 @@ static void pump(struct sched *s)
 		struct probe **pp = &s->head, *prev = NULL;
 		while (*pp && s->running < s->cap) {
 			struct probe *p = *pp;
-			if (p->host->running >= p->host->budget) {
+			struct sched_host *h = p->host;
+			int blocked = h->running >= h->budget || h->pause || h->excl_running ||
+				      (p->exclusive ? h->running > 0 : h->excl_waiting > 0);
+			if (blocked) {
 				prev = p;
 				pp = &p->next;
 				continue;
@@ -165,6 +180,31 @@ static void pump(struct sched *s)
 		s->idle_cb(s->idle_arg);
 }
 
+static void on_unpause(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched_host *h = arg;
+	event_free(h->pause);
+	h->pause = NULL;
+	pump(h->sched);
+}
+
+void sched_host_pause(struct sched_host *h, int ms)
+{
+	struct timeval now, tv = {ms / 1000, (ms % 1000) * 1000}, end;
+	evutil_gettimeofday(&now, NULL);
+	evutil_timeradd(&now, &tv, &end);
+	if (h->pause) {
+		if (evutil_timercmp(&end, &h->pause_end, <=))
+			return; /* already paused at least that long */
+		event_del(h->pause);
+	} else {
+		h->pause = evtimer_new(h->sched->base, on_unpause, h);
+	}
+	h->pause_end = end;
+	log_debug("host %s: no new connection for %d ms", h->name, ms);
+	evtimer_add(h->pause, &tv);
+}
+
 void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 {
 	p->sched = s;
@@ -176,6 +216,13 @@ void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 		s->head = p;
 	s->tail = p;
 	pump(s);
+}
+
+void sched_add_exclusive(struct sched *s, struct sched_host *h, struct probe *p)
+{
+	p->exclusive = 1;
+	h->excl_waiting++;
+	sched_add(s, h, p);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -216,6 +263,10 @@ void probe_done(struct probe *p)
 	if (p->running) {
 		s->running--;
 		p->host->running--;
+		if (p->exclusive)
+			p->host->excl_running = 0;
+	} else if (p->exclusive) {
+		p->host->excl_waiting--; /* never started */
 	}
 	p->ops->free(p);
 	pump(s);

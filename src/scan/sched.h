@@ -31,17 +31,26 @@ struct probe {
 	int deadline_ms;    /* 0: none */
 	struct event *timer;
 	int running;
+	int exclusive;      /* runs alone on its host (sched_add_exclusive) */
 	int *conn_counter;  /* the target's stats.connections, bumped per conn */
 };
 
 struct sched *sched_new(struct event_base *base, int global_cap);
 void sched_free(struct sched *s);
-/* The host record for a name (created on first use) with its budget. */
+/* The host record for a key (created on first use) with its budget. The
+ * scan keys it by the server's address: throttling is per address. */
 struct sched_host *sched_host(struct sched *s, const char *name, int budget);
 void sched_host_lower_budget(struct sched_host *h);
+/* Start no new probe for this host for ms (a server that throttles cools
+ * down); queued probes wait, others hosts' go on. */
+void sched_host_pause(struct sched_host *h, int ms);
 int sched_host_budget(const struct sched_host *h);
 /* Queue a probe (the scheduler owns it from now on). */
 void sched_add(struct sched *s, struct sched_host *h, struct probe *p);
+/* Queue a probe that must run alone on its host: it starts once the host's
+ * other probes have finished, and none starts while it runs (a close that
+ * may be throttling is tried again this way). */
+void sched_add_exclusive(struct sched *s, struct sched_host *h, struct probe *p);
 /* Queue a probe after delay_ms (backoff after a refusal). Until then it
  * counts as pending work: the scheduler is not idle. */
 void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms);

@@ -182,7 +182,7 @@ TLS = {"version": str, "cipher": str, "cipher_openssl": str, "cipher_code": str,
        "ocsp.cert_status": (str, NULL), "ocsp.age_s": (_Int, NULL),
        "ocsp.expires_s": (_Int, NULL), "secure_renegotiation": (bool, NULL)}
 VERIFY_ERROR = {"code": _Int, "depth": _Int, "message": str}
-PROTOCOL = {"name": str, "offered": (bool, NULL)}
+PROTOCOL = {"name": str, "offered": (bool, NULL), "reason": (str, NULL)}
 CIPHER = {"protocol": str, "code": str, "iana": str, "openssl": str, "kx": str, "auth": str,
           "enc": str, "bits": _Int, "order": _Int}
 CERT = {"depth": _Int, "chain": str, "subject": str, "issuer": str, "serial": str,
@@ -272,7 +272,7 @@ def test_quick_holds_the_negotiated_facts_only(outputs, name):
     check_paths(ep, ENDPOINT, "endpoints.0")
     t = ep["tls"]
     assert ep["stats"]["connections"] == 1
-    assert ep["protocols"] == [{"name": t["version"], "offered": True}]
+    assert ep["protocols"] == [{"name": t["version"], "offered": True, "reason": None}]
     assert [(c["code"], c["order"]) for c in ep["ciphers"]] == [(t["cipher_code"], 0)]
     assert ep["groups"] == [t["group"]]
     assert ep["server_order"] == {t["version"]: None}
@@ -556,7 +556,7 @@ def test_schema_allows_additive_fields(validator):
     ep["new_field"] = [1, 2]
     ep["tls"]["new_field"] = None
     ep["findings"][0]["evidence"] = "added later"
-    ep["protocols"].append({"name": "SSLv2", "offered": None})
+    ep["protocols"].append({"name": "SSLv2", "offered": None, "reason": None})
     ep["ciphers"].append({"protocol": "SSLv2", "code": "0x0700C0", "iana": None,
                           "openssl": "DES-CBC3-MD5", "kx": "RSA", "auth": "RSA", "enc": "3DES",
                           "bits": 168, "order": 0})
