@@ -415,6 +415,15 @@ static void dmarc_findings(struct domain_info *d)
 static void verdict(struct domain_info *d, int dane)
 {
 	char detail[600];
+	if (d->dnssec_unusable) {
+		/* DANE cannot be judged: neither can the verdict. */
+		str_set(&d->verdict, "unknown");
+		str_set(&d->verdict_detail,
+			"The resolver cannot validate DNSSEC, so whether DANE protects the "
+			"domain cannot be told; run again with --resolver and a validating "
+			"resolver.");
+		return;
+	}
 	int enforce = sts_mode_is(d, "enforce"), testing = sts_mode_is(d, "testing");
 	const char *v = dane && enforce ? "both"
 			: dane		? "dane"
@@ -516,7 +525,10 @@ void check_domain(struct domain_info *d)
 				   "Publish an MX record naming the mail host.");
 	}
 	mx_host_findings(d);
-	dnssec_findings(d, &dane_hosts, &hosts);
+	/* Without a validating resolver nothing is said about DNSSEC or DANE. */
+	dane_hosts = hosts = 0;
+	if (!d->dnssec_unusable)
+		dnssec_findings(d, &dane_hosts, &hosts);
 	int dane = hosts > 0 && dane_hosts == hosts && d->mx_sec == SEC_SECURE;
 	if (!d->null_mx && !(d->mx_error && !d->nmx)) {
 		sts_findings(d, dane);

@@ -173,6 +173,12 @@ int cmd_domain(int argc, char **argv)
 
 	struct domain_info *d = r->domain;
 	char msg[1200];
+	if (d->dnssec_unusable) {
+		/* Said once; the MX hosts are then resolved without validation
+		 * too (every answer would be bogus). */
+		say(r, "dnssec", err_cat_name(ERR_LOCAL), d->dnssec_unusable);
+		o.cfg.trust_anchor = NULL;
+	}
 	if (d->mx_error && d->nmx == 0) {
 		snprintf(msg, sizeof msg, "%s: MX lookup failed: %s", d->name, d->mx_error);
 		say(r, "mx", "resolve", msg);

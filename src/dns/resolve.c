@@ -22,29 +22,47 @@ struct dns {
 
 /* A trust anchor file must hold DS or DNSKEY records: libunbound would
  * only fail later, on the first query, with "initialization failure". */
-static int anchor_check(const char *path, struct err *e)
+int dns_anchor_zones(const char *path, char zones[][DNS_NAME_MAX], size_t max, size_t *n,
+		     struct err *e)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096];
-	int found = 0;
+	size_t found = 0;
+	*n = 0;
 	if (!f) {
 		err_set(e, ERR_LOCAL, "cannot read the trust anchor file %s: %s", path,
 			strerror(errno));
 		return -1;
 	}
-	while (!found && fgets(line, sizeof line, f)) {
+	while (fgets(line, sizeof line, f)) {
 		/* owner [ttl] [class] DS|DNSKEY <number> ... */
 		char *tok[6], *save = NULL;
-		int n = 0;
+		int nt = 0, rr = 0;
 		char *c = strchr(line, ';');
 		if (c)
 			*c = '\0';
-		for (char *w = strtok_r(line, " \t\r\n", &save); w && n < 6;
+		for (char *w = strtok_r(line, " \t\r\n", &save); w && nt < 6;
 		     w = strtok_r(NULL, " \t\r\n", &save))
-			tok[n++] = w;
-		for (int i = 1; i + 1 < n && !found; i++)
-			found = (strcmp(tok[i], "DS") == 0 || strcmp(tok[i], "DNSKEY") == 0) &&
-				strspn(tok[i + 1], "0123456789") == strlen(tok[i + 1]);
+			tok[nt++] = w;
+		for (int i = 1; i + 1 < nt && !rr; i++)
+			rr = (strcmp(tok[i], "DS") == 0 || strcmp(tok[i], "DNSKEY") == 0) &&
+			     strspn(tok[i + 1], "0123456789") == strlen(tok[i + 1]);
+		if (!rr)
+			continue;
+		found++;
+		/* The zone, once, without its trailing dot ("." for the root). */
+		char zone[DNS_NAME_MAX];
+		size_t len = strlen(tok[0]);
+		if (len >= sizeof zone)
+			continue;
+		snprintf(zone, sizeof zone, "%s", tok[0]);
+		if (len > 1 && zone[len - 1] == '.')
+			zone[len - 1] = '\0';
+		int dup = 0;
+		for (size_t i = 0; i < *n && !dup; i++)
+			dup = strcasecmp(zones[i], zone) == 0;
+		if (!dup && *n < max)
+			snprintf(zones[(*n)++], DNS_NAME_MAX, "%s", zone);
 	}
 	fclose(f);
 	if (!found) {
@@ -52,6 +70,13 @@ static int anchor_check(const char *path, struct err *e)
 		return -1;
 	}
 	return 0;
+}
+
+static int anchor_check(const char *path, struct err *e)
+{
+	char zones[1][DNS_NAME_MAX];
+	size_t n;
+	return dns_anchor_zones(path, zones, 1, &n, e);
 }
 
 struct dns_q;

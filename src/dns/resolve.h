@@ -63,6 +63,16 @@ int dns_query(struct dns *d, const char *name, int rrtype, int timeout_ms, dns_r
 	      void *arg) WUR;
 enum { DNS_T_A = 1, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_TLSA = 52 };
 
+enum { DNS_T_DNSKEY = 48 };
+#define DNS_NAME_MAX 256
+
+/* The zones a trust anchor file (DS or DNSKEY records, zone-file format)
+ * holds anchors for, each once, without the trailing dot ("." for the
+ * root): up to max of them in zones, their number in *n. -1 with e set when
+ * the file cannot be read or holds no anchor. */
+int dns_anchor_zones(const char *path, char zones[][DNS_NAME_MAX], size_t max, size_t *n,
+		     struct err *e) WUR;
+
 void dns_free(struct dns *d);
 /* Resolve host to its A and AAAA addresses (as `want` says). A numeric host
  * answers at once (but still through the loop). The callback gets the

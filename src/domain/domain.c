@@ -575,6 +575,80 @@ static void on_mx(void *arg, const struct dns_rrset *rs, const struct err *e)
 	settle(dl);
 }
 
+/* ---- can this resolver validate at all? ---- */
+
+/* Without validation every status is unknown, not "insecure". */
+static void forget_dnssec(struct domain_info *d)
+{
+	d->mx_sec = SEC_UNKNOWN;
+	d->sts_txt.sec = d->tlsrpt.sec = d->spf.sec = d->dmarc.sec = SEC_UNKNOWN;
+	for (size_t i = 0; i < d->nmx; i++) {
+		d->mx[i].addr_sec = SEC_UNKNOWN;
+		d->mx[i].tlsa_sec = SEC_UNKNOWN;
+	}
+}
+
+struct anchor_probe {
+	struct dl *dl;
+	char zone[DNS_NAME_MAX];
+	int secure;
+	char why[200];
+};
+
+static void on_anchor_dnskey(void *arg, const struct dns_rrset *rs, const struct err *e)
+{
+	struct anchor_probe *a = arg;
+	char buf[300];
+	const char *why = answer_problem(rs, e, buf, sizeof buf);
+	a->secure = rs && rs->dnssec == DNSSEC_SECURE && rs->n > 0;
+	if (!a->secure)
+		snprintf(a->why, sizeof a->why, "%.190s",
+			 why ? why : rs && rs->n == 0 ? "no DNSKEY records in the answer"
+						   : "the answer is not signed");
+	settle(a->dl);
+}
+
+/* Once per run, the DNSKEY RRset of every zone the trust anchors name
+ * must validate: a resolver that strips RRSIG and DNSKEY records (many
+ * corporate and ISP resolvers, containers) makes every answer bogus, which
+ * is the scanner's problem, not the domain's. One zone that validates is
+ * enough (the others may be broken zones themselves). Returns 1 when the
+ * resolver validates, 0 with why set when it cannot. */
+static int resolver_validates(struct dl *dl, char *why, size_t n)
+{
+	char zones[16][DNS_NAME_MAX];
+	size_t nz = 0;
+	struct err e;
+	err_clear(&e);
+	if (dns_anchor_zones(dl->cfg->dns.trust_anchor, zones, 16, &nz, &e) != 0 || nz == 0) {
+		snprintf(why, n, "%.300s", e.msg);
+		return 0;
+	}
+	struct anchor_probe *a = xcalloc(nz, sizeof(*a));
+	dl->pending = 1;
+	for (size_t i = 0; i < nz; i++) {
+		a[i].dl = dl;
+		snprintf(a[i].zone, sizeof a[i].zone, "%s", zones[i]);
+		dl->pending++;
+		if (dns_query(dl->dns, zones[i], DNS_T_DNSKEY, dl->cfg->dns_timeout_ms,
+			      on_anchor_dnskey, &a[i]) != 0) {
+			snprintf(a[i].why, sizeof a[i].why, "the query could not be sent");
+			settle(dl);
+		}
+	}
+	if (--dl->pending > 0)
+		event_base_dispatch(dl->base);
+	int ok = 0;
+	for (size_t i = 0; i < nz; i++)
+		ok |= a[i].secure;
+	if (!ok)
+		snprintf(why, n, "the DNSKEY records of %.80s%s do not validate (%.150s)",
+			 strcmp(a[0].zone, ".") == 0 ? "the root zone" : a[0].zone,
+			 nz > 1 ? " and the other trust anchors" : "", a[0].why);
+	free(a);
+	return ok;
+}
+
 int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct err *e)
 {
 	struct dl dl = {.cfg = cfg, .d = d};
@@ -585,6 +659,24 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	dl.dns = dns_new_cfg(dl.base, &cfg->dns, e);
 	if (!dl.dns)
 		goto out;
+	char why[400];
+	if (cfg->dns.trust_anchor && !resolver_validates(&dl, why, sizeof why)) {
+		/* Go on without validation: every answer is used as it is,
+		 * and every DNSSEC status is unknown (not bogus). */
+		char msg[600];
+		snprintf(msg, sizeof msg,
+			 "this resolver cannot validate DNSSEC (%.400s): DNSSEC, DANE and the "
+			 "downgrade verdict cannot be judged; use --resolver with a validating "
+			 "resolver",
+			 why);
+		str_set(&d->dnssec_unusable, msg);
+		struct dns_cfg plain = cfg->dns;
+		plain.trust_anchor = NULL;
+		dns_free(dl.dns);
+		dl.dns = dns_new_cfg(dl.base, &plain, e);
+		if (!dl.dns)
+			goto out;
+	}
 	dl.https = https_new(dl.base, e);
 	if (!dl.https)
 		goto out;
@@ -598,6 +690,8 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	spf_fetch(&dl, d->name, 0, 0);
 	if (--dl.pending > 0)
 		event_base_dispatch(dl.base);
+	if (d->dnssec_unusable)
+		forget_dnssec(d);
 	rc = 0;
 out:
 	https_free(dl.https);

@@ -84,6 +84,7 @@ void domain_info_free(struct domain_info *d)
 	free(d->dmarc_sp);
 	strv_free(d->dmarc_rua, d->ndmarc_rua);
 	free(d->verdict);
+	free(d->dnssec_unusable);
 	free(d->verdict_detail);
 	findings_free(d->findings, d->nfindings);
 	free(d);

@@ -93,7 +93,10 @@ struct domain_info {
 	char **dmarc_rua;
 	size_t ndmarc_rua;
 
-	char *verdict;        /* none | mta-sts-testing | mta-sts-enforce | dane | both */
+	char *dnssec_unusable; /* the resolver cannot validate DNSSEC: why (every
+				  DNSSEC status is then SEC_UNKNOWN) */
+	char *verdict;        /* none | mta-sts-testing | mta-sts-enforce | dane | both
+				 | unknown (DNSSEC cannot be judged) */
 	char *verdict_detail;
 	struct finding *findings;
 	size_t nfindings, capfindings;

@@ -28,6 +28,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -36,8 +37,11 @@ import pytest
 import dnszones
 import nginx_https
 import postfix
-from conftest import OPENSSL, REPO, mailtls_path
+from conftest import FIXTURES, OPENSSL, REPO, mailtls_path
 from dnszones import NsdServer, Zone, tlsa_data, tlsa_311
+
+sys.path.insert(0, str(FIXTURES))
+import dns_proxy  # noqa: E402
 
 SCHEMA_PATH = REPO / "docs" / "mailtls-1.schema.json"
 POLICY_PATH = "/.well-known/mta-sts.txt"
@@ -1444,3 +1448,66 @@ def test_mx_cname(scan):
     host = scan("both.test")[1]["domain"]["mx"]["hosts"][0]
     assert host["cname"] is None
     assert "mx-cname" not in dom_findings(scan("both.test")[1])
+
+
+# --------------------------------------------------------------------------
+# a resolver that cannot validate DNSSEC (tests/fixtures/dns_proxy.py in
+# front of the same NSD): the scanner's problem, said once, never a finding
+# against the domain
+
+
+def _proxied(world, run_json, mode, domain="both.test"):
+    with dns_proxy.DnsProxy(mode, world.dns.port) as p:
+        args = base_args(world)
+        args[args.index("--resolver") + 1] = p.resolver
+        rc, doc, err = run_json("domain", *args, "--quick", domain, timeout=120)
+        assert p.queries > 0
+    return rc, doc, err
+
+
+def _cannot_validate_said_once(doc, err):
+    lines = [l for l in err.splitlines() if "cannot validate DNSSEC" in l]
+    assert len(lines) == 1 and "--resolver" in lines[0], err
+    assert [e["stage"] for e in doc["errors"]].count("dnssec") == 1, doc["errors"]
+    assert doc["domain"]["verdict"]["level"] == "unknown", doc["domain"]["verdict"]
+    bad = [i for i in dom_findings(doc) if i.startswith(("dnssec-", "dane-"))
+           or i == "downgrade-unprotected"]
+    assert not bad, bad
+
+
+def test_resolver_that_strips_dnssec(world, run_json, scan):
+    """both.test validates through NSD (test_both); through a resolver that
+    drops the DO bit every answer is unsigned: DNSSEC unknown, no DNSSEC or
+    DANE finding, the verdict unknown, everything else as before."""
+    rc, doc, err = _proxied(world, run_json, "strip")
+    _cannot_validate_said_once(doc, err)
+    d = doc["domain"]
+    assert d["mx"]["dnssec"] is None and d["mta_sts"]["txt"]["dnssec"] is None
+    [h] = d["mx"]["hosts"]
+    assert h["addresses"] == ["127.0.0.1"] and h["addresses_dnssec"] is None
+    assert h["tlsa"]["dnssec"] is None
+    # the rest is reported as through a validating resolver
+    ref = scan("both.test")[1]["domain"]
+    assert d["mta_sts"]["policy"] == ref["mta_sts"]["policy"]
+    assert d["tls_rpt"]["rua"] == ref["tls_rpt"]["rua"]
+    assert (d["spf"]["all"], d["dmarc"]["p"]) == (ref["spf"]["all"], ref["dmarc"]["p"])
+    ep = the_ep(doc)
+    assert ep["tls"]["verify"]["code"] == 0 and ep["dane"] is None
+    assert ep["auth_policy"] == "mta-sts-enforce"
+    assert rc == 0, err
+
+
+def test_resolver_that_answers_servfail(world, run_json):
+    rc, doc, err = _proxied(world, run_json, "servfail")
+    _cannot_validate_said_once(doc, err)
+    assert doc["domain"]["mx"]["error"] and doc["endpoints"] == []
+    assert rc == 3, err
+
+
+def test_validating_resolver_is_not_flagged(scan):
+    """The suite's NSD with per-zone anchors (bogus.test's among them)
+    validates: no dnssec error, and a bogus zone is still bogus."""
+    for name in ("both.test", "bogus.test"):
+        _, doc, _ = scan(name)
+        assert "dnssec" not in [e["stage"] for e in doc["errors"]], (name, doc["errors"])
+    assert "dnssec-bogus" in dom_findings(scan("bogus.test")[1])
