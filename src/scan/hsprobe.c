@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <event2/event.h>
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -32,8 +33,18 @@ struct hsprobe {
 	int tls_reported;
 	int attempt;   /* 0 first try, then retries after 421 */
 	int mode_check; /* implicit handshake on a silent STARTTLS port */
+	int mode_asked; /* ...already started for this probe */
 	int retrying;   /* a clone carries on: report nothing */
+	struct event *silence; /* the early port-mode check (SILENT_PROBE_MS) */
 };
+
+/* A STARTTLS port that has said nothing for this long gets a ClientHello on
+ * a second connection; if that is answered with a ServerHello the port
+ * speaks implicit TLS, and the first connection stops waiting for a
+ * greeting that will never come (else it waits for its read timeout: slow
+ * greeters such as postscreen's greet pause exist). */
+#define SILENT_PROBE_MS 2000
+#define SILENT_POLL_MS 200
 
 static double mono_ms(void)
 {
@@ -108,12 +119,45 @@ static int retry_busy(struct hsprobe *h, const struct err *e)
 /* A STARTTLS port that never greeted: does it answer a ClientHello? */
 static void check_mode(struct hsprobe *h)
 {
+	h->ep->dlg.silent = 1;
+	if (h->mode_asked)
+		return; /* asked early, after SILENT_PROBE_MS */
+	h->mode_asked = 1;
 	struct hsprobe_params prm = h->prm;
 	prm.proto = NULL;
 	struct hsprobe *m = (struct hsprobe *)hsprobe_new(h->ep, &h->addr, &prm);
 	m->mode_check = 1;
-	h->ep->dlg.silent = 1;
 	sched_add(h->base.sched, h->base.host, &m->base);
+}
+
+/* Still no byte after SILENT_PROBE_MS: ask the port with a ClientHello,
+ * then look every SILENT_POLL_MS whether it answered. */
+static void on_silence(evutil_socket_t fd, short what, void *arg)
+{
+	struct hsprobe *h = arg;
+	if (h->state != HS_DIALOGUE || !h->c || conn_bytes_read(h->c) > 0)
+		return; /* it spoke: the dialogue goes on as usual */
+	if (h->ep->dlg.implicit_answered) {
+		struct err e;
+		err_set(&e, ERR_PROTOCOL,
+			"no greeting within %d ms, and a TLS ClientHello on another connection "
+			"was answered: this port speaks implicit TLS",
+			SILENT_PROBE_MS);
+		h->ep->dlg.silent = 1;
+		record_error(h, &e);
+		finish(h);
+		return;
+	}
+	if (!h->mode_asked) {
+		h->mode_asked = 1;
+		struct hsprobe_params prm = h->prm;
+		prm.proto = NULL;
+		struct hsprobe *m = (struct hsprobe *)hsprobe_new(h->ep, &h->addr, &prm);
+		m->mode_check = 1;
+		sched_add(h->base.sched, h->base.host, &m->base);
+	}
+	struct timeval tv = {0, SILENT_POLL_MS * 1000};
+	evtimer_add(h->silence, &tv);
 }
 
 /* Raw mode: the hello goes out as plain bytes on the same connection. */
@@ -249,7 +293,8 @@ static void on_conn_error(struct hsprobe *h, const struct err *e)
 		}
 	}
 	if (h->state == HS_HANDSHAKE && h->sess) {
-		note_clear_text(h);
+		if (!h->mode_check)
+			note_clear_text(h);
 		if (!h->prm.on_tls && !h->mode_check) {
 			h->ep->tls.failed_alert = ossl_sess_alert(h->sess);
 			h->ep->tls.refused = e->cat == ERR_TLS || e->cat == ERR_IO;
@@ -286,6 +331,13 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 			h->state = HS_DIALOGUE;
 			if (h->prm.raw || h->prm.on_tls)
 				h->scratch = xcalloc(1, sizeof(*h->scratch));
+			else if (!h->mode_check && !h->mode_asked &&
+				 h->prm.lim.read_ms > SILENT_PROBE_MS) {
+				struct timeval tv = {SILENT_PROBE_MS / 1000,
+						     (SILENT_PROBE_MS % 1000) * 1000};
+				h->silence = evtimer_new(sched_base(h->base.sched), on_silence, h);
+				evtimer_add(h->silence, &tv);
+			}
 			h->dlg = dlg_new(h->prm.proto, &h->prm.dlg, c,
 					 h->scratch ? h->scratch : h->ep);
 			on_step(h, dlg_begin(h->dlg));
@@ -364,6 +416,8 @@ static void hs_expire(struct probe *p)
 static void hs_free(struct probe *p)
 {
 	struct hsprobe *h = (struct hsprobe *)p;
+	if (h->silence)
+		event_free(h->silence);
 	if (h->c)
 		conn_close(h->c);
 	dlg_free(h->dlg);

@@ -322,6 +322,41 @@ def test_silent_port_speaks_implicit_tls(smtp, scan):
     assert took < 10
 
 
+def test_silent_implicit_port_is_diagnosed_in_seconds(smtp, scan):
+    """With the default read timeout (15 s): after 2 s of silence a
+    ClientHello goes out on a second connection; it is answered, so the
+    first connection stops waiting and the diagnosis comes in seconds."""
+    srv = smtp("silent-implicit")
+    rc, doc, err, took = scan(srv, timeout=60)
+    ep = endpoint(doc)
+    g = ep["dialogue"]
+    assert g["silent"] is True and g["implicit_answered"] is True, g
+    assert the_finding(ep, "port-mode-mismatch")["severity"] == "medium"
+    e = only_error(ep)
+    assert e["stage"] == "dialogue" and "speaks implicit TLS" in e["message"], e
+    assert ep["tls"] is not None and ep["tls"]["verify"]["code"] == 0
+    assert ep["stats"]["connections"] == 2 and srv.accepted == 2
+    assert took < 10, took  # not the 15 s read timeout
+
+
+def test_slow_greeting_is_not_cut_short(smtp, scan):
+    """A greeting after 2.5 s (a greet pause): the early ClientHello on a
+    second connection is met with that server's text, so the port is not
+    implicit; the first connection gets its greeting and the dialogue goes
+    on as usual, with nothing from the second one in the endpoint."""
+    srv = smtp("greet-delay")
+    rc, doc, err, took = scan(srv, timeout=60)
+    assert rc == 0, err
+    ep = endpoint(doc)
+    g = ep["dialogue"]
+    assert g["silent"] is False and g["implicit_answered"] is False, g
+    assert g["greeting_code"] == 220 and g["starttls_ok"] is True
+    assert ep["clear_text_answer"] is None and ep["errors"] == []
+    assert "port-mode-mismatch" not in finding_ids(ep)
+    assert_tls_done(ep)
+    assert ep["stats"]["connections"] == 2
+
+
 # ------------------------------------------------------------------ after the 220
 
 def test_close_after_220(smtp, scan):
