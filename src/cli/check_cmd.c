@@ -47,6 +47,8 @@ void cmd_check_usage(FILE *out)
 	      "  --connect-timeout SECS  TCP connect deadline (default 10)\n"
 	      "  --read-timeout SECS     longest wait for the server (default 15)\n"
 	      "  --timeout SECS          whole-connection deadline (default 60)\n"
+	      "  --scan-timeout SECS     whole-run budget; then stop and report what is\n"
+	      "                          known, the rest unknown (default 300)\n"
 	      "  --max-conns-per-host N  parallel connections to one host (default 4)\n"
 	      "  --max-conns N           parallel connections overall (default 64)\n"
 	      "Output:\n"

@@ -25,6 +25,7 @@ enum {
 	OPT_CONNECT_TO,
 	OPT_READ_TO,
 	OPT_TOTAL_TO,
+	OPT_SCAN_TO,
 	OPT_MAX_HOST,
 	OPT_MAX_CONNS,
 	OPT_JSON,
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TO},
 	{"read-timeout", required_argument, NULL, OPT_READ_TO},
 	{"timeout", required_argument, NULL, OPT_TOTAL_TO},
+	{"scan-timeout", required_argument, NULL, OPT_SCAN_TO},
 	{"max-conns-per-host", required_argument, NULL, OPT_MAX_HOST},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"json", required_argument, NULL, OPT_JSON},
@@ -182,6 +184,10 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 		case OPT_TOTAL_TO:
 			if (cli_parse_secs(optarg, 86400, &o->cfg.total_ms))
 				return cli_usage_error(cmd, "invalid --timeout '%s'", optarg);
+			break;
+		case OPT_SCAN_TO:
+			if (cli_parse_secs(optarg, 86400, &o->cfg.scan_ms))
+				return cli_usage_error(cmd, "invalid --scan-timeout '%s'", optarg);
 			break;
 		case OPT_MAX_HOST:
 			if (parse_count(optarg, 64, &o->cfg.max_conns_per_host))

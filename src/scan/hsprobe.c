@@ -36,6 +36,7 @@ struct hsprobe {
 	int mode_asked; /* ...already started for this probe */
 	int retrying;   /* a clone carries on: report nothing */
 	struct event *silence; /* the early port-mode check (SILENT_PROBE_MS) */
+	struct event *stage_ev; /* the current stage's deadline */
 };
 
 /* A STARTTLS port that has said nothing for this long gets a ClientHello on
@@ -130,6 +131,49 @@ static void check_mode(struct hsprobe *h)
 	sched_add(h->base.sched, h->base.host, &m->base);
 }
 
+/* Deadlines that bound progress, not bytes: a server that trickles a byte
+ * now and then never trips the read timeout, so each stage must complete
+ * within its own deadline: the clear-text dialogue before TLS (greeting to
+ * go-ahead, every reply with all its lines) and the one after it within
+ * twice the read timeout, the TLS handshake within the read timeout. */
+static void aux_report(struct hsprobe *h);
+
+static const char *const stage_what[] = {"connect", "clear-text dialogue", "TLS handshake",
+					 "dialogue inside TLS", "renegotiation", "done"};
+
+static void on_stage_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct hsprobe *h = arg;
+	struct err e;
+	int ms = h->state == HS_HANDSHAKE || h->state == HS_RENEG ? h->prm.lim.read_ms
+								  : 2 * h->prm.lim.read_ms;
+	err_set(&e, ERR_TIMEOUT, "the %s did not complete within %d ms (the server sends too slowly)",
+		stage_what[h->state], ms);
+	if (h->state == HS_RENEG) {
+		h->reneg_ok = -1; /* no answer: not a refusal */
+		aux_report(h);
+		return;
+	}
+	record_error(h, &e);
+	finish(h);
+}
+
+/* Enter a stage: its deadline starts now (none without a read timeout). */
+static void set_stage(struct hsprobe *h, enum hs_state st)
+{
+	h->state = st;
+	if (h->prm.lim.read_ms <= 0 || st == HS_DONE) {
+		if (h->stage_ev)
+			evtimer_del(h->stage_ev);
+		return;
+	}
+	int ms = st == HS_HANDSHAKE || st == HS_RENEG ? h->prm.lim.read_ms : 2 * h->prm.lim.read_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	if (!h->stage_ev)
+		h->stage_ev = evtimer_new(sched_base(h->base.sched), on_stage_deadline, h);
+	evtimer_add(h->stage_ev, &tv);
+}
+
 /* Still no byte after SILENT_PROBE_MS: ask the port with a ClientHello,
  * then look every SILENT_POLL_MS whether it answered. */
 static void on_silence(evutil_socket_t fd, short what, void *arg)
@@ -167,7 +211,7 @@ static void start_raw(struct hsprobe *h)
 	struct buf out;
 	h->raw = rawhs_new(h->prm.raw, h->prm.ske_kind);
 	buf_init(&out, 1 << 18);
-	h->state = HS_HANDSHAKE;
+	set_stage(h, HS_HANDSHAKE);
 	buf_reset(conn_input(h->c)); /* never read pre-TLS bytes as TLS */
 	if (rawhs_hello(h->raw, &out) < 0 || conn_write(h->c, out.data, out.len) < 0) {
 		err_set(&e, ERR_INTERNAL, "cannot build or send the ClientHello");
@@ -203,7 +247,7 @@ static void start_tls(struct hsprobe *h)
 		finish(h);
 		return;
 	}
-	h->state = HS_HANDSHAKE;
+	set_stage(h, HS_HANDSHAKE);
 	ossl_sess_io(h->sess, conn_fd(h->c), &io);
 	conn_start_io(h->c, &io);
 }
@@ -269,7 +313,7 @@ static void aux_handshake_done(struct hsprobe *h)
 	}
 	h->reneg_ok = -1;
 	if (h->prm.reneg && SSL_version(ossl_sess_ssl(h->sess)) <= TLS1_2_VERSION) {
-		h->state = HS_RENEG;
+		set_stage(h, HS_RENEG);
 		ossl_sess_reneg_io(h->sess, &io);
 		conn_start_io(h->c, &io);
 		return;
@@ -328,7 +372,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 	case CONN_EV_CONNECTED:
 		log_debug("%s [%s]:%u: connected", h->ep->host, h->addr.text, h->ep->port);
 		if (h->prm.proto) {
-			h->state = HS_DIALOGUE;
+			set_stage(h, HS_DIALOGUE);
 			if (h->prm.raw || h->prm.on_tls)
 				h->scratch = xcalloc(1, sizeof(*h->scratch));
 			else if (!h->mode_check && !h->mode_asked &&
@@ -354,7 +398,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		if (h->mode_check)
 			h->ep->dlg.implicit_answered = 1;
 		if (h->dlg) {
-			h->state = HS_AFTER_TLS;
+			set_stage(h, HS_AFTER_TLS);
 			on_step(h, dlg_after_tls(h->dlg));
 		} else {
 			finish(h);
@@ -408,7 +452,10 @@ static void hs_expire(struct probe *p)
 {
 	struct hsprobe *h = (struct hsprobe *)p;
 	struct err e;
-	err_set(&e, ERR_TIMEOUT, "probe deadline of %d ms passed", p->deadline_ms);
+	if (p->cancelled)
+		err_set(&e, ERR_TIMEOUT, "stopped: the scan timeout passed");
+	else
+		err_set(&e, ERR_TIMEOUT, "probe deadline of %d ms passed", p->deadline_ms);
 	record_error(h, &e);
 	finish(h);
 }
@@ -418,6 +465,8 @@ static void hs_free(struct probe *p)
 	struct hsprobe *h = (struct hsprobe *)p;
 	if (h->silence)
 		event_free(h->silence);
+	if (h->stage_ev)
+		event_free(h->stage_ev);
 	if (h->c)
 		conn_close(h->c);
 	dlg_free(h->dlg);

@@ -21,6 +21,7 @@ void scan_cfg_defaults(struct scan_cfg *c)
 	c->read_ms = 15000;
 	c->total_ms = 60000;
 	c->resolve_ms = 15000;
+	c->scan_ms = 300000;
 	c->max_conns_per_host = 4;
 	c->max_conns = 64;
 	c->ehlo = "mailtls.invalid";
@@ -53,7 +54,21 @@ struct run {
 	size_t nenums, capenums;
 	struct tlsaux **auxes;
 	size_t nauxes, capauxes;
+	struct event *budget;  /* --scan-timeout */
+	int expired;
 };
+
+/* --scan-timeout: stop; every probe reports what it has, the rest is
+ * unknown. */
+static void on_budget(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *run = arg;
+	run->expired = 1;
+	log_info("the scan timeout of %d ms passed: stopping", run->cfg->scan_ms);
+	sched_cancel_all(run->sched);
+	if (run->resolving)
+		event_base_loopbreak(run->base);
+}
 
 static void maybe_stop(void *arg)
 {
@@ -219,8 +234,21 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 		run.resolving++;
 		run.started++;
 	}
+	if (run.started && cfg->scan_ms > 0) {
+		struct timeval tv = {cfg->scan_ms / 1000, (cfg->scan_ms % 1000) * 1000};
+		run.budget = evtimer_new(run.base, on_budget, &run);
+		evtimer_add(run.budget, &tv);
+	}
 	if (run.started)
 		event_base_dispatch(run.base);
+	if (run.expired) {
+		char msg[200];
+		snprintf(msg, sizeof msg,
+			 "the scan timeout (--scan-timeout %d s) passed: what was not learnt by "
+			 "then is unknown",
+			 cfg->scan_ms / 1000);
+		result_add_error(r, "scan", err_cat_name(ERR_TIMEOUT), msg);
+	}
 	for (size_t i = 0; i < run.nenums; i++)
 		enum_finish(run.enums[i]);
 	for (size_t i = 0; i < r->neps; i++)
@@ -238,6 +266,8 @@ out:
 		tlsaux_free(run.auxes[i]);
 	free(run.auxes);
 	free(run.truns);
+	if (run.budget)
+		event_free(run.budget);
 	sched_free(run.sched);
 	dns_free(run.dns);
 	ossl_ctx_free(run.octx);

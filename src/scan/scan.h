@@ -10,6 +10,7 @@
 struct scan_cfg {
 	int connect_ms, read_ms, total_ms; /* per connection */
 	int resolve_ms;
+	int scan_ms;         /* the whole run (--scan-timeout), 0: none */
 	int max_conns_per_host;
 	int max_conns;
 	const char *sni;     /* overrides the SNI (and the name verified for IPs) */

@@ -32,6 +32,8 @@ struct sched {
 	struct probe *sleepers;   /* ...linked through next */
 	void (*idle_cb)(void *arg);
 	void *idle_arg;
+	struct probe *runners;    /* running probes, linked through rnext */
+	int cancelling;           /* sched_cancel_all was called */
 };
 
 struct sched *sched_new(struct event_base *base, int global_cap)
@@ -133,6 +135,8 @@ static void start(struct sched *s, struct probe *p)
 	}
 	s->running++;
 	p->host->running++;
+	p->rnext = s->runners;
+	s->runners = p;
 	if (s->running > s->peak)
 		s->peak = s->running;
 	if (p->host->running > p->host->peak)
@@ -210,6 +214,14 @@ void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 	p->sched = s;
 	p->host = h;
 	p->next = NULL;
+	if (s->cancelling) {
+		/* Never started: expire reports it, probe_done frees it. */
+		if (p->exclusive)
+			h->excl_waiting--, p->exclusive = 0;
+		p->cancelled = 1;
+		p->ops->expire(p);
+		return;
+	}
 	if (s->tail)
 		s->tail->next = p;
 	else
@@ -241,8 +253,49 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	sched_add(s, p->host, p);
 }
 
+void sched_cancel_all(struct sched *s)
+{
+	s->cancelling = 1;
+	s->pumping++; /* nothing starts while the lists are emptied */
+	while (s->sleepers) {
+		struct probe *p = s->sleepers;
+		s->sleepers = p->next;
+		s->sleeping--;
+		event_free(p->timer);
+		p->timer = NULL;
+		p->next = NULL;
+		p->cancelled = 1;
+		p->ops->expire(p);
+	}
+	while (s->head) {
+		struct probe *p = s->head;
+		s->head = p->next;
+		if (!s->head)
+			s->tail = NULL;
+		p->next = NULL;
+		if (p->exclusive)
+			p->host->excl_waiting--, p->exclusive = 0;
+		p->cancelled = 1;
+		p->ops->expire(p);
+	}
+	while (s->runners) {
+		struct probe *p = s->runners;
+		p->cancelled = 1;
+		p->ops->expire(p); /* probe_done takes it off the list */
+		if (s->runners == p)
+			break; /* a probe that did not finish: leave it */
+	}
+	s->pumping--;
+	if (sched_idle(s) && s->idle_cb)
+		s->idle_cb(s->idle_arg);
+}
+
 void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms)
 {
+	if (s->cancelling) {
+		sched_add(s, h, p);
+		return;
+	}
 	struct timeval tv = {delay_ms / 1000, (delay_ms % 1000) * 1000};
 	p->sched = s;
 	p->host = h;
@@ -253,14 +306,25 @@ void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int
 	evtimer_add(p->timer, &tv);
 }
 
+/* An exclusive probe starts on a quiet host: this long after the host's
+ * last connection ended (a server counts a connection until its process
+ * has exited; a retry that came at once would be throttled again). */
+#define EXCL_QUIET_MS 500
+
 void probe_done(struct probe *p)
 {
 	struct sched *s = p->sched;
+	struct sched_host *h = p->host;
 	if (p->timer) {
 		event_free(p->timer);
 		p->timer = NULL;
 	}
 	if (p->running) {
+		for (struct probe **pp = &s->runners; *pp; pp = &(*pp)->rnext)
+			if (*pp == p) {
+				*pp = p->rnext;
+				break;
+			}
 		s->running--;
 		p->host->running--;
 		if (p->exclusive)
@@ -269,6 +333,8 @@ void probe_done(struct probe *p)
 		p->host->excl_waiting--; /* never started */
 	}
 	p->ops->free(p);
+	if (h->excl_waiting > 0 && h->running == 0 && !s->cancelling)
+		sched_host_pause(h, EXCL_QUIET_MS);
 	pump(s);
 }
 

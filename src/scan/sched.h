@@ -32,6 +32,8 @@ struct probe {
 	struct event *timer;
 	int running;
 	int exclusive;      /* runs alone on its host (sched_add_exclusive) */
+	int cancelled;      /* expire() is called because the run stops */
+	struct probe *rnext; /* the scheduler's list of running probes */
 	int *conn_counter;  /* the target's stats.connections, bumped per conn */
 };
 
@@ -54,6 +56,10 @@ void sched_add_exclusive(struct sched *s, struct sched_host *h, struct probe *p)
 /* Queue a probe after delay_ms (backoff after a refusal). Until then it
  * counts as pending work: the scheduler is not idle. */
 void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms);
+/* The run stops (--scan-timeout): every queued, sleeping and running probe
+ * is expired now (cancelled set), and so is any probe added from then on;
+ * each reports what it has, the rest is unknown. */
+void sched_cancel_all(struct sched *s);
 /* Called by a probe when it has finished: frees it and starts the next. */
 void probe_done(struct probe *p);
 /* Called by a probe each time it opens a connection. */

@@ -357,6 +357,25 @@ def test_slow_greeting_is_not_cut_short(smtp, scan):
     assert ep["stats"]["connections"] == 2
 
 
+def test_trickling_tls_record_is_a_timeout_not_a_refusal(smtp, scan):
+    """A tarpit: after the go-ahead, a TLS record announced as 16 KiB comes
+    one byte every 200 ms, so the read timeout never fires. The handshake
+    has its own deadline (the read timeout): it ends in seconds, as a
+    timeout, and nothing is concluded from it (no protocol-no-tls12), even
+    with the full enumeration asked for."""
+    srv = smtp("tls-trickle")
+    rc, doc, err, took = scan(srv, "--read-timeout", "1", "--timeout", "30", "--scan-timeout",
+                              "20", quick=False, timeout=60)
+    assert rc == 3, err
+    ep = endpoint(doc)
+    e = only_error(ep)
+    assert (e["stage"], e["category"]) == ("tls", "timeout"), e
+    assert "did not complete within 1000 ms" in e["message"], e
+    assert ep["tls"] is None
+    assert not set(finding_ids(ep)) & {"protocol-no-tls12", "protocol-no-tls13"}
+    assert took < 2 * 20, took  # within twice the scan timeout (a bound, not speed)
+
+
 # ------------------------------------------------------------------ after the 220
 
 def test_close_after_220(smtp, scan):

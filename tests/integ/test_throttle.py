@@ -19,6 +19,7 @@ same server without it:
 """
 
 import sys
+import time
 
 import pytest
 
@@ -80,6 +81,31 @@ def test_server_that_throttles_forever_is_unknown_and_exit_3(reference, run_json
     assert ep["ciphers"] == [] and ep["grade"] is None
     assert not set(finding_ids(ep)) & {"protocol-no-tls12", "protocol-no-tls13"}
     assert "enumerate" in [e["stage"] for e in ep["errors"]]
+
+
+def test_scan_timeout_keeps_what_was_learnt(reference, run_json, pki):
+    """--scan-timeout stops a slow scan (a harsh throttle makes it take
+    half a minute): it ends within twice the budget, keeps what it learnt,
+    calls the rest unknown and says so in errors[]; nothing false."""
+    srv, ref = reference
+    with throttle_proxy.ThrottleProxy(srv.port, limit=1, linger=0.5) as proxy:
+        t0 = time.monotonic()
+        rc, doc, err = scan(run_json, pki, proxy.port, "--scan-timeout", "4")
+        took = time.monotonic() - t0
+    assert took < 2 * 4 + 2, took
+    assert rc != 3, err
+    assert "scan" in [e["stage"] for e in doc["errors"]], doc["errors"]
+    ep = endpoint(doc)
+    ref_protos = facts(ref)[0]
+    for p in ep["protocols"]:
+        # never a wrong answer: each is what the full scan says, or unknown
+        assert p["offered"] in (None, ref_protos[p["name"]]), p
+        if p["offered"] is None or p["reason"]:
+            assert p["reason"], p
+    assert any(p["reason"] for p in ep["protocols"])
+    ref_codes = {c["code"] for c in ref["ciphers"]}
+    assert {c["code"] for c in ep["ciphers"]} <= ref_codes
+    assert not set(finding_ids(ep)) & {"protocol-no-tls12", "protocol-no-tls13"}
 
 
 def test_throttled_after_the_handshake_keeps_what_it_saw(reference, run_json, pki):
