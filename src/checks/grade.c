@@ -142,8 +142,10 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		/* DANE decides, not the public CAs (RFC 7672 3.1). */
 		if (!ep->dane.checked)
 			snprintf(verdict, sizeof verdict,
-				 "DANE: the host has TLSA records, but no DANE handshake was "
-				 "possible");
+				 "DANE: unknown: the host has TLSA records, but no DANE handshake "
+				 "was possible%s%.400s%s",
+				 ep->dane.message ? " (" : "", ep->dane.message ? ep->dane.message : "",
+				 ep->dane.message ? ")" : "");
 		else if (ep->dane.ok)
 			snprintf(verdict, sizeof verdict, "DANE: %s",
 				 ep->dane.message ? ep->dane.message : "a TLSA record matched");

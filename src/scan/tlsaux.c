@@ -121,12 +121,15 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 		break;
 	case AUX_DANE: {
 		char msg[600];
-		ep->dane.checked = 1;
 		if (s) {
+			ep->dane.checked = 1;
 			ep->dane.ok = ossl_sess_dane_result(s, &ep->dane.usage, &ep->dane.selector,
 							    &ep->dane.mtype, &ep->dane.depth, msg,
 							    sizeof msg);
 		} else {
+			/* No handshake (a close, a timeout, throttling): the TLSA
+			 * match is unknown, not a mismatch. */
+			ep->dane.checked = 0;
 			ep->dane.ok = 0;
 			snprintf(msg, sizeof msg, "no DANE handshake: %s", e ? e->msg : "failed");
 		}

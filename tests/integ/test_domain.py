@@ -1511,3 +1511,22 @@ def test_validating_resolver_is_not_flagged(scan):
         _, doc, _ = scan(name)
         assert "dnssec" not in [e["stage"] for e in doc["errors"]], (name, doc["errors"])
     assert "dnssec-bogus" in dom_findings(scan("bogus.test")[1])
+
+
+def test_dane_handshake_that_cannot_happen_is_unknown_not_a_mismatch(world, run_json):
+    """both.test's MX host behind a proxy that closes every connection after
+    the first (tests/fixtures/throttle_proxy.py): the verified handshake
+    works, the DANE one is closed. The TLSA match is unknown: no
+    dane-mismatch, no F for it; the authentication line says why."""
+    import throttle_proxy
+    with throttle_proxy.ThrottleProxy(world.pf_good.port, forever=True, pass_first=1) as p:
+        args = base_args(world)
+        args[args.index("--port") + 1] = p.port
+        rc, doc, err = run_json("domain", *args, "--quick", "both.test", timeout=120)
+        assert p.accepted == 1 and p.refused >= 1
+    ep = the_ep(doc)
+    assert ep["tls"]["verify"]["code"] == 0
+    assert ep["auth_policy"] == "dane"
+    assert ep["dane"] is None, ep["dane"]
+    assert "dane-mismatch" not in ep_findings(ep)
+    assert rc == 0, err
