@@ -170,6 +170,29 @@ static void test_implicit_minimal(void **state UNUSED)
 	result_free(r);
 }
 
+/* An unknown version, and an offered one whose suites are incomplete: the
+ * state and the reason, escaped (a reason may quote the server). */
+static void test_unknown_protocols_say_why(void **state UNUSED)
+{
+	struct result *r = result_new();
+	struct endpoint *ep = result_add_endpoint(r, "mx.example", 25, "192.0.2.7");
+	struct tu_capture out;
+	ep->enumerated = 1;
+	ep_set_protocol(ep, P_TLS11, -1);
+	ep_set_protocol_reason(ep, P_TLS11, "every connection was closed" ANSI_CLEAR);
+	ep_set_protocol(ep, P_TLS12, 1);
+	ep_set_protocol_reason(ep, P_TLS12, "the scan timeout passed");
+	ep_set_protocol(ep, P_TLS13, 0);
+	render(r, 0, &out);
+	assert_true(HAS(out, "  TLSv1.1       unknown (every connection was closed"));
+	assert_true(HAS(out, "  TLSv1.2       offered (suites incomplete: the scan timeout "
+			     "passed)"));
+	assert_true(HAS(out, "  TLSv1.3       not offered\n"));
+	check_safe(&out);
+	free(out.data);
+	result_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +200,7 @@ int main(void)
 	    cmocka_unit_test(test_escaped_forms),
 	    cmocka_unit_test(test_transcript_optional),
 	    cmocka_unit_test(test_implicit_minimal),
+	    cmocka_unit_test(test_unknown_protocols_say_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
