@@ -100,6 +100,10 @@ struct enum_ctx {
 	size_t nknown;
 	uint32_t known_v2[64];
 	int waiting; /* tasks waiting for such a hello */
+	int alert_refuser; /* it refused a TLS hello with an alert: its closes
+			      are throttling, never its way of refusing */
+	int close_confirms; /* closes confirmed as refusals */
+	int throttle_seen;  /* a confirmation was not answered */
 	uint8_t dh_p[RAW_MAX_DH];
 	size_t dh_p_len;
 	struct defaults_round defs[DEF_COUNT];
@@ -424,10 +428,15 @@ static void note_dh(struct enum_ctx *x, const struct raw_result *r)
  * either, the server is throttling: the host's budget goes down, the host
  * pauses longer and the round is tried again; after CLOSE_THROTTLE_MAX
  * such rounds what is left of this version is unknown, with the reason,
- * never "not offered". */
+ * never "not offered". A server that has refused a TLS hello with an alert
+ * refuses that way: its closes are throttling, with no confirmation. One
+ * whose closes were confirmed as refusals CLOSE_LEARNT times, and that
+ * never throttled, refuses by closing: its later closes are refusals. */
 
 #define CLOSE_RETRY_MS 500
 #define CLOSE_THROTTLE_MAX 3
+#define CLOSE_LEARNT 2 /* confirmed close-refusals before closes are taken
+			  at their word (while no throttling was seen) */
 
 static const struct raw_result closed_result = {.outcome = RAW_CLOSED};
 
@@ -541,6 +550,13 @@ static int uncertain_close(struct task *t)
 		t->close_ok = 0;
 		return 0;
 	}
+	struct enum_ctx *x = t->ctx;
+	if (x->close_confirms >= CLOSE_LEARNT && !x->throttle_seen && !x->alert_refuser) {
+		/* This server has shown twice that a close is how it says no,
+		 * and has never throttled: take it at its word. */
+		t->closes = 0;
+		return 0;
+	}
 	t->closes++;
 	if (t->closes == 1) {
 		/* Once more, alone, after a pause. SSLv2 hellos are closed on
@@ -549,6 +565,13 @@ static int uncertain_close(struct task *t)
 			sched_host_lower_budget(t->ctx->host);
 		sched_host_pause(t->ctx->host, CLOSE_RETRY_MS);
 		send_round_alone(t, 1);
+		return 1;
+	}
+	if (t->ctx->alert_refuser && t->proto != P_SSLV2) {
+		/* This server says no with alerts (an SSLv2 hello cannot get a
+		 * TLS alert, so closes there may still be refusals): a close
+		 * that came twice is throttling. */
+		on_confirm(t, NULL, NULL);
 		return 1;
 	}
 	confirm_or_wait(t);
@@ -565,12 +588,14 @@ static void on_confirm(void *arg, const struct raw_result *r, const struct err *
 		/* Answered right after: the closes were this round's refusal. */
 		t->closes = 0;
 		t->close_ok = 1;
+		x->close_confirms++;
 		on_result(t, &closed_result, NULL);
 		return;
 	}
 	/* Not answered either: throttling. Slow down (fewer connections, and
 	 * none for a while, so the server cools down) and try again. */
 	t->throttled++;
+	x->throttle_seen = 1;
 	sched_host_lower_budget(x->host);
 	sched_host_pause(x->host, 1000 << t->throttled);
 	if (t->throttled > CLOSE_THROTTLE_MAX) {
@@ -614,6 +639,8 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		return;
 	if (r->outcome != RAW_CLOSED)
 		t->closes = 0;
+	if (t->proto != P_SSLV2 && clean_refusal(r) && r->outcome == RAW_ALERT)
+		x->alert_refuser = 1;
 	remember_answered(x, t, r);
 	if (t->proto == P_SSLV2) {
 		t->offered = hello && r->sslv2 && r->v2.nspecs > 0;
