@@ -46,10 +46,10 @@ static void check_one(struct endpoint *ep, const struct result *r, int v4_works,
 	const struct ep_error *e = ep_connect_error(ep);
 	if (ep_scanned(ep) || !e || !unreachable(e, is_v6(ep->address) ? v6_works : v4_works))
 		return;
-	char others[512], detail[1400];
+	char others[512], detail[2048];
 	list_scanned(others, sizeof others, r, ep);
 	snprintf(detail, sizeof detail,
-		 "%.200s [%.64s]:%u: %.400s. Scanned addresses of %.200s port %u: %s. "
+		 "%.200s [%.64s]:%u: %.400s. Scanned addresses of %.200s port %u: %.300s. "
 		 "Clients that pick this address (%s) wait for a timeout or an error "
 		 "before they try another one; a client with no other address to try "
 		 "cannot connect at all. Its TLS is unknown.",
