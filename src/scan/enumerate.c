@@ -67,8 +67,9 @@ struct task {
 	int close_ok;       /* this close is a refusal: confirmed */
 	int waiting;        /* for a hello the server answered, to confirm */
 	char unknown[200];  /* why what is left is unknown ("" when complete) */
+	int no_answer;      /* ...because a round got no answer at all (its
+			       first-round error is on the endpoint already) */
 	struct raw_req confirm_req;
-	uint16_t confirm_offer[ENUM_CHUNK];
 };
 
 /* Server defaults: three single rounds (the ServerHello's extensions,
@@ -228,6 +229,42 @@ static int clean_refusal(const struct raw_result *r)
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
 
+/* A TLS hello of version wire offering ciphers[0..n), with the extensions
+ * every raw round sends (none for SSLv3) and, for TLS 1.3, key shares. */
+static void hello_base(struct hello_opts *o, const struct enum_ctx *x, uint16_t wire,
+		       const uint16_t *ciphers, size_t n)
+{
+	o->version = wire;
+	o->ciphers = ciphers;
+	o->nciphers = n;
+	o->sni = x->base.sni;
+	o->flags = wire == V_SSL3 ? HF_NO_EXTENSIONS | HF_RENEG_SCSV
+				  : HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
+					    HF_SESSION_TICKET | HF_STATUS_REQUEST;
+	if (wire == V_TLS13) {
+		o->key_shares = key_shares;
+		o->nkey_shares = ARRAY_LEN(key_shares);
+	}
+}
+
+/* One raw probe sending req; its answer goes to on_raw(arg). alone: it runs
+ * with no other connection to this host (sched_add_exclusive). */
+static void send_raw(struct enum_ctx *x, const struct raw_req *req,
+		     void (*on_raw)(void *, const struct raw_result *, const struct err *),
+		     void *arg, int alone)
+{
+	struct hsprobe_params prm = x->base;
+	prm.raw = req;
+	prm.ske_kind = ske_kind;
+	prm.on_raw = on_raw;
+	prm.raw_arg = arg;
+	struct probe *p = hsprobe_new(x->ep, &x->addr, &prm);
+	if (alone)
+		sched_add_exclusive(x->sched, x->host, p);
+	else
+		sched_add(x->sched, x->host, p);
+}
+
 static void send_round_alone(struct task *t, int alone);
 
 /* Queue the next round of t with offer[0..noffer). */
@@ -241,7 +278,6 @@ static void send_round(struct task *t)
 static void send_round_alone(struct task *t, int alone)
 {
 	struct enum_ctx *x = t->ctx;
-	struct hsprobe_params prm = x->base;
 	memset(&t->req, 0, sizeof t->req);
 	if (t->proto == P_SSLV2) {
 		size_t n = 0;
@@ -253,36 +289,21 @@ static void send_round_alone(struct task *t, int alone)
 		t->req.nv2specs = n;
 	} else {
 		struct hello_opts *o = &t->req.ho;
-		o->version = t->wire;
-		o->ciphers = t->offer;
-		o->nciphers = t->noffer;
-		o->sni = x->base.sni;
-		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
-			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
-		if (t->proto == P_SSLV3)
-			o->flags = HF_NO_EXTENSIONS | HF_RENEG_SCSV;
+		hello_base(o, x, t->wire, t->offer, t->noffer);
 		if (t->phase == PH_GROUPS) {
+			/* no key share: the server names the group it wants */
 			o->groups = t->groups;
 			o->ngroups = t->ngroups;
+			o->key_shares = NULL;
+			o->nkey_shares = 0;
 		}
 		if (t->phase == PH_SIGALGS) {
 			o->sigalgs = t->sigalgs;
 			o->nsigalgs = t->nsigalgs;
 		}
-		if (t->proto == P_TLS13 && t->phase != PH_GROUPS) {
-			o->key_shares = key_shares;
-			o->nkey_shares = ARRAY_LEN(key_shares);
-		}
 	}
-	prm.raw = &t->req;
-	prm.ske_kind = ske_kind;
-	prm.on_raw = on_result;
-	prm.raw_arg = t;
 	t->rounds++;
-	if (alone)
-		sched_add_exclusive(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
-	else
-		sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+	send_raw(x, &t->req, on_result, t, alone);
 }
 
 /* Start the next chunk from the undecided suites. */
@@ -457,33 +478,15 @@ static void on_confirm(void *arg, const struct raw_result *r, const struct err *
 static void send_confirm(struct task *t)
 {
 	struct enum_ctx *x = t->ctx;
-	struct hsprobe_params prm = x->base;
 	memset(&t->confirm_req, 0, sizeof t->confirm_req);
 	if (x->known_sslv2) {
 		t->confirm_req.sslv2 = 1;
 		t->confirm_req.v2specs = x->known_v2;
 		t->confirm_req.nv2specs = x->nknown;
 	} else {
-		struct hello_opts *o = &t->confirm_req.ho;
-		memcpy(t->confirm_offer, x->known_offer, x->nknown * sizeof(*x->known_offer));
-		o->version = x->known_wire;
-		o->ciphers = t->confirm_offer;
-		o->nciphers = x->nknown;
-		o->sni = x->base.sni;
-		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
-			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
-		if (x->known_wire == 0x0300)
-			o->flags = HF_NO_EXTENSIONS | HF_RENEG_SCSV;
-		if (x->known_wire == 0x0304) {
-			o->key_shares = key_shares;
-			o->nkey_shares = ARRAY_LEN(key_shares);
-		}
+		hello_base(&t->confirm_req.ho, x, x->known_wire, x->known_offer, x->nknown);
 	}
-	prm.raw = &t->confirm_req;
-	prm.ske_kind = ske_kind;
-	prm.on_raw = on_confirm;
-	prm.raw_arg = t;
-	sched_add_exclusive(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+	send_raw(x, &t->confirm_req, on_confirm, t, 1);
 }
 
 /* Every task still running waits for an answered hello that no one can
@@ -629,6 +632,7 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		}
 		snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s",
 			 e ? e->msg : "no result");
+		t->no_answer = 1;
 		t->failed = 1;
 		task_done(t);
 		return;
@@ -818,29 +822,16 @@ static void start_defaults(struct enum_ctx *x)
 		for (size_t i = 0; i < tmp.npending && n < ARRAY_LEN(d->offer); i++)
 			d->offer[n++] = tmp.pending[i];
 		d->noffer = n;
-		o->version = k == DEF_HELLO ? V_TLS12 : V_TLS13;
-		o->ciphers = d->offer;
-		o->nciphers = d->noffer;
-		o->sni = x->base.sni;
-		o->flags = HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_INFO | HF_EMS |
-			   HF_SESSION_TICKET | HF_STATUS_REQUEST;
+		hello_base(o, x, k == DEF_HELLO ? V_TLS12 : V_TLS13, d->offer, d->noffer);
 		if (k == DEF_HELLO) {
 			o->compression = deflate_then_null;
 			o->ncompression = sizeof deflate_then_null;
-		} else {
-			o->key_shares = key_shares;
-			o->nkey_shares = ARRAY_LEN(key_shares);
 		}
 		if (k == DEF_GREASE)
 			o->flags |= HF_GREASE;
 		if (k == DEF_LONG)
 			o->pad_to = 1500;
-		struct hsprobe_params prm = x->base;
-		prm.raw = &d->req;
-		prm.ske_kind = ske_kind;
-		prm.on_raw = on_defaults;
-		prm.raw_arg = d;
-		sched_add(x->sched, x->host, hsprobe_new(x->ep, &x->addr, &prm));
+		send_raw(x, &d->req, on_defaults, d, 0);
 	}
 	x->def_sent = time(NULL);
 }
@@ -930,7 +921,7 @@ static void report_unknowns(struct enum_ctx *x)
 {
 	for (int p = P_SSLV2; p < P_COUNT; p++) {
 		struct task *t = &x->tasks[p];
-		if (!t->failed || !t->unknown[0] || t->rounds == 0)
+		if (!t->failed || !t->unknown[0] || t->no_answer)
 			continue;
 		char names[80] = "";
 		size_t used = 0;
@@ -946,8 +937,8 @@ static void report_unknowns(struct enum_ctx *x)
 							 used ? ", " : "",
 							 tls_proto_name((enum tls_proto)q));
 		}
-		if (dup || strncmp(t->unknown, "no answer", 9) == 0)
-			continue; /* the first round's error is already there */
+		if (dup)
+			continue;
 		char msg[400];
 		snprintf(msg, sizeof msg, "%s: unknown or incomplete: %s", names, t->unknown);
 		ep_add_error(x->ep, "enumerate", err_cat_name(ERR_BUSY), msg);

@@ -117,18 +117,25 @@ static int retry_busy(struct hsprobe *h, const struct err *e)
 	return 1;
 }
 
-/* A STARTTLS port that never greeted: does it answer a ClientHello? */
-static void check_mode(struct hsprobe *h)
+/* Does this silent STARTTLS port answer a ClientHello? One implicit-TLS
+ * handshake on another connection, once per probe. */
+static void ask_mode(struct hsprobe *h)
 {
-	h->ep->dlg.silent = 1;
 	if (h->mode_asked)
-		return; /* asked early, after SILENT_PROBE_MS */
+		return;
 	h->mode_asked = 1;
 	struct hsprobe_params prm = h->prm;
 	prm.proto = NULL;
 	struct hsprobe *m = (struct hsprobe *)hsprobe_new(h->ep, &h->addr, &prm);
 	m->mode_check = 1;
 	sched_add(h->base.sched, h->base.host, &m->base);
+}
+
+/* A STARTTLS port that never greeted (maybe asked early already). */
+static void check_mode(struct hsprobe *h)
+{
+	h->ep->dlg.silent = 1;
+	ask_mode(h);
 }
 
 /* Deadlines that bound progress, not bytes: a server that trickles a byte
@@ -141,12 +148,16 @@ static void aux_report(struct hsprobe *h);
 static const char *const stage_what[] = {"connect", "clear-text dialogue", "TLS handshake",
 					 "dialogue inside TLS", "renegotiation", "done"};
 
+static int stage_ms(const struct hsprobe *h, enum hs_state st)
+{
+	return st == HS_HANDSHAKE || st == HS_RENEG ? h->prm.lim.read_ms : 2 * h->prm.lim.read_ms;
+}
+
 static void on_stage_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct hsprobe *h = arg;
 	struct err e;
-	int ms = h->state == HS_HANDSHAKE || h->state == HS_RENEG ? h->prm.lim.read_ms
-								  : 2 * h->prm.lim.read_ms;
+	int ms = stage_ms(h, h->state);
 	err_set(&e, ERR_TIMEOUT, "the %s did not complete within %d ms (the server sends too slowly)",
 		stage_what[h->state], ms);
 	if (h->state == HS_RENEG) {
@@ -167,7 +178,7 @@ static void set_stage(struct hsprobe *h, enum hs_state st)
 			evtimer_del(h->stage_ev);
 		return;
 	}
-	int ms = st == HS_HANDSHAKE || st == HS_RENEG ? h->prm.lim.read_ms : 2 * h->prm.lim.read_ms;
+	int ms = stage_ms(h, st);
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	if (!h->stage_ev)
 		h->stage_ev = evtimer_new(sched_base(h->base.sched), on_stage_deadline, h);
@@ -192,14 +203,7 @@ static void on_silence(evutil_socket_t fd, short what, void *arg)
 		finish(h);
 		return;
 	}
-	if (!h->mode_asked) {
-		h->mode_asked = 1;
-		struct hsprobe_params prm = h->prm;
-		prm.proto = NULL;
-		struct hsprobe *m = (struct hsprobe *)hsprobe_new(h->ep, &h->addr, &prm);
-		m->mode_check = 1;
-		sched_add(h->base.sched, h->base.host, &m->base);
-	}
+	ask_mode(h);
 	struct timeval tv = {0, SILENT_POLL_MS * 1000};
 	evtimer_add(h->silence, &tv);
 }

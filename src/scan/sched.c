@@ -209,17 +209,26 @@ void sched_host_pause(struct sched_host *h, int ms)
 	evtimer_add(h->pause, &tv);
 }
 
+/* A probe that will never start, the run stopping: expire reports it,
+ * probe_done frees it. */
+static void cancel_unstarted(struct probe *p)
+{
+	if (p->exclusive) {
+		p->host->excl_waiting--;
+		p->exclusive = 0;
+	}
+	p->next = NULL;
+	p->cancelled = 1;
+	p->ops->expire(p);
+}
+
 void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 {
 	p->sched = s;
 	p->host = h;
 	p->next = NULL;
 	if (s->cancelling) {
-		/* Never started: expire reports it, probe_done frees it. */
-		if (p->exclusive)
-			h->excl_waiting--, p->exclusive = 0;
-		p->cancelled = 1;
-		p->ops->expire(p);
+		cancel_unstarted(p);
 		return;
 	}
 	if (s->tail)
@@ -263,20 +272,14 @@ void sched_cancel_all(struct sched *s)
 		s->sleeping--;
 		event_free(p->timer);
 		p->timer = NULL;
-		p->next = NULL;
-		p->cancelled = 1;
-		p->ops->expire(p);
+		cancel_unstarted(p);
 	}
 	while (s->head) {
 		struct probe *p = s->head;
 		s->head = p->next;
 		if (!s->head)
 			s->tail = NULL;
-		p->next = NULL;
-		if (p->exclusive)
-			p->host->excl_waiting--, p->exclusive = 0;
-		p->cancelled = 1;
-		p->ops->expire(p);
+		cancel_unstarted(p);
 	}
 	while (s->runners) {
 		struct probe *p = s->runners;
