@@ -104,10 +104,12 @@ class Serve:
                              % (n, len(recs), recs, "\n".join(self.lines)))
 
     def stop(self, sig=signal.SIGTERM):
-        """Signal it and wait; -> (exit code, every stdout line)."""
+        """Signal it and wait; -> (exit code, every stdout line). sig=None only
+        waits: for a process already told to stop, a second signal would race
+        with its exit (it may have removed its handlers already)."""
         if not self.stopped:
             self.stopped = True
-            if self.proc.poll() is None:
+            if sig is not None and self.proc.poll() is None:
                 self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=20)

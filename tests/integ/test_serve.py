@@ -208,7 +208,7 @@ def test_sigint_stops_open_sessions_with_421(serve):
     code, lines = c.reply()
     assert code == 421 and lines[0].startswith("421 4.3.2 ")
     assert c.closed()
-    rc, out = s.stop()
+    rc, out = s.stop(sig=None)
     assert rc == 0
     assert out[-1] == "stopped reason=sigint sessions=1 messages=0"
     assert s.records(1)[0]["end"] == "server-stopped"
