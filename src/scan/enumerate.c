@@ -22,9 +22,26 @@
 #include "tls/registry.h"
 
 #define ENUM_CHUNK 128
+/* An SSLv3 hello has no extensions: this many suites keep it smaller than
+ * a TLS hello of ENUM_CHUNK suites (every SSLv3 suite in one chunk). */
+#define ENUM_CHUNK_SSL3 176
+#define ENUM_CHUNK_MAX ENUM_CHUNK_SSL3
 #define ENUM_MAX_SUITES 512
 
-enum phase { PH_ELIM, PH_ORDER, PH_REVERSE, PH_GROUPS, PH_SIGALGS, PH_DONE };
+/* After elimination: PH_REVERSE (and PH_ROTATE when that is not enough)
+ * tell server order from client order; PH_ORDER then finds the server's
+ * order; TLS 1.2 groups and signature algorithms share rounds (PH_BOTH)
+ * where they can. */
+enum phase {
+	PH_ELIM,
+	PH_REVERSE,
+	PH_ROTATE,
+	PH_ORDER,
+	PH_BOTH,
+	PH_GROUPS,
+	PH_SIGALGS,
+	PH_DONE
+};
 
 struct task {
 	struct enum_ctx *ctx;
@@ -37,12 +54,14 @@ struct task {
 	int chunk_of[ENUM_MAX_SUITES];
 	size_t naccepted;
 	int chunk;          /* current chunk number */
-	uint16_t cur[ENUM_CHUNK]; /* the current chunk's undecided suites: a chunk
+	uint16_t cur[ENUM_CHUNK_MAX]; /* the current chunk's undecided suites: a chunk
 				     stays fixed until refused, so its picks are
 				     the server's order among its suites */
 	size_t ncur;
 	uint16_t order[ENUM_MAX_SUITES]; /* ordering phase: picks */
 	size_t norder;
+	int merge;          /* ordering: offer only each chunk's next suite */
+	uint16_t top;       /* PH_ROTATE: the pick it checks */
 	uint16_t offer[ENUM_MAX_SUITES];
 	size_t noffer;
 	uint16_t groups[64]; /* group phase: groups still offered */
@@ -53,6 +72,10 @@ struct task {
 	size_t nsigalgs;
 	uint16_t sigalg_picks[64];
 	size_t nsigalg_picks;
+	int groups_done, sigalgs_done;
+	int both;           /* groups and signature algorithms share rounds */
+	int both_refused;   /* such a round was refused: which list ran out? */
+	int deflate;        /* this round also offers deflate compression */
 	uint32_t v2specs[64];
 	struct raw_req req;
 	size_t max_offer;   /* chunk size; smaller while isolating a bad suite */
@@ -72,9 +95,10 @@ struct task {
 	struct raw_req confirm_req;
 };
 
-/* Server defaults: three single rounds (the ServerHello's extensions,
- * session ID, compression and clock; GREASE tolerance; a long hello). */
-enum { DEF_HELLO, DEF_GREASE, DEF_LONG, DEF_COUNT };
+/* Server defaults: the ServerHello's extensions, session ID, compression
+ * and clock come from the first TLS 1.2 round; GREASE tolerance and a long
+ * hello share one round (DEF_BOTH), split in two when it is not answered. */
+enum { DEF_GREASE, DEF_LONG, DEF_COUNT, DEF_BOTH = DEF_COUNT };
 
 struct defaults_round {
 	struct enum_ctx *ctx;
@@ -97,7 +121,7 @@ struct enum_ctx {
 	int have_known;
 	int known_sslv2;
 	uint16_t known_wire;
-	uint16_t known_offer[ENUM_CHUNK];
+	uint16_t known_offer[ENUM_CHUNK_MAX];
 	size_t nknown;
 	uint32_t known_v2[64];
 	int waiting; /* tasks waiting for such a hello */
@@ -107,7 +131,9 @@ struct enum_ctx {
 	int throttle_seen;  /* a confirmation was not answered */
 	uint8_t dh_p[RAW_MAX_DH];
 	size_t dh_p_len;
-	struct defaults_round defs[DEF_COUNT];
+	int want_defaults; /* a modern handshake worked */
+	int def_deflate_failed; /* a hello offering deflate was not answered */
+	struct defaults_round defs[DEF_COUNT + 1];
 	struct server_hello def_sh;
 	int def_have_sh;
 	int def_ok[DEF_COUNT]; /* -1 unknown */
@@ -228,6 +254,7 @@ static int clean_refusal(const struct raw_result *r)
 }
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
+static const uint8_t deflate_then_null[] = {1, 0};
 
 /* A TLS hello of version wire offering ciphers[0..n), with the extensions
  * every raw round sends (none for SSLv3) and, for TLS 1.3, key shares. */
@@ -290,26 +317,45 @@ static void send_round_alone(struct task *t, int alone)
 	} else {
 		struct hello_opts *o = &t->req.ho;
 		hello_base(o, x, t->wire, t->offer, t->noffer);
-		if (t->phase == PH_GROUPS) {
+		if (t->phase == PH_GROUPS || t->phase == PH_BOTH) {
 			/* no key share: the server names the group it wants */
 			o->groups = t->groups;
 			o->ngroups = t->ngroups;
 			o->key_shares = NULL;
 			o->nkey_shares = 0;
 		}
-		if (t->phase == PH_SIGALGS) {
+		if (t->phase == PH_SIGALGS || t->phase == PH_BOTH) {
 			o->sigalgs = t->sigalgs;
 			o->nsigalgs = t->nsigalgs;
 		}
+		/* The server defaults' hello is the first TLS 1.2 round, with
+		 * deflate offered before null compression. */
+		t->deflate = x->want_defaults && !x->def_have_sh && !x->def_deflate_failed &&
+			     t->proto == P_TLS12 && t->phase == PH_ELIM;
+		if (t->deflate) {
+			o->compression = deflate_then_null;
+			o->ncompression = sizeof deflate_then_null;
+		}
 	}
 	t->rounds++;
+	static const char *const phase_name[] = {"elimination", "reverse", "rotate", "order",
+						 "groups+sigalgs", "groups", "sigalgs", "done"};
+	log_debug("%s [%s]: %s round %d (%s): %zu suites%s", x->ep->host, x->addr.text,
+		  tls_proto_name(t->proto), t->rounds, phase_name[t->phase], t->noffer,
+		  alone ? ", alone" : "");
 	send_raw(x, &t->req, on_result, t, alone);
+}
+
+static size_t chunk_size(const struct task *t)
+{
+	return t->proto == P_SSLV3 ? ENUM_CHUNK_SSL3 : ENUM_CHUNK;
 }
 
 /* Start the next chunk from the undecided suites. */
 static void next_chunk(struct task *t)
 {
-	t->ncur = t->npending < ENUM_CHUNK ? t->npending : ENUM_CHUNK;
+	size_t max = chunk_size(t);
+	t->ncur = t->npending < max ? t->npending : max;
 	memcpy(t->cur, t->pending, t->ncur * sizeof(*t->cur));
 	t->chunk++;
 }
@@ -319,7 +365,7 @@ static void offer_pending(struct task *t)
 {
 	if (t->ncur == 0)
 		next_chunk(t);
-	size_t max = t->max_offer ? t->max_offer : ENUM_CHUNK;
+	size_t max = t->max_offer ? t->max_offer : chunk_size(t);
 	t->noffer = t->ncur < max ? t->ncur : max;
 	memcpy(t->offer, t->cur, t->noffer * sizeof(*t->offer));
 	send_round(t);
@@ -334,59 +380,202 @@ static void task_done(struct task *t)
 	give_up_waiters(t->ctx);
 }
 
-static void start_groups(struct task *t);
-static void start_sigalgs(struct task *t);
+static void start_params(struct task *t);
 
-static void after_elimination(struct task *t)
+/* The i-th pick was the first one of its chunk. */
+static int first_of_chunk(const struct task *t, size_t i)
 {
-	int one_chunk = 1;
-	for (size_t i = 1; i < t->naccepted; i++)
-		if (t->chunk_of[i] != t->chunk_of[0])
-			one_chunk = 0;
-	if (t->naccepted >= 2 && !one_chunk) {
-		t->phase = PH_ORDER;
-		t->norder = 0;
-		t->noffer = t->naccepted;
-		memcpy(t->offer, t->accepted, t->naccepted * sizeof(*t->offer));
-		send_round(t);
-		return;
-	}
-	if (t->naccepted >= 2) {
-		t->phase = PH_REVERSE;
-		t->noffer = t->naccepted;
-		for (size_t i = 0; i < t->naccepted; i++)
-			t->offer[i] = t->accepted[t->naccepted - 1 - i];
-		send_round(t);
-		return;
-	}
-	start_groups(t);
+	return i == 0 || t->chunk_of[i - 1] != t->chunk_of[i];
 }
 
-/* Groups: for TLS 1.3 through HelloRetryRequest (no key share offered, so
- * the server names the group it wants), for TLS 1.2 through the ECDHE
- * ServerKeyExchange; each round takes the named group out. */
-static void start_groups(struct task *t)
+static int one_chunk(const struct task *t)
 {
-	int any_ecdhe = 0;
-	if (t->proto == P_TLS12) {
-		t->noffer = 0;
-		for (size_t i = 0; i < t->naccepted; i++) {
-			enum ske_kind k;
-			int anon;
-			if (ske_kind(t->accepted[i], &k, &anon) == 0 && k == SKE_ECDHE)
-				t->offer[t->noffer++] = t->accepted[i];
-		}
-		any_ecdhe = t->noffer > 0;
-	}
-	if ((t->proto != P_TLS13 || t->naccepted == 0) && !any_ecdhe) {
-		start_sigalgs(t);
+	for (size_t i = 1; i < t->naccepted; i++)
+		if (t->chunk_of[i] != t->chunk_of[0])
+			return 0;
+	return 1;
+}
+
+/* Two or more suites accepted: offer them reversed. A server that follows
+ * the client's order picks the first of them. */
+static void after_elimination(struct task *t)
+{
+	if (t->naccepted < 2) {
+		start_params(t);
 		return;
 	}
-	if (t->proto == P_TLS13) {
-		t->noffer = t->naccepted;
-		memcpy(t->offer, t->accepted, t->naccepted * sizeof(*t->offer));
+	t->phase = PH_REVERSE;
+	t->noffer = t->naccepted;
+	for (size_t i = 0; i < t->naccepted; i++)
+		t->offer[i] = t->accepted[t->naccepted - 1 - i];
+	send_round(t);
+}
+
+/* Ordering: what is not placed yet; with merge, only each chunk's next
+ * suite (a fixed chunk's picks are already in the server's order, so its
+ * first choice among all is one of those). */
+static void order_offer(struct task *t)
+{
+	int last = -1;
+	t->noffer = 0;
+	for (size_t i = 0; i < t->naccepted; i++) {
+		if (contains(t->order, t->norder, t->accepted[i]))
+			continue;
+		if (t->merge && t->chunk_of[i] == last)
+			continue;
+		last = t->chunk_of[i];
+		t->offer[t->noffer++] = t->accepted[i];
 	}
-	t->phase = PH_GROUPS;
+}
+
+/* Whatever was not placed keeps its place at the end. */
+static void order_finish(struct task *t)
+{
+	for (size_t i = 0; i < t->naccepted; i++)
+		if (!contains(t->order, t->norder, t->accepted[i]))
+			t->order[t->norder++] = t->accepted[i];
+	memcpy(t->accepted, t->order, t->norder * sizeof(*t->order));
+	t->naccepted = t->norder;
+	start_params(t);
+}
+
+static void order_next(struct task *t)
+{
+	order_offer(t);
+	if (t->noffer > 1) {
+		send_round(t);
+		return;
+	}
+	/* One suite, or one chunk's picks, left: nothing to ask. */
+	order_finish(t);
+}
+
+/* The server has an order of its own, and top is its first choice. Each
+ * round then names the next one; picks from a fixed chunk (no bisection)
+ * are in the server's order already, so only the chunks' next suites are
+ * offered, and once one chunk is left its order is known. */
+static void start_order(struct task *t, uint16_t top)
+{
+	size_t at = 0;
+	while (at < t->naccepted && t->accepted[at] != top)
+		at++;
+	t->server_order = 1;
+	t->phase = PH_ORDER;
+	t->merge = t->bisects == 0 && at < t->naccepted && first_of_chunk(t, at);
+	t->order[0] = top;
+	t->norder = 1;
+	order_next(t);
+}
+
+/* The answer to the reversed offer. */
+static void after_reverse(struct task *t, uint16_t got)
+{
+	uint16_t last = t->accepted[t->naccepted - 1];
+	if (one_chunk(t)) {
+		/* One fixed chunk's picks are the server's order if it has one:
+		 * then its first pick comes again. */
+		t->server_order = got == t->accepted[0];
+		start_params(t);
+		return;
+	}
+	if (got != last) {
+		start_order(t, got); /* not the client's first: the server's */
+		return;
+	}
+	if (!first_of_chunk(t, t->naccepted - 1)) {
+		/* The server's first choice would have been picked first in
+		 * its chunk: it follows the client's order. */
+		t->server_order = 0;
+		start_params(t);
+		return;
+	}
+	/* Either: the same suites with that one last. */
+	t->phase = PH_ROTATE;
+	t->top = got;
+	memmove(t->offer, t->offer + 1, (t->noffer - 1) * sizeof(*t->offer));
+	t->offer[t->noffer - 1] = got;
+	send_round(t);
+}
+
+/* ------------------------------------------------------------------------
+ * Groups and signature algorithms. Groups: for TLS 1.3 through
+ * HelloRetryRequest (no key share offered, so the server names the group
+ * it wants), for TLS 1.2 through the ECDHE ServerKeyExchange. TLS 1.2
+ * signature algorithms: the ServerKeyExchange names the one the server
+ * used (only with a signed DHE/ECDHE suite; TLS 1.3 signs inside the
+ * encrypted flight). Each round takes what was named out. In TLS 1.2 one
+ * signed ECDHE ServerKeyExchange names both, so both lists share rounds
+ * (PH_BOTH) while the suites that name signature algorithms all use one
+ * kind of certificate (the pick then does not depend on the suite); when
+ * such a round is refused, a round of signature algorithms alone tells
+ * which list ran out. */
+
+static int ecdhe_suites(struct task *t, int signed_only)
+{
+	t->noffer = 0;
+	for (size_t i = 0; i < t->naccepted; i++) {
+		enum ske_kind k;
+		int anon;
+		if (ske_kind(t->accepted[i], &k, &anon) == 0 && k == SKE_ECDHE &&
+		    !(signed_only && anon))
+			t->offer[t->noffer++] = t->accepted[i];
+	}
+	return t->noffer > 0;
+}
+
+static int signed_suites(struct task *t)
+{
+	t->noffer = 0;
+	for (size_t i = 0; i < t->naccepted; i++) {
+		enum ske_kind k;
+		int anon;
+		if (ske_kind(t->accepted[i], &k, &anon) == 0 && !anon && k != SKE_RSA)
+			t->offer[t->noffer++] = t->accepted[i];
+	}
+	return t->noffer > 0;
+}
+
+/* The signed suites all authenticate with one kind of certificate. */
+static int one_auth(struct task *t)
+{
+	const char *au = NULL;
+	signed_suites(t);
+	for (size_t i = 0; i < t->noffer; i++) {
+		const struct reg_cipher *c = reg_cipher_find(t->offer[i], 0);
+		if (!c || !c->au || (au && strcmp(au, c->au) != 0))
+			return 0;
+		au = c->au;
+	}
+	return au != NULL;
+}
+
+static void params_next(struct task *t)
+{
+	if (!t->groups_done && !t->sigalgs_done && t->both) {
+		t->phase = PH_BOTH;
+		ecdhe_suites(t, 1);
+	} else if (!t->groups_done) {
+		t->phase = PH_GROUPS;
+		if (t->proto == P_TLS13) {
+			t->noffer = t->naccepted;
+			memcpy(t->offer, t->accepted, t->naccepted * sizeof(*t->offer));
+		} else {
+			ecdhe_suites(t, 0);
+		}
+	} else if (!t->sigalgs_done) {
+		t->phase = PH_SIGALGS;
+		signed_suites(t);
+	} else {
+		task_done(t);
+		return;
+	}
+	send_round(t);
+}
+
+static void start_params(struct task *t)
+{
+	const uint16_t *all;
+	size_t n = hello_default_sigalgs(&all);
 	t->ngroups = 0;
 	for (size_t i = 0; i < reg_group_count() && t->ngroups < ARRAY_LEN(t->groups); i++) {
 		const struct reg_group *g = reg_group_at(i);
@@ -396,36 +585,75 @@ static void start_groups(struct task *t)
 			continue; /* arbitrary_explicit_* and GREASE */
 		t->groups[t->ngroups++] = g->code;
 	}
-	send_round(t);
-}
-
-/* TLS 1.2 signature algorithms: the ServerKeyExchange names the one the
- * server used; each round takes it out (only with a signed DHE/ECDHE
- * suite; TLS 1.3 signs inside the encrypted flight). */
-static void start_sigalgs(struct task *t)
-{
-	const uint16_t *all;
-	size_t n = hello_default_sigalgs(&all);
-	if (t->proto != P_TLS12) {
-		task_done(t);
-		return;
-	}
-	t->noffer = 0;
-	for (size_t i = 0; i < t->naccepted; i++) {
-		enum ske_kind k;
-		int anon;
-		if (ske_kind(t->accepted[i], &k, &anon) == 0 && !anon && k != SKE_RSA)
-			t->offer[t->noffer++] = t->accepted[i];
-	}
-	if (t->noffer == 0) {
-		task_done(t);
-		return;
-	}
-	t->phase = PH_SIGALGS;
-	t->ngroups = 0;
 	t->nsigalgs = n < ARRAY_LEN(t->sigalgs) ? n : ARRAY_LEN(t->sigalgs);
 	memcpy(t->sigalgs, all, t->nsigalgs * sizeof(*all));
-	send_round(t);
+	if (t->proto == P_TLS13)
+		t->groups_done = t->naccepted == 0;
+	else
+		t->groups_done = t->proto != P_TLS12 || !ecdhe_suites(t, 0);
+	t->sigalgs_done = t->proto != P_TLS12 || !signed_suites(t);
+	t->both = !t->groups_done && !t->sigalgs_done && ecdhe_suites(t, 1) && one_auth(t);
+	params_next(t);
+}
+
+static int take(uint16_t *v, size_t *n, uint16_t *picks, size_t *npicks, size_t max, uint16_t x)
+{
+	if (!x || !contains(v, *n, x) || *npicks >= max)
+		return 0;
+	picks[(*npicks)++] = x;
+	remove_code(v, n, x);
+	return 1;
+}
+
+static void after_params_round(struct task *t, const struct raw_result *r, int hello)
+{
+	uint16_t g = 0, a = 0;
+	if (hello && t->proto == P_TLS13)
+		g = r->sh.key_share_group; /* HelloRetryRequest's, or a share we sent after all */
+	else if (hello && r->have_ske && r->ske.kind == SKE_ECDHE)
+		g = r->ske.curve;
+	if (hello && r->have_ske && r->ske.signed_)
+		a = r->ske.sigalg;
+	switch (t->phase) {
+	case PH_BOTH:
+		if (!hello) {
+			/* One of the lists ran out: the signature algorithms
+			 * alone tell which. */
+			t->both = 0;
+			t->both_refused = 1;
+			t->phase = PH_SIGALGS;
+			signed_suites(t);
+			send_round(t);
+			return;
+		}
+		/* An answer outside the offer ends that list, as below. */
+		if (!take(t->groups, &t->ngroups, t->group_picks, &t->ngroup_picks,
+			  ARRAY_LEN(t->group_picks), g) || t->ngroups == 0)
+			t->groups_done = 1;
+		if (!take(t->sigalgs, &t->nsigalgs, t->sigalg_picks, &t->nsigalg_picks,
+			  ARRAY_LEN(t->sigalg_picks), a) || t->nsigalgs == 0)
+			t->sigalgs_done = 1;
+		break;
+	case PH_GROUPS:
+		if (!take(t->groups, &t->ngroups, t->group_picks, &t->ngroup_picks,
+			  ARRAY_LEN(t->group_picks), g) || t->ngroups == 0)
+			t->groups_done = 1;
+		break;
+	case PH_SIGALGS:
+		if (take(t->sigalgs, &t->nsigalgs, t->sigalg_picks, &t->nsigalg_picks,
+			 ARRAY_LEN(t->sigalg_picks), a)) {
+			if (t->both_refused)
+				t->groups_done = 1; /* it was the groups that ran out */
+			t->sigalgs_done = t->nsigalgs == 0;
+		} else {
+			t->sigalgs_done = 1;
+		}
+		t->both_refused = 0;
+		break;
+	default:
+		break;
+	}
+	params_next(t);
 }
 
 static void note_dh(struct enum_ctx *x, const struct raw_result *r)
@@ -532,7 +760,8 @@ static void remember_answered(struct enum_ctx *x, const struct task *t,
 		memcpy(x->known_v2, t->req.v2specs, x->nknown * sizeof(*x->known_v2));
 	} else {
 		x->known_wire = t->req.ho.version;
-		x->nknown = t->req.ho.nciphers < ENUM_CHUNK ? t->req.ho.nciphers : ENUM_CHUNK;
+		x->nknown = t->req.ho.nciphers < ENUM_CHUNK_MAX ? t->req.ho.nciphers
+								  : ENUM_CHUNK_MAX;
 		memcpy(x->known_offer, t->req.ho.ciphers, x->nknown * sizeof(*x->known_offer));
 	}
 	for (int p = 0; p < P_COUNT; p++) {
@@ -639,6 +868,17 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 	}
 	if (t->phase == PH_DONE)
 		return;
+	if (t->deflate) {
+		if (!hello) {
+			/* Maybe the compression offer: the same without it. */
+			x->def_deflate_failed = 1;
+			send_round(t);
+			return;
+		}
+		x->def_sh = r->sh;
+		x->def_have_sh = 1;
+		x->def_sent = time(NULL);
+	}
 	if (r->outcome == RAW_CLOSED && uncertain_close(t))
 		return;
 	if (r->outcome != RAW_CLOSED)
@@ -712,75 +952,56 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		}
 		after_elimination(t);
 		return;
+	case PH_REVERSE:
+		if (hello)
+			after_reverse(t, got);
+		else
+			start_params(t); /* no order known: picks as they came */
+		return;
+	case PH_ROTATE:
+		if (hello && got == t->top) {
+			start_order(t, got);
+			return;
+		}
+		if (hello)
+			t->server_order = 0;
+		start_params(t);
+		return;
 	case PH_ORDER:
 		if (hello) {
 			t->order[t->norder++] = got;
-			remove_code(t->offer, &t->noffer, got);
+			order_next(t);
+		} else {
+			order_finish(t);
 		}
-		if (hello && t->noffer > 0) {
-			send_round(t);
-			return;
-		}
-		/* Whatever was not picked keeps its place at the end. */
-		for (size_t i = 0; i < t->noffer; i++)
-			t->order[t->norder++] = t->offer[i];
-		memcpy(t->accepted, t->order, t->norder * sizeof(*t->order));
-		t->naccepted = t->norder;
-		t->phase = PH_REVERSE;
-		for (size_t i = 0; i < t->naccepted; i++)
-			t->offer[i] = t->accepted[t->naccepted - 1 - i];
-		t->noffer = t->naccepted;
-		send_round(t);
 		return;
-	case PH_REVERSE:
-		if (hello)
-			t->server_order = got == t->accepted[0] ? 1 : 0;
-		start_groups(t);
+	case PH_BOTH:
+	case PH_GROUPS:
+	case PH_SIGALGS:
+		after_params_round(t, r, hello);
 		return;
-	case PH_GROUPS: {
-		uint16_t g = 0;
-		if (hello && t->proto == P_TLS13 && r->sh.hrr)
-			g = r->sh.key_share_group;
-		else if (hello && t->proto == P_TLS13)
-			g = r->sh.key_share_group; /* a share we sent after all */
-		else if (hello && r->have_ske && r->ske.kind == SKE_ECDHE)
-			g = r->ske.curve;
-		if (g && contains(t->groups, t->ngroups, g) &&
-		    t->ngroup_picks < ARRAY_LEN(t->group_picks)) {
-			t->group_picks[t->ngroup_picks++] = g;
-			remove_code(t->groups, &t->ngroups, g);
-			if (t->ngroups > 0) {
-				send_round(t);
-				return;
-			}
-		}
-		start_sigalgs(t);
-		return;
-	}
-	case PH_SIGALGS: {
-		uint16_t a = hello && r->have_ske && r->ske.signed_ ? r->ske.sigalg : 0;
-		if (a && contains(t->sigalgs, t->nsigalgs, a) &&
-		    t->nsigalg_picks < ARRAY_LEN(t->sigalg_picks)) {
-			t->sigalg_picks[t->nsigalg_picks++] = a;
-			remove_code(t->sigalgs, &t->nsigalgs, a);
-			if (t->nsigalgs > 0) {
-				send_round(t);
-				return;
-			}
-		}
-		task_done(t);
-		return;
-	}
 	case PH_DONE:
 		return;
 	}
 }
+
+static void send_default(struct enum_ctx *x, int kind);
 
 static void on_defaults(void *arg, const struct raw_result *r, const struct err *e)
 {
 	struct defaults_round *d = arg;
 	struct enum_ctx *x = d->ctx;
 	int hello = r && r->outcome == RAW_HELLO && !r->sslv2;
+	if (d->kind == DEF_BOTH) {
+		if (hello) {
+			x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = 1;
+			return;
+		}
+		/* One of the two, or something else: each alone. */
+		send_default(x, DEF_GREASE);
+		send_default(x, DEF_LONG);
+		return;
+	}
 	if ((!r && e) || (r && r->outcome == RAW_CLOSED)) {
 		/* No answer at all, or a bare close (a refusal cannot be told
 		 * from throttling here): unknown. */
@@ -788,52 +1009,37 @@ static void on_defaults(void *arg, const struct raw_result *r, const struct err 
 		return;
 	}
 	x->def_ok[d->kind] = hello;
-	if (d->kind == DEF_HELLO && hello) {
-		x->def_sh = r->sh;
-		x->def_have_sh = 1;
-	}
 }
 
-static void start_defaults(struct enum_ctx *x)
+/* A TLS 1.3 hello with the TLS 1.3 suites and the common TLS 1.2 ones (as
+ * the first chunk offers them), with GREASE values, padded to 1500 bytes,
+ * or both. */
+static void send_default(struct enum_ctx *x, int kind)
 {
-	static const uint8_t deflate_then_null[] = {1, 0};
-	size_t n13 = 0, n = 0;
-	uint16_t tls13[8];
+	struct defaults_round *d = &x->defs[kind];
+	struct hello_opts *o = &d->req.ho;
+	struct task tmp;
+	size_t n = 0;
+	memset(d, 0, sizeof *d);
+	d->ctx = x;
+	d->kind = kind;
 	for (size_t i = 0; i < reg_cipher_count(); i++) {
 		const struct reg_cipher *c = reg_cipher_at(i);
-		if (!c->sslv2 && (c->flags & REG_TLS13) && n13 < ARRAY_LEN(tls13))
-			tls13[n13++] = (uint16_t)c->code;
+		if (!c->sslv2 && (c->flags & REG_TLS13) && n < 8)
+			d->offer[n++] = (uint16_t)c->code;
 	}
-	for (int k = 0; k < DEF_COUNT; k++) {
-		struct defaults_round *d = &x->defs[k];
-		struct hello_opts *o = &d->req.ho;
-		d->ctx = x;
-		d->kind = k;
-		x->def_ok[k] = -1;
-		n = 0;
-		if (k != DEF_HELLO)
-			for (size_t i = 0; i < n13; i++)
-				d->offer[n++] = tls13[i];
-		/* the common suites of TLS 1.2, as the first chunk offers them */
-		struct task tmp;
-		memset(&tmp, 0, sizeof tmp);
-		tmp.proto = P_TLS12;
-		fill_pending(&tmp);
-		for (size_t i = 0; i < tmp.npending && n < ARRAY_LEN(d->offer); i++)
-			d->offer[n++] = tmp.pending[i];
-		d->noffer = n;
-		hello_base(o, x, k == DEF_HELLO ? V_TLS12 : V_TLS13, d->offer, d->noffer);
-		if (k == DEF_HELLO) {
-			o->compression = deflate_then_null;
-			o->ncompression = sizeof deflate_then_null;
-		}
-		if (k == DEF_GREASE)
-			o->flags |= HF_GREASE;
-		if (k == DEF_LONG)
-			o->pad_to = 1500;
-		send_raw(x, &d->req, on_defaults, d, 0);
-	}
-	x->def_sent = time(NULL);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.proto = P_TLS12;
+	fill_pending(&tmp);
+	for (size_t i = 0; i < tmp.npending && n < ARRAY_LEN(d->offer); i++)
+		d->offer[n++] = tmp.pending[i];
+	d->noffer = n;
+	hello_base(o, x, V_TLS13, d->offer, d->noffer);
+	if (kind == DEF_GREASE || kind == DEF_BOTH)
+		o->flags |= HF_GREASE;
+	if (kind == DEF_LONG || kind == DEF_BOTH)
+		o->pad_to = 1500;
+	send_raw(x, &d->req, on_defaults, d, 0);
 }
 
 struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
@@ -847,6 +1053,9 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 	x->base = *base;
 	x->base.max_retries = base->max_retries;
 	ep->enumerated = 1;
+	/* Server defaults only where a modern handshake works. */
+	x->want_defaults = ep->tls.done;
+	x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = -1;
 	for (size_t i = 0; i < ARRAY_LEN(order_of_tasks); i++) {
 		struct task *t = &x->tasks[order_of_tasks[i]];
 		t->ctx = x;
@@ -863,9 +1072,8 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 		fill_pending(t);
 		offer_pending(t);
 	}
-	/* Server defaults only where a modern handshake works. */
-	if (ep->tls.done)
-		start_defaults(x);
+	if (x->want_defaults)
+		send_default(x, DEF_BOTH);
 	return x;
 }
 
