@@ -5,11 +5,14 @@
  * the host's connection budget. A round offers up to ENUM_CHUNK suites: a
  * ServerHello names the server's pick among them, which is then taken out;
  * a refusal (alert, close) means none of the offered suites is accepted.
- * Suites likely to be accepted are offered first, so that the picks of the
- * first chunk are already the server's preference order; when picks come
- * from several chunks one more elimination over the accepted suites gives
- * the order. One last round offers the accepted suites reversed: a server
- * that then picks the last one follows the client's order. */
+ * Suites likely to be accepted are offered first, and a chunk stays fixed
+ * until refused, so that each chunk's picks are in the server's order when
+ * it has one. Then one round offers the accepted suites reversed: a server
+ * that follows the client's order picks the first of them, and is done;
+ * one with an order of its own names its first choice, and when picks came
+ * from several chunks, rounds offering each chunk's next suite merge them
+ * into its order. Mail servers throttle by connection count, so every
+ * round counts: docs/performance.md has the count against the floor. */
 #include "scan/enumerate.h"
 
 #include <stdio.h>
@@ -911,6 +914,8 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 	switch (t->phase) {
 	case PH_ELIM:
 		if (hello) {
+			log_debug("%s [%s]: %s: picked 0x%04X (chunk %d)", x->ep->host, x->addr.text,
+				  tls_proto_name(t->proto), got, t->chunk);
 			t->offered = 1;
 			t->chunk_of[t->naccepted] = t->chunk;
 			t->accepted[t->naccepted++] = got;
