@@ -194,6 +194,21 @@ static void dnssec_findings(struct domain_info *d, int *dane_hosts, int *hosts)
 	}
 }
 
+/* A lookup that failed (SERVFAIL, REFUSED, a timeout, a garbled answer)
+ * tells nothing about the record: no finding comes of it. A bogus answer
+ * is a fact (validating senders get SERVFAIL). */
+static int lookup_undetermined(const struct txt_rec *t)
+{
+	return t->lookup_error && t->sec != SEC_BOGUS;
+}
+
+/* Whether the domain has a usable MTA-STS policy cannot be told: its TXT
+ * lookup failed, or the policy fetch timed out or broke off. */
+static int sts_undetermined(const struct domain_info *d)
+{
+	return lookup_undetermined(&d->sts_txt) || d->sts.undetermined;
+}
+
 /* Why a TXT-based record cannot be used, in words. */
 static const char *txt_problem(const struct txt_rec *t)
 {
@@ -214,7 +229,9 @@ static void sts_findings(struct domain_info *d, int dane)
 				   "https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461).");
 		return;
 	}
-	if (d->sts_txt.lookup_error || !d->sts_txt.valid) {
+	if (sts_undetermined(d))
+		return;
+	if (!d->sts_txt.valid) {
 		snprintf(detail, sizeof detail, "_mta-sts.%s: %s", d->name, txt_problem(&d->sts_txt));
 		domain_add_finding(d, "mta-sts-txt-invalid", SEV_MEDIUM,
 				   "The MTA-STS TXT record is unusable", detail,
@@ -287,7 +304,7 @@ static void tlsrpt_findings(struct domain_info *d)
 				   "Senders cannot report TLS failures to this domain, so a broken "
 				   "certificate or policy goes unnoticed.",
 				   "Publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\" (RFC 8460).");
-	} else if (!d->tlsrpt.valid) {
+	} else if (!d->tlsrpt.valid && !lookup_undetermined(&d->tlsrpt)) {
 		snprintf(detail, sizeof detail, "_smtp._tls.%s: %s", d->name, txt_problem(&d->tlsrpt));
 		domain_add_finding(d, "tls-rpt-invalid", SEV_MEDIUM,
 				   "The TLS-RPT record is unusable", detail,
@@ -332,7 +349,9 @@ static void spf_findings(struct domain_info *d)
 				   "Without \"-all\" or \"~all\", mail from other hosts is not "
 				   "marked as failing.",
 				   "End the record with \"-all\" (or \"~all\").");
-	if (d->spf_lookups > 10 || d->nspf_problems) {
+	/* An include whose lookup failed is a temperror (RFC 7208 5.2), not
+	 * the record's fault: only the other problems are findings. */
+	if (d->spf_lookups > 10 || d->nspf_problems > d->nspf_unknown) {
 		size_t used = d->spf_lookups > 10
 				      ? (size_t)snprintf(detail, sizeof detail,
 							 "The record needs %d DNS lookups (at most "
@@ -422,6 +441,30 @@ static void verdict(struct domain_info *d, int dane)
 			"The resolver cannot validate DNSSEC, so whether DANE protects the "
 			"domain cannot be told; run again with --resolver and a validating "
 			"resolver.");
+		return;
+	}
+	if (!dane && !d->null_mx && sts_undetermined(d)) {
+		/* Without DANE, MTA-STS decides: unknown is all that can be
+		 * said. */
+		str_set(&d->verdict, "unknown");
+		if (d->sts.undetermined)
+			snprintf(detail, sizeof detail,
+				 "Whether an MTA-STS policy protects the domain cannot be told: "
+				 "%.450s.",
+				 d->sts.error ? d->sts.error : "the policy fetch failed");
+		else {
+			/* The resolver's message may start with the name: said once. */
+			char owner[300];
+			const char *why = d->sts_txt.lookup_error;
+			snprintf(owner, sizeof owner, "_mta-sts.%s: ", d->name);
+			if (strncmp(why, owner, strlen(owner)) == 0)
+				why += strlen(owner);
+			snprintf(detail, sizeof detail,
+				 "Whether an MTA-STS policy protects the domain cannot be told: the "
+				 "lookup of _mta-sts.%.200s failed: %.300s.",
+				 d->name, why);
+		}
+		str_set(&d->verdict_detail, detail);
 		return;
 	}
 	int enforce = sts_mode_is(d, "enforce"), testing = sts_mode_is(d, "testing");

@@ -40,8 +40,9 @@ void cmd_domain_usage(FILE *out)
 	      "                          enumeration of protocols and cipher suites\n"
 	      "  --first-ip              scan only the first address of each MX host\n"
 	      "Limits, output and exit codes: as `mailtls check` (see mailtls help check):\n"
-	      "  --connect-timeout, --read-timeout, --timeout, --scan-timeout (for the\n"
-	      "  MX hosts, scanned in parallel), --max-conns-per-host,\n"
+	      "  --connect-timeout, --read-timeout, --timeout (also the policy fetch),\n"
+	      "  --scan-timeout (the lookups end within it, then the MX hosts are\n"
+	      "  scanned in parallel within it), --max-conns-per-host,\n"
 	      "  --max-conns, --json, --csv, --html, -o, --jsonl, -q, --no-color,\n"
 	      "  --severity, --transcript, --show-certs, --warn-days, --fail-on, -v\n"
 	      "\n"
@@ -161,6 +162,12 @@ int cmd_domain(int argc, char **argv)
 	dc.dns.resolver = o.cfg.resolver;
 	dc.dns.trust_anchor = o.cfg.trust_anchor;
 	dc.dns_timeout_ms = o.cfg.resolve_ms;
+	/* The policy fetch is one connection: --timeout bounds it. The
+	 * lookups together (a trickling policy host, a resolver that stalls)
+	 * end within --scan-timeout; the MX scans then have theirs. */
+	if (o.cfg.total_ms > 0 && o.cfg.total_ms < dc.https_timeout_ms)
+		dc.https_timeout_ms = o.cfg.total_ms;
+	dc.budget_ms = o.cfg.scan_ms;
 	dc.sts_port = o.sts_port;
 	dc.ca_file = o.cfg.ca_file;
 

@@ -107,6 +107,17 @@ struct dns_q {
 	int send_failed;
 };
 
+/* libunbound hands over an answer that does not fit its 64 KiB message
+ * (thousands of records) as an empty one with the TC bit and rcode 0:
+ * that is not NODATA, the answer is unknown. */
+static int truncated(const struct ub_result *res)
+{
+	const unsigned char *p = res->answer_packet;
+	return p && res->answer_len >= 4 && (p[2] & 0x02);
+}
+
+#define TRUNCATED_WHY "the answer is too large: the resolver library truncated it"
+
 static void on_ub_fd(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns *d = arg;
@@ -275,7 +286,9 @@ static void on_answer(void *mydata, int err, struct ub_result *res)
 						     strncasecmp(res->canonname, q->host, n) == 0))
 				snprintf(s->canon, sizeof s->canon, "%.*s", (int)n, res->canonname);
 		}
-		if (res->nxdomain)
+		if (truncated(res))
+			snprintf(s->why, sizeof s->why, TRUNCATED_WHY);
+		else if (res->nxdomain)
 			snprintf(s->why, sizeof s->why, "no such domain (NXDOMAIN)");
 		else if (res->bogus)
 			snprintf(s->why, sizeof s->why, "DNSSEC validation failed: %s",
@@ -283,7 +296,7 @@ static void on_answer(void *mydata, int err, struct ub_result *res)
 		else if (res->rcode != 0)
 			snprintf(s->why, sizeof s->why, "resolver answered rcode %d%s", res->rcode,
 				 res->rcode == 2 ? " (SERVFAIL)" : "");
-		for (int i = 0; res->havedata && res->data[i]; i++) {
+		for (int i = 0; res->havedata && !truncated(res) && res->data[i]; i++) {
 			struct dns_addr a = {0};
 			if (s->rrtype == 1 && res->len[i] == 4) {
 				struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
@@ -408,8 +421,13 @@ static void on_rrset(void *mydata, int err, struct ub_result *res)
 	struct dns_rrset set = {.rrtype = q->rrtype};
 	struct err e;
 	q->active = 0;
-	if (err != 0) {
-		err_set(&e, ERR_RESOLVE, "%s: resolver error: %s", q->name, ub_strerror(err));
+	if (err != 0 || truncated(res)) {
+		if (err != 0)
+			err_set(&e, ERR_RESOLVE, "%s: resolver error: %s", q->name, ub_strerror(err));
+		else
+			err_set(&e, ERR_RESOLVE, "%s: " TRUNCATED_WHY, q->name);
+		if (res)
+			ub_resolve_free(res);
 		q->cb(q->arg, NULL, &e);
 		rq_free(q);
 		return;

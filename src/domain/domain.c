@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <event2/event.h>
 #include "core/log.h"
 #include "core/mem.h"
@@ -39,7 +40,27 @@ struct dl {
 	struct https *https;
 	int pending;
 	int spf_fetches;
+	double deadline; /* monotonic ms; 0: none (cfg->budget_ms) */
 };
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A query's or the fetch's deadline, cut to what is left of the budget
+ * (at least 1 ms: it then ends as a timeout from the loop). */
+static int within(const struct dl *dl, int ms)
+{
+	if (dl->deadline <= 0)
+		return ms;
+	double left = dl->deadline - mono_ms();
+	if (left < 1)
+		return 1;
+	return ms <= 0 || left < ms ? (int)left : ms;
+}
 
 /* What an answer belongs to. */
 struct dq {
@@ -71,7 +92,7 @@ static void settle(struct dl *dl)
 static void ask(struct dl *dl, struct dq *q, const char *name, int type, dns_rrset_cb *cb)
 {
 	dl->pending++;
-	if (dns_query(dl->dns, name, type, dl->cfg->dns_timeout_ms, cb, q) != 0) {
+	if (dns_query(dl->dns, name, type, within(dl, dl->cfg->dns_timeout_ms), cb, q) != 0) {
 		free(q);
 		settle(dl);
 	}
@@ -103,13 +124,14 @@ static const char *answer_problem(const struct dns_rrset *rs, const struct err *
 	return NULL;
 }
 
-/* A copy fit for the model: NUL bytes shown as '?'. */
+/* A copy fit for the model: NUL bytes shown as '?' (all len bytes: a
+ * string copy would stop at the first NUL). */
 static char *display_copy(const char *s, size_t len)
 {
-	char *c = xstrndup(s, len);
+	char *c = xmalloc(len + 1);
 	for (size_t i = 0; i < len; i++)
-		if (c[i] == '\0')
-			c[i] = '?';
+		c[i] = s[i] ? s[i] : '?';
+	c[len] = '\0';
 	return c;
 }
 
@@ -144,7 +166,18 @@ static char *txt_collect(struct txt_rec *t, const struct dns_rrset *rs, const st
 	for (size_t i = 0; i < rs->n; i++) {
 		size_t l;
 		char *s = txt_rdata_join(rs->rdata[i], rs->len[i], &l);
-		if (!s || !pred(s, l)) {
+		if (!s) {
+			/* Its strings overrun the record: garbage from the
+			 * resolver or on the way, nothing a zone can hold. What
+			 * the answer says cannot be told. */
+			str_set(&t->lookup_error, "the answer holds a malformed TXT record");
+			strv_free(t->txt, t->ntxt);
+			t->txt = NULL;
+			t->ntxt = 0;
+			free(one);
+			return NULL;
+		}
+		if (!pred(s, l)) {
 			free(s);
 			continue;
 		}
@@ -178,6 +211,9 @@ static void on_policy(void *arg, const struct https_resp *resp, const struct err
 	msg[0] = '\0';
 	if (!resp) {
 		snprintf(msg, sizeof msg, "fetching %s failed: %s", d->sts.url, e->msg);
+		/* A timeout (a trickling server) or a broken connection says
+		 * nothing about the policy. */
+		d->sts.undetermined = e->cat == ERR_TIMEOUT || e->cat == ERR_IO;
 	} else {
 		d->sts.fetched = 1;
 		d->sts.status = resp->status;
@@ -226,6 +262,7 @@ static void on_sts_host(void *arg, const struct dns_addrs *res, const struct err
 		char msg[700];
 		snprintf(msg, sizeof msg, "mta-sts.%s does not resolve: %s", d->name, e->msg);
 		str_set(&d->sts.error, msg);
+		d->sts.undetermined = e->cat == ERR_TIMEOUT;
 		settle(dl);
 		return;
 	}
@@ -233,7 +270,7 @@ static void on_sts_host(void *arg, const struct dns_addrs *res, const struct err
 		.url = d->sts.url,
 		.connect_ip = res->v[0].text,
 		.ca_file = dl->cfg->ca_file,
-		.timeout_ms = dl->cfg->https_timeout_ms,
+		.timeout_ms = within(dl, dl->cfg->https_timeout_ms),
 		.max_body = STS_MAX_BODY,
 	};
 	if (https_get(dl->https, &req, on_policy, dl) != 0) {
@@ -274,7 +311,7 @@ static void on_sts_txt(void *arg, const struct dns_rrset *rs, const struct err *
 		str_set(&d->sts.url, url);
 		dl->pending++;
 		if (dns_resolve_addrs(dl->dns, host, DNS_WANT_V4 | DNS_WANT_V6,
-				      dl->cfg->dns_timeout_ms, on_sts_host, dl) != 0) {
+				      within(dl, dl->cfg->dns_timeout_ms), on_sts_host, dl) != 0) {
 			str_set(&d->sts.error, "cannot look up the policy host");
 			settle(dl);
 		}
@@ -356,8 +393,10 @@ static void on_spf(void *arg, const struct dns_rrset *rs, const struct err *e)
 		struct txt_rec t = {0};
 		size_t len;
 		char *txt = txt_collect(&t, rs, e, spf_is_record, &len);
-		if (t.lookup_error)
+		if (t.lookup_error) {
 			spf_problem(d, q->name, t.lookup_error);
+			d->nspf_unknown += t.sec != SEC_BOGUS;
+		}
 		else if (t.parse_error)
 			spf_problem(d, q->name, t.parse_error);
 		else if (!txt)
@@ -505,7 +544,7 @@ static void look_at_mx_hosts(struct dl *dl)
 		struct dq *qa = dq_new(dl, i, 0, m->name);
 		dl->pending++;
 		if (dns_resolve_addrs(dl->dns, m->name, DNS_WANT_V4 | DNS_WANT_V6,
-				      dl->cfg->dns_timeout_ms, on_mx_addrs, qa) != 0) {
+				      within(dl, dl->cfg->dns_timeout_ms), on_mx_addrs, qa) != 0) {
 			free(qa);
 			settle(dl);
 		}
@@ -630,7 +669,7 @@ static int resolver_validates(struct dl *dl, char *why, size_t n)
 		a[i].dl = dl;
 		snprintf(a[i].zone, sizeof a[i].zone, "%s", zones[i]);
 		dl->pending++;
-		if (dns_query(dl->dns, zones[i], DNS_T_DNSKEY, dl->cfg->dns_timeout_ms,
+		if (dns_query(dl->dns, zones[i], DNS_T_DNSKEY, within(dl, dl->cfg->dns_timeout_ms),
 			      on_anchor_dnskey, &a[i]) != 0) {
 			snprintf(a[i].why, sizeof a[i].why, "the query could not be sent");
 			settle(dl);
@@ -655,6 +694,8 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	char name[300];
 	int rc = -1;
 
+	if (cfg->budget_ms > 0)
+		dl.deadline = mono_ms() + cfg->budget_ms;
 	dl.base = event_base_new();
 	dl.dns = dns_new_cfg(dl.base, &cfg->dns, e);
 	if (!dl.dns)

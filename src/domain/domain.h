@@ -17,6 +17,8 @@ struct domain_cfg {
 	unsigned sts_port;    /* 443 */
 	const char *ca_file;  /* for the policy host; NULL: system store */
 	size_t max_mx;        /* MX hosts looked at (by preference) */
+	int budget_ms;        /* every query and the policy fetch end within
+			       * this much of the start (0: no bound) */
 };
 
 void domain_cfg_defaults(struct domain_cfg *c);

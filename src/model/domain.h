@@ -68,6 +68,8 @@ struct domain_info {
 		char *body;           /* raw, NUL-terminated (NULs shown as '?') */
 		char *error;          /* why there is no usable policy */
 		int invalid;          /* fetched (200, text/plain) but malformed */
+		int undetermined;     /* the fetch timed out or the connection broke:
+				       * whether the policy works is unknown */
 		int valid;
 		char *mode;           /* "enforce", "testing", "none" */
 		long max_age;
@@ -85,6 +87,8 @@ struct domain_info {
 	int spf_has_ptr;
 	char **spf_problems;  /* an include or redirect that failed, as a sentence */
 	size_t nspf_problems;
+	size_t nspf_unknown;  /* of them, lookups that failed (SERVFAIL, a timeout):
+			       * a temperror, not the record's fault */
 	/* DMARC */
 	struct txt_rec dmarc;
 	char *dmarc_from;     /* the parent domain whose record applies, NULL: own */

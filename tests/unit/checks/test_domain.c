@@ -734,6 +734,32 @@ static void test_spf_problems(void **state UNUSED)
 	absent("spf-too-many-lookups");
 }
 
+/* An include whose lookup failed (SERVFAIL, a timeout) is a temperror
+ * (RFC 7208 5.2), not the record's fault: no finding for it alone. */
+static void test_spf_include_lookup_failed(void **state UNUSED)
+{
+	spf("v=spf1 include:_spf.down.example -all", '-', 2);
+	strv_push(&D->spf_problems, &D->nspf_problems,
+		  "_spf.down.example: the resolver answered rcode 2 (SERVFAIL)");
+	D->nspf_unknown = 1;
+	run();
+	absent("spf-invalid");
+	absent("spf-too-many-lookups");
+
+	/* beside a real problem, both are said */
+	teardown(NULL);
+	setup(NULL);
+	spf("v=spf1 include:_spf.down.example include:gone.example -all", '-', 3);
+	strv_push(&D->spf_problems, &D->nspf_problems,
+		  "_spf.down.example: the resolver answered rcode 2 (SERVFAIL)");
+	strv_push(&D->spf_problems, &D->nspf_problems, "gone.example: no such domain");
+	D->nspf_unknown = 1;
+	run();
+	const char *detail = expect("spf-invalid", SEV_HIGH);
+	assert_non_null(strstr(detail, "SERVFAIL"));
+	assert_non_null(strstr(detail, "gone.example: no such domain"));
+}
+
 /* Too many lookups and a failing include: one finding, both said. */
 static void test_spf_problems_and_lookups(void **state UNUSED)
 {
@@ -892,14 +918,54 @@ static void test_sts_txt_invalid(void **state UNUSED)
 	verdict_is("none");
 	expect("mta-sts-txt-invalid", SEV_MEDIUM);
 
-	/* the lookup failed */
+	/* the lookup failed: nothing can be said, the verdict is unknown
+	 * (without DANE), no finding */
 	teardown(NULL);
 	setup(NULL);
 	no_sts();
-	str_set(&D->sts_txt.lookup_error, "SERVFAIL");
-	run();
-	expect("mta-sts-txt-invalid", SEV_MEDIUM);
+	str_set(&D->sts_txt.lookup_error, "the resolver answered rcode 2 (SERVFAIL)");
+	no_dane();
+	verdict_is("unknown");
+	assert_non_null(strstr(D->verdict_detail, "_mta-sts.example.com failed: the resolver"));
+	absent("mta-sts-txt-invalid");
 	absent("mta-sts-missing");
+	absent("downgrade-unprotected");
+
+	/* the same with DANE: DANE still protects the domain */
+	teardown(NULL);
+	setup(NULL);
+	no_sts();
+	str_set(&D->sts_txt.lookup_error, "_mta-sts.example.com: the resolver did not answer");
+	verdict_is("dane");
+	absent("mta-sts-txt-invalid");
+
+	/* a bogus answer is a fact: validating senders get SERVFAIL */
+	teardown(NULL);
+	setup(NULL);
+	no_sts();
+	D->sts_txt.sec = SEC_BOGUS;
+	str_set(&D->sts_txt.lookup_error, "DNSSEC validation failed: signature expired");
+	no_dane();
+	verdict_is("none");
+	expect("mta-sts-txt-invalid", SEV_MEDIUM);
+}
+
+/* A policy fetch that timed out or broke off says nothing about the
+ * policy: no finding, the verdict unknown. */
+static void test_sts_policy_undetermined(void **state UNUSED)
+{
+	D->sts.valid = 0;
+	D->sts.fetched = 0;
+	D->sts.status = 0;
+	D->sts.undetermined = 1;
+	str_set(&D->sts.error, "fetching https://mta-sts.example.com/.well-known/mta-sts.txt "
+			       "failed: Operation timed out after 4000 milliseconds");
+	no_dane();
+	verdict_is("unknown");
+	assert_non_null(strstr(D->verdict_detail, "Operation timed out"));
+	absent("mta-sts-policy-unavailable");
+	absent("mta-sts-policy-invalid");
+	absent("downgrade-unprotected");
 }
 
 static void test_sts_policy_unavailable(void **state UNUSED)
@@ -1024,6 +1090,15 @@ static void test_tls_rpt(void **state UNUSED)
 	run();
 	const char *detail = expect("tls-rpt-invalid", SEV_MEDIUM);
 	assert_non_null(strstr(detail, "_smtp._tls.example.com"));
+	absent("tls-rpt-missing");
+
+	/* the lookup failed: nothing to say about the record */
+	teardown(NULL);
+	setup(NULL);
+	txt_reset(&D->tlsrpt);
+	str_set(&D->tlsrpt.lookup_error, "the answer holds a malformed TXT record");
+	run();
+	absent("tls-rpt-invalid");
 	absent("tls-rpt-missing");
 }
 
@@ -1370,6 +1445,7 @@ int main(void)
 		T(test_spf_softfail_is_fine),
 		T(test_spf_too_many_lookups),
 		T(test_spf_problems),
+		T(test_spf_include_lookup_failed),
 		T(test_spf_problems_and_lookups),
 		T(test_spf_ptr),
 		T(test_spf_multiple),
@@ -1383,6 +1459,7 @@ int main(void)
 		T(test_sts_missing),
 		T(test_sts_txt_invalid),
 		T(test_sts_policy_unavailable),
+		T(test_sts_policy_undetermined),
 		T(test_sts_policy_invalid),
 		T(test_sts_testing),
 		T(test_sts_mode_none),
