@@ -276,8 +276,13 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 	if (g->greeting_ms >= 2000) {
 		snprintf(detail, sizeof detail,
 			 "the greeting took %.1f s: a greet pause (Postfix postscreen_greet_wait) "
-			 "or a slow server; clients must wait for it",
-			 g->greeting_ms / 1000.0);
+			 "or a slow server; clients must wait for it%s",
+			 g->greeting_ms / 1000.0,
+			 ep->scaled_down_ms > 0
+				 ? ". Every connection was that slow, so each TLS version was asked "
+				   "once (its first choice), not suite by suite: --patient lists "
+				   "every suite"
+				 : "");
 		ep_add_finding(ep, "greeting-delay", SEV_INFO, "The greeting is delayed", detail,
 			       NULL);
 	}

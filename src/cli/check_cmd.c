@@ -40,6 +40,8 @@ void cmd_check_usage(FILE *out)
 	      "Scan:\n"
 	      "  --quick                 the verified handshake only: no enumeration of\n"
 	      "                          protocols, cipher suites and groups (1 connection)\n"
+	      "  --patient               enumerate every suite even when each connection\n"
+	      "                          takes 2 s or more (else one round per version)\n"
 	      "Addresses:\n"
 	      "  --ip ADDR               connect to ADDR (name still used for SNI and verify)\n"
 	      "  --first-ip              scan only the first address of the host\n"

@@ -38,6 +38,7 @@ void cmd_domain_usage(FILE *out)
 	      "                          mailtls.invalid)\n"
 	      "  --quick                 the verified handshake (and DANE) only, no\n"
 	      "                          enumeration of protocols and cipher suites\n"
+	      "  --patient               enumerate in full even on a slow MX host\n"
 	      "  --first-ip              scan only the first address of each MX host\n"
 	      "Limits, output and exit codes: as `mailtls check` (see mailtls help check):\n"
 	      "  --connect-timeout, --read-timeout, --timeout (also the policy fetch),\n"

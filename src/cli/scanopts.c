@@ -35,6 +35,7 @@ enum {
 	OPT_EHLO,
 	OPT_TRANSCRIPT,
 	OPT_QUICK,
+	OPT_PATIENT,
 	OPT_XMPP_DOMAIN,
 	OPT_WARN_DAYS,
 	OPT_NO_COLOR,
@@ -69,6 +70,7 @@ static const struct option long_opts[] = {
 	{"ehlo", required_argument, NULL, OPT_EHLO},
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
 	{"quick", no_argument, NULL, OPT_QUICK},
+	{"patient", no_argument, NULL, OPT_PATIENT},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"warn-days", required_argument, NULL, OPT_WARN_DAYS},
 	{"show-certs", no_argument, NULL, OPT_SHOW_CERTS},
@@ -221,6 +223,9 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 			break;
 		case OPT_QUICK:
 			o->cfg.quick = 1;
+			break;
+		case OPT_PATIENT:
+			o->cfg.patient = 1;
 			break;
 		case OPT_WARN_DAYS:
 			if (parse_count(optarg, 3650, &o->checks.warn_days))

@@ -174,6 +174,9 @@ struct endpoint {
 	struct tls_summary tls;
 	struct dialogue dlg;
 	int enumerated;              /* the raw engine ran */
+	double scaled_down_ms;       /* >0: every connection took about this
+					long, so the enumeration asked each
+					version once (enumerate.c SLOW_MS) */
 	char **sigalgs;              /* TLS 1.2 signature algorithms the server uses,
 					in its order */
 	size_t nsigalgs;

@@ -31,6 +31,16 @@
 #define ENUM_CHUNK_MAX ENUM_CHUNK_SSL3
 #define ENUM_MAX_SUITES 512
 
+/* A slow server: its greeting and handshake took SLOW_MS or more (a greet
+ * pause, a tarpit, a far or overloaded host). A full enumeration costs
+ * about 130 connections, each that slow: minutes. The first round of each
+ * version runs; when the first answer to them comes as slowly, each
+ * version keeps what its first round showed (offered or not, and the
+ * server's first choice) and the rest is unknown, with the reason. When it
+ * comes fast (postscreen lets a client through once it passed), the
+ * enumeration goes on in full. --patient enumerates in full anyway. */
+#define SLOW_MS 2000
+
 /* After elimination: PH_REVERSE (and PH_ROTATE when that is not enough)
  * tell server order from client order; PH_ORDER then finds the server's
  * order; TLS 1.2 groups and signature algorithms share rounds (PH_BOTH)
@@ -135,6 +145,9 @@ struct enum_ctx {
 	uint8_t dh_p[RAW_MAX_DH];
 	size_t dh_p_len;
 	int want_defaults; /* a modern handshake worked */
+	int slow;          /* 0 no; 1 the verified handshake was (SLOW_MS),
+			      until the first answer says; 2 every connection is */
+	double slow_t0, slow_ms;
 	int def_deflate_failed; /* a hello offering deflate was not answered */
 	struct defaults_round defs[DEF_COUNT + 1];
 	struct server_hello def_sh;
@@ -254,6 +267,13 @@ static int clean_refusal(const struct raw_result *r)
 	default:
 		return 0;
 	}
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
@@ -871,6 +891,16 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 	}
 	if (t->phase == PH_DONE)
 		return;
+	if (x->slow == 1) {
+		/* The first answer: as slow as the verified handshake? */
+		x->slow = mono_ms() - x->slow_t0 >= SLOW_MS ? 2 : 0;
+		if (x->slow == 2) {
+			x->ep->scaled_down_ms = x->slow_ms;
+			log_info("%s [%s]: every connection takes about %.1f s: one round per "
+				 "version (--patient for all)",
+				 x->ep->host, x->addr.text, x->slow_ms / 1000.0);
+		}
+	}
 	if (t->deflate) {
 		if (!hello) {
 			/* Maybe the compression offer: the same without it. */
@@ -946,6 +976,15 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			}
 			if (t->noffer == 1)
 				t->max_offer = 0; /* the bad one is out: full chunks again */
+		}
+		if (t->npending > 0 && x->slow == 2) {
+			char why[200];
+			snprintf(why, sizeof why,
+				 "the server is slow (about %.1f s a connection): only its first "
+				 "choice was asked (--patient asks for every suite)",
+				 x->slow_ms / 1000.0);
+			give_up(t, why);
+			return;
 		}
 		if (t->npending > 0 && t->naccepted < ENUM_MAX_SUITES) {
 			offer_pending(t);
@@ -1048,7 +1087,8 @@ static void send_default(struct enum_ctx *x, int kind)
 }
 
 struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			    const struct dns_addr *addr, const struct hsprobe_params *base)
+			    const struct dns_addr *addr, const struct hsprobe_params *base,
+			    int patient)
 {
 	struct enum_ctx *x = xcalloc(1, sizeof(*x));
 	x->sched = s;
@@ -1060,6 +1100,11 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 	ep->enumerated = 1;
 	/* Server defaults only where a modern handshake works. */
 	x->want_defaults = ep->tls.done;
+	x->slow_ms = ep->dlg.greeting_ms + ep->tls.handshake_ms;
+	if (!patient && x->slow_ms >= SLOW_MS) {
+		x->slow = 1;
+		x->slow_t0 = mono_ms();
+	}
 	x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = -1;
 	for (size_t i = 0; i < ARRAY_LEN(order_of_tasks); i++) {
 		struct task *t = &x->tasks[order_of_tasks[i]];

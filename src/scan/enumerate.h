@@ -13,8 +13,10 @@ struct enum_ctx;
  * host h; `base` gives connection limits, dialogue and SNI (its OpenSSL
  * and raw fields are ignored). The results land in ep when the last probe
  * is done; enum_finish() then frees the context (call it after the loop). */
+/* patient: enumerate fully even when every connection is slow (SLOW_MS). */
 struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			    const struct dns_addr *addr, const struct hsprobe_params *base);
+			    const struct dns_addr *addr, const struct hsprobe_params *base,
+			    int patient);
 void enum_finish(struct enum_ctx *e);
 
 #endif

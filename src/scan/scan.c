@@ -98,7 +98,7 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	if (!run->cfg->quick) {
 		struct enum_ctx **slot = xvec_push(&run->enums, &run->nenums, &run->capenums,
 						   sizeof(*slot));
-		*slot = enum_start(run->sched, h, ep, addr, &prm);
+		*slot = enum_start(run->sched, h, ep, addr, &prm, run->cfg->patient);
 	}
 	struct tlsaux **aux = xvec_push(&run->auxes, &run->nauxes, &run->capauxes, sizeof(*aux));
 	*aux = tlsaux_start(run->sched, h, ep, addr, &prm, run->cfg->quick);

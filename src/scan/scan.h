@@ -22,6 +22,7 @@ struct scan_cfg {
 	const char *xmpp_domain;
 	int max_retries;     /* after a 421 */
 	int quick;           /* the verified handshake only, no enumeration */
+	int patient;         /* enumerate fully even when the server is slow */
 	const char *resolver;     /* --resolver ADDR[@PORT], NULL: resolv.conf */
 	const char *trust_anchor; /* --trust-anchor FILE, NULL: none */
 };

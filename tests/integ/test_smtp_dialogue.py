@@ -596,6 +596,60 @@ def test_greeting_delay(smtp, scan):
     assert_tls_done(ep)
 
 
+def _suites(ep):
+    return sorted((c["protocol"], c["code"]) for c in ep["ciphers"])
+
+
+def test_slow_server_scaled_down(smtp, scan):
+    """Every greeting 2.5 s late: a full check asks each version once (its
+    first choice) instead of ~60 connections of 2.5 s; what it did not ask
+    is incomplete with the reason, never "not offered"; greeting-delay says
+    so and names --patient."""
+    srv = smtp("greet-delay")
+    rc, doc, err, took = scan(srv, quick=False, timeout=120)
+    assert rc == 0, err
+    ep = endpoint(doc)
+    assert ep["stats"]["connections"] <= 16, ep["stats"]
+    offered = {p["name"]: p for p in ep["protocols"]}
+    for name in ("TLSv1.2", "TLSv1.3"):
+        assert offered[name]["offered"] is True
+        assert "slow" in offered[name]["reason"] and "--patient" in offered[name]["reason"]
+    # TLS 1.0 and 1.1 (refused by Python's ssl): "not offered" only on a
+    # version refusal; a refused first chunk leaves them unknown.
+    for p in ep["protocols"]:
+        if p["offered"] is False:
+            assert p["reason"] is None, p
+        else:
+            assert "slow" in p["reason"], p
+    assert offered["TLSv1.0"]["offered"] is not True
+    assert {c["protocol"] for c in ep["ciphers"]} == {"TLSv1.2", "TLSv1.3"}
+    assert any("slow" in e["message"] for e in ep["errors"]), ep["errors"]
+    f = the_finding(ep, "greeting-delay")
+    assert "--patient" in f["detail"]
+    assert "protocol-no-tls12" not in finding_ids(ep)
+
+
+def test_slow_once_enumerates_in_full(smtp, scan):
+    """Only the first greeting is late (postscreen's greet pause, passed
+    once): the enumeration goes on in full, the same suites as a prompt
+    server; --patient on an always-slow server gives that list too."""
+    rc, doc, err, _ = scan(smtp("normal"), quick=False, timeout=120)
+    assert rc == 0, err
+    want = _suites(endpoint(doc))
+    rc, doc, err, _ = scan(smtp("greet-delay-first"), quick=False, timeout=120)
+    assert rc == 0, err
+    ep = endpoint(doc)
+    assert _suites(ep) == want
+    assert all(p["reason"] is None for p in ep["protocols"]), ep["protocols"]
+    assert "--patient" not in the_finding(ep, "greeting-delay")["detail"]
+    rc, doc, err, _ = scan(smtp("greet-delay"), "--patient", "--max-conns-per-host", "16",
+                           quick=False, timeout=240)
+    assert rc == 0, err
+    ep = endpoint(doc)
+    assert _suites(ep) == want
+    assert all(p["reason"] is None for p in ep["protocols"]), ep["protocols"]
+
+
 def test_greeting_delay_absent(smtp, scan):
     rc, doc, err, _ = scan(smtp("normal"))
     ep = endpoint(doc)
