@@ -248,6 +248,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 			 "then is unknown",
 			 cfg->scan_ms / 1000);
 		result_add_error(r, "scan", err_cat_name(ERR_TIMEOUT), msg);
+		log_warn("%s", msg); /* the report is incomplete: say so at once */
 	}
 	for (size_t i = 0; i < run.nenums; i++)
 		enum_finish(run.enums[i]);

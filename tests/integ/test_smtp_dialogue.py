@@ -650,6 +650,22 @@ def test_slow_once_enumerates_in_full(smtp, scan):
     assert all(p["reason"] is None for p in ep["protocols"]), ep["protocols"]
 
 
+def test_scan_timeout_keeps_what_was_learnt(smtp, scan):
+    """--scan-timeout ends a slow full check: what was learnt is kept, the
+    rest is unknown, the run-level error says why, and stderr says it at
+    once (exit 0: the findings decide)."""
+    rc, doc, err, took = scan(smtp("greet-delay"), "--patient", "--scan-timeout", "6",
+                              quick=False, timeout=60)
+    assert rc == 0, err
+    assert "the scan timeout (--scan-timeout 6 s) passed" in err
+    assert [e["stage"] for e in doc["errors"]] == ["scan"], doc["errors"]
+    ep = endpoint(doc)
+    assert ep["tls"]["version"] == "TLSv1.3"
+    assert any(p["offered"] is not False and p["reason"] and "scan timeout" in p["reason"]
+               for p in ep["protocols"]), ep["protocols"]
+    assert took < 2 * 6, took  # a bound, not speed
+
+
 def test_greeting_delay_absent(smtp, scan):
     rc, doc, err, _ = scan(smtp("normal"))
     ep = endpoint(doc)
