@@ -24,11 +24,9 @@
 #include "tls/names.h"
 #include "tls/registry.h"
 
+/* Some servers refuse a hello of more than 128 suites (illegal_parameter):
+ * a larger chunk could make a version look refused. */
 #define ENUM_CHUNK 128
-/* An SSLv3 hello has no extensions: this many suites keep it smaller than
- * a TLS hello of ENUM_CHUNK suites (every SSLv3 suite in one chunk). */
-#define ENUM_CHUNK_SSL3 176
-#define ENUM_CHUNK_MAX ENUM_CHUNK_SSL3
 #define ENUM_MAX_SUITES 512
 
 /* A slow server: its greeting and handshake took SLOW_MS or more (a greet
@@ -67,7 +65,7 @@ struct task {
 	int chunk_of[ENUM_MAX_SUITES];
 	size_t naccepted;
 	int chunk;          /* current chunk number */
-	uint16_t cur[ENUM_CHUNK_MAX]; /* the current chunk's undecided suites: a chunk
+	uint16_t cur[ENUM_CHUNK]; /* the current chunk's undecided suites: a chunk
 				     stays fixed until refused, so its picks are
 				     the server's order among its suites */
 	size_t ncur;
@@ -88,7 +86,7 @@ struct task {
 	int groups_done, sigalgs_done;
 	int both;           /* groups and signature algorithms share rounds */
 	int both_refused;   /* such a round was refused: which list ran out? */
-	int deflate;        /* this round also offers deflate compression */
+	int extras;         /* this round also asks for server defaults (EX_*) */
 	uint32_t v2specs[64];
 	struct raw_req req;
 	size_t max_offer;   /* chunk size; smaller while isolating a bad suite */
@@ -108,10 +106,14 @@ struct task {
 	struct raw_req confirm_req;
 };
 
-/* Server defaults: the ServerHello's extensions, session ID, compression
- * and clock come from the first TLS 1.2 round; GREASE tolerance and a long
- * hello share one round (DEF_BOTH), split in two when it is not answered. */
-enum { DEF_GREASE, DEF_LONG, DEF_COUNT, DEF_BOTH = DEF_COUNT };
+/* Server defaults ride on the first rounds: the ServerHello's extensions,
+ * session ID, compression and clock on the first TLS 1.2 round (offering
+ * deflate before null compression), GREASE tolerance and a long hello on
+ * the first TLS 1.3 round (GREASE values, padded to 1500 bytes). When such
+ * a round is not answered, the round goes again plain, and the tolerance
+ * checks get a round each (DEF_GREASE, DEF_LONG). */
+enum { DEF_GREASE, DEF_LONG, DEF_COUNT };
+enum { EX_DEFLATE = 1, EX_TOLERANCE = 2 };
 
 struct defaults_round {
 	struct enum_ctx *ctx;
@@ -134,7 +136,7 @@ struct enum_ctx {
 	int have_known;
 	int known_sslv2;
 	uint16_t known_wire;
-	uint16_t known_offer[ENUM_CHUNK_MAX];
+	uint16_t known_offer[ENUM_CHUNK];
 	size_t nknown;
 	uint32_t known_v2[64];
 	int waiting; /* tasks waiting for such a hello */
@@ -149,7 +151,7 @@ struct enum_ctx {
 			      until the first answer says; 2 every connection is */
 	double slow_t0, slow_ms;
 	int def_deflate_failed; /* a hello offering deflate was not answered */
-	struct defaults_round defs[DEF_COUNT + 1];
+	struct defaults_round defs[DEF_COUNT];
 	struct server_hello def_sh;
 	int def_have_sh;
 	int def_ok[DEF_COUNT]; /* -1 unknown */
@@ -239,6 +241,7 @@ static int contains(const uint16_t *v, size_t n, uint16_t code)
 }
 
 static void on_result(void *arg, const struct raw_result *r, const struct err *e);
+static void send_default(struct enum_ctx *x, int kind);
 
 #define ENUM_MAX_BISECTS 16
 
@@ -351,13 +354,21 @@ static void send_round_alone(struct task *t, int alone)
 			o->sigalgs = t->sigalgs;
 			o->nsigalgs = t->nsigalgs;
 		}
-		/* The server defaults' hello is the first TLS 1.2 round, with
-		 * deflate offered before null compression. */
-		t->deflate = x->want_defaults && !x->def_have_sh && !x->def_deflate_failed &&
-			     t->proto == P_TLS12 && t->phase == PH_ELIM;
-		if (t->deflate) {
+		/* The server defaults (see DEF_*). */
+		t->extras = 0;
+		if (x->want_defaults && t->phase == PH_ELIM && t->rounds == 0) {
+			if (t->proto == P_TLS12)
+				t->extras = EX_DEFLATE;
+			if (t->proto == P_TLS13)
+				t->extras = EX_TOLERANCE;
+		}
+		if (t->extras & EX_DEFLATE) {
 			o->compression = deflate_then_null;
 			o->ncompression = sizeof deflate_then_null;
+		}
+		if (t->extras & EX_TOLERANCE) {
+			o->flags |= HF_GREASE;
+			o->pad_to = 1500;
 		}
 	}
 	t->rounds++;
@@ -369,16 +380,10 @@ static void send_round_alone(struct task *t, int alone)
 	send_raw(x, &t->req, on_result, t, alone);
 }
 
-static size_t chunk_size(const struct task *t)
-{
-	return t->proto == P_SSLV3 ? ENUM_CHUNK_SSL3 : ENUM_CHUNK;
-}
-
 /* Start the next chunk from the undecided suites. */
 static void next_chunk(struct task *t)
 {
-	size_t max = chunk_size(t);
-	t->ncur = t->npending < max ? t->npending : max;
+	t->ncur = t->npending < ENUM_CHUNK ? t->npending : ENUM_CHUNK;
 	memcpy(t->cur, t->pending, t->ncur * sizeof(*t->cur));
 	t->chunk++;
 }
@@ -388,7 +393,7 @@ static void offer_pending(struct task *t)
 {
 	if (t->ncur == 0)
 		next_chunk(t);
-	size_t max = t->max_offer ? t->max_offer : chunk_size(t);
+	size_t max = t->max_offer ? t->max_offer : ENUM_CHUNK;
 	t->noffer = t->ncur < max ? t->ncur : max;
 	memcpy(t->offer, t->cur, t->noffer * sizeof(*t->offer));
 	send_round(t);
@@ -783,8 +788,7 @@ static void remember_answered(struct enum_ctx *x, const struct task *t,
 		memcpy(x->known_v2, t->req.v2specs, x->nknown * sizeof(*x->known_v2));
 	} else {
 		x->known_wire = t->req.ho.version;
-		x->nknown = t->req.ho.nciphers < ENUM_CHUNK_MAX ? t->req.ho.nciphers
-								  : ENUM_CHUNK_MAX;
+		x->nknown = t->req.ho.nciphers < ENUM_CHUNK ? t->req.ho.nciphers : ENUM_CHUNK;
 		memcpy(x->known_offer, t->req.ho.ciphers, x->nknown * sizeof(*x->known_offer));
 	}
 	for (int p = 0; p < P_COUNT; p++) {
@@ -901,13 +905,19 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 				 x->ep->host, x->addr.text, x->slow_ms / 1000.0);
 		}
 	}
-	if (t->deflate) {
-		if (!hello) {
-			/* Maybe the compression offer: the same without it. */
-			x->def_deflate_failed = 1;
-			send_round(t);
-			return;
+	if (t->extras && !hello) {
+		/* Maybe what the defaults added: the same round plain, and the
+		 * tolerance checks each alone. */
+		if (t->extras & EX_TOLERANCE) {
+			send_default(x, DEF_GREASE);
+			send_default(x, DEF_LONG);
 		}
+		send_round(t);
+		return;
+	}
+	if (t->extras & EX_TOLERANCE)
+		x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = 1;
+	if ((t->extras & EX_DEFLATE) && !r->sslv2) {
 		x->def_sh = r->sh;
 		x->def_have_sh = 1;
 		x->def_sent = time(NULL);
@@ -1029,23 +1039,11 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 	}
 }
 
-static void send_default(struct enum_ctx *x, int kind);
-
 static void on_defaults(void *arg, const struct raw_result *r, const struct err *e)
 {
 	struct defaults_round *d = arg;
 	struct enum_ctx *x = d->ctx;
 	int hello = r && r->outcome == RAW_HELLO && !r->sslv2;
-	if (d->kind == DEF_BOTH) {
-		if (hello) {
-			x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = 1;
-			return;
-		}
-		/* One of the two, or something else: each alone. */
-		send_default(x, DEF_GREASE);
-		send_default(x, DEF_LONG);
-		return;
-	}
 	if ((!r && e) || (r && r->outcome == RAW_CLOSED)) {
 		/* No answer at all, or a bare close (a refusal cannot be told
 		 * from throttling here): unknown. */
@@ -1056,8 +1054,8 @@ static void on_defaults(void *arg, const struct raw_result *r, const struct err 
 }
 
 /* A TLS 1.3 hello with the TLS 1.3 suites and the common TLS 1.2 ones (as
- * the first chunk offers them), with GREASE values, padded to 1500 bytes,
- * or both. */
+ * the first chunk offers them), with GREASE values or padded to 1500
+ * bytes. */
 static void send_default(struct enum_ctx *x, int kind)
 {
 	struct defaults_round *d = &x->defs[kind];
@@ -1079,9 +1077,9 @@ static void send_default(struct enum_ctx *x, int kind)
 		d->offer[n++] = tmp.pending[i];
 	d->noffer = n;
 	hello_base(o, x, V_TLS13, d->offer, d->noffer);
-	if (kind == DEF_GREASE || kind == DEF_BOTH)
+	if (kind == DEF_GREASE)
 		o->flags |= HF_GREASE;
-	if (kind == DEF_LONG || kind == DEF_BOTH)
+	if (kind == DEF_LONG)
 		o->pad_to = 1500;
 	send_raw(x, &d->req, on_defaults, d, 0);
 }
@@ -1122,8 +1120,6 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 		fill_pending(t);
 		offer_pending(t);
 	}
-	if (x->want_defaults)
-		send_default(x, DEF_BOTH);
 	return x;
 }
 
