@@ -219,6 +219,9 @@ int cmd_domain(int argc, char **argv)
 		tlsa_set_fill(&ts[nt], d, m);
 		x->tlsa = ts[nt].v;
 		x->ntlsa = ts[nt].n;
+		x->addresses = m->addresses;
+		x->naddresses = m->naddresses;
+		x->addr_secure = m->addr_sec == SEC_SECURE;
 		nt++;
 	}
 	int scanned = 1;

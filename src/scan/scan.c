@@ -189,6 +189,28 @@ static void fill_from_handshake(struct endpoint *ep)
 		ep_add_group(ep, t->group);
 }
 
+/* The target's addresses are known (domain: the ones it looked up,
+ * checked and reports): scan exactly those, not a second answer. */
+static int known_addrs(struct trun *tr)
+{
+	const struct target *t = tr->t;
+	struct dns_addrs got = {0};
+	got.v = xcalloc(t->naddresses, sizeof(*got.v));
+	got.cap = t->naddresses;
+	for (size_t j = 0; j < t->naddresses; j++)
+		if (dns_parse_numeric(t->addresses[j], &got.v[got.n]) == 0)
+			got.n++;
+	got.dnssec = t->addr_secure ? DNSSEC_SECURE : DNSSEC_INSECURE;
+	if (got.n > 0) {
+		tr->resolving = 1;
+		tr->run->resolving++;
+		tr->run->started++;
+		on_resolved(tr, &got, NULL);
+	}
+	free(got.v);
+	return got.n > 0;
+}
+
 int scan_check(const struct scan_cfg *cfg, const struct target *t, struct result *r,
 	       struct err *e)
 {
@@ -223,6 +245,8 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 		struct trun *tr = &run.truns[i];
 		tr->run = &run;
 		tr->t = &t[i];
+		if (t[i].naddresses > 0 && !cfg->pin_ip && known_addrs(tr))
+			continue;
 		const char *lookup = cfg->pin_ip ? cfg->pin_ip : t[i].host;
 		if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
 				      on_resolved, tr) != 0) {

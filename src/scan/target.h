@@ -19,6 +19,12 @@ struct target {
 	/* DANE: secure TLSA records of the host (not owned), NULL none. */
 	const struct ossl_tlsa *tlsa;
 	size_t ntlsa;
+	/* Addresses already looked up (numeric, not owned): these are
+	 * scanned, with no lookup of their own. addr_secure: that lookup was
+	 * DNSSEC-secure. */
+	char *const *addresses;
+	size_t naddresses;
+	int addr_secure;
 };
 
 /* Parse TARGET; default_port applies when none is given. */
