@@ -181,10 +181,12 @@ static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
 }
 
 /* Offer order: what servers commonly accept first, exotic suites last;
- * within the common ones ECDHE, then static RSA, then DHE. A server that
+ * within the common ones ECDHE, then static RSA, then DHE, then anonymous
+ * ones (mail servers take them: Postfix does by default; kept in the first
+ * chunk, a server's order needs no merging rounds). A server that
  * follows the client's order and cannot do what it picked (DHE without
  * parameters) fails the whole hello; what works must come first. */
-#define RANKS 12
+#define RANKS 16 /* 4 bases x 4 subs */
 static int rank(const struct reg_cipher *c)
 {
 	int base, sub;
@@ -193,17 +195,19 @@ static int rank(const struct reg_cipher *c)
 	else if (strstr(c->kx, "PSK") || strstr(c->kx, "SRP") || strstr(c->kx, "KRB5") ||
 		 strstr(c->kx, "GOST") || strchr(c->kx, '/'))
 		base = 2;
-	else if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_ANON | REG_DES))
+	else if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_DES))
 		base = 1;
 	else
 		base = 0;
-	if (strncmp(c->kx, "ECDH", 4) == 0)
+	if (c->flags & REG_ANON)
+		sub = 3; /* mail servers accept them (Postfix by default) */
+	else if (strncmp(c->kx, "ECDH", 4) == 0)
 		sub = 0;
 	else if (strncmp(c->kx, "RSA", 3) == 0)
 		sub = 1;
 	else
 		sub = 2;
-	return base * 3 + sub;
+	return base * 4 + sub;
 }
 
 static void fill_pending(struct task *t)

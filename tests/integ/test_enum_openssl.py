@@ -290,7 +290,7 @@ def compare_groups(ep, ref):
 RESTRICTED_12 = ["ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
                  "DHE-RSA-AES256-GCM-SHA384"]
 RESTRICTED_13 = ["TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"]
-CHUNKS_12 = "ADH-AES128-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0"
+CHUNKS_12 = "NULL-SHA256:ECDHE-RSA-AES128-SHA:@SECLEVEL=0"
 
 # name -> (leaf, s_server options, server order?, what mailtls must list
 #          independently of the tools: {protocol: [codes in order]} or None)
@@ -301,14 +301,14 @@ PROFILES = {
                          True, {"TLSv1.2": ["0xC030", "0xC02F", "0x009F"]}),
     "tls13-only": ("rsa", ["-tls1_3", "-ciphersuites", ":".join(RESTRICTED_13), "-serverpref"],
                    True, {"TLSv1.3": ["0x1303", "0x1302"]}),
-    # One suite offered early (chunk 1) and one late (an anonymous suite,
-    # chunk 2): the server's first choice is the last pick and the first of
+    # One suite offered early (chunk 1) and one late (a NULL suite, chunk
+    # 2): the server's first choice is the last pick and the first of
     # its chunk, so only a second order round (the same suites, that one
     # last) tells server order from client order.
     "chunks-serverpref": ("rsa", ["-tls1_2", "-cipher", CHUNKS_12, "-serverpref"],
-                          True, {"TLSv1.2": ["0x0034", "0xC013"]}),
+                          True, {"TLSv1.2": ["0x003B", "0xC013"]}),
     "chunks-client": ("rsa", ["-tls1_2", "-cipher", CHUNKS_12],
-                      False, {"TLSv1.2": ["0xC013", "0x0034"]}),
+                      False, {"TLSv1.2": ["0xC013", "0x003B"]}),
     "legacy": ("rsa", ["-cipher", "ALL:@SECLEVEL=0", "-min_protocol", "TLSv1", "-serverpref",
                        "-dhparam", "{dh1024}"], True, None),
     "legacy-ecdsa": ("ecdsa", ["-cipher", "ALL:@SECLEVEL=0", "-min_protocol", "TLSv1",
