@@ -97,8 +97,9 @@ def nofile(need):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < need:
         if hard != resource.RLIM_INFINITY and hard < need:
-            pytest.skip("RLIMIT_NOFILE hard limit %d is below the %d descriptors %d concurrent "
-                        "sessions need (raise it: ulimit -Hn, limits.conf)" % (hard, need, SESSIONS))
+            pytest.skip("RLIMIT_NOFILE hard limit %d is below the %d descriptors this test's "
+                        "concurrent sessions need (raise it: ulimit -Hn, limits.conf)"
+                        % (hard, need))
         resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
     try:
         yield
