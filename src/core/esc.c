@@ -168,15 +168,21 @@ int esc_term(struct buf *out, const void *s, size_t n)
 	return esc_run(out, s, n, term_policy);
 }
 
-/* JSON strings carry controls fine once jansson escapes them, so only what
- * would make the text invalid UTF-8 (or cut a C string) is rewritten. */
+/* JSON strings: jansson would carry controls as \u escapes, but a consumer
+ * that prints a decoded string (jq -r) would then hand them to a terminal.
+ * So what would make the text invalid UTF-8, cut a C string or act on a
+ * terminal (controls but tab and newline, DEL, C1, bidi controls) becomes
+ * the text \xHH, as on the terminal; the backslash is doubled, so the
+ * mapping stays reversible. */
 static enum esc_act utf8_policy(uint32_t cp, const char **rep)
 {
 	if (cp == '\\') {
 		*rep = "\\\\";
 		return ESC_STR;
 	}
-	if (cp == ESC_INVALID || cp == 0)
+	if (cp == '\t' || cp == '\n')
+		return ESC_PASS;
+	if (cp == ESC_INVALID || cp < 0x20 || cp == 0x7F || is_c1(cp) || is_bidi(cp))
 		return ESC_HEX;
 	return ESC_PASS;
 }

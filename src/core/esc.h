@@ -12,9 +12,10 @@
  * ESC, bidirectional overrides and invalid bytes become \xHH (or \t, \r,
  * \n, \\) so a banner can never move the cursor or recolour the screen. */
 int esc_term(struct buf *out, const void *s, size_t n) WUR;
-/* Valid UTF-8 text for JSON strings (jansson escapes the rest): invalid
- * bytes become \xHH written literally; the backslash itself is doubled so the
- * mapping stays reversible. NUL becomes \x00. */
+/* Valid UTF-8 text for JSON strings that is safe to print once decoded:
+ * invalid bytes, NUL, controls other than tab and newline, DEL, C1 and
+ * bidi controls become \xHH written literally; the backslash itself is
+ * doubled so the mapping stays reversible. */
 int esc_utf8(struct buf *out, const void *s, size_t n) WUR;
 /* HTML text and attribute values: & < > " ' as entities, controls, bidi
  * controls and invalid bytes as U+FFFD. */

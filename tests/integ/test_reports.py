@@ -310,11 +310,11 @@ def test_csv_no_field_starts_a_formula(all_formats):
 def test_hostile_strings_in_each_format(all_formats):
     r = all_formats
     ep = endpoint(r["doc"])
-    # JSON: the greeting as sent, invalid bytes as literal \xHH, controls as
-    # JSON escapes (parsed back here), the markup untouched (it is data)
+    # JSON: the greeting as sent, invalid bytes, controls and the bidi
+    # override as literal \xHH, the markup untouched (it is data)
     assert ep["dialogue"]["greeting"] == (
-        "mx.test ESMTP " + SCRIPT + " \x1b[31mred\x1b[0m =HYPERLINK(\"http://evil.example/\")"
-        " \u202e gnp.exe \\xFF\\xFE")
+        "mx.test ESMTP " + SCRIPT + " \\x1B[31mred\\x1B[0m =HYPERLINK(\"http://evil.example/\")"
+        " \\xE2\\x80\\xAE gnp.exe \\xFF\\xFE")
     assert ep["dialogue"]["auth_clear"] == HOSTILE_AUTH.decode()
     auth = [f for f in ep["findings"] if f["id"] == "auth-before-tls"]
     assert [f["detail"] for f in auth] == ["before TLS the server offers " + HOSTILE_AUTH.decode()]

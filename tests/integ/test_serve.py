@@ -647,9 +647,9 @@ def test_hostile_ehlo_is_escaped(serve):
     assert c.reply()[0] == 250
     c.cmd("QUIT")
     rec = s.records(1)[0]
-    # JSON: invalid UTF-8 as \xHH text, controls as JSON escapes; the log
-    # file itself is plain ASCII.
-    assert rec["helo"]["name"] == "evil\x1b[2J\x07\\xFF name"
+    # JSON: invalid UTF-8 and controls as \xHH text; the log file itself is
+    # plain ASCII.
+    assert rec["helo"]["name"] == "evil\\x1B[2J\\x07\\xFF name"
     raw = s.log.read_bytes()
     assert all(0x20 <= b < 0x7f or b == 0x0a for b in raw)
     line = s.session_lines(1)[0]

@@ -201,14 +201,16 @@ static void test_term_dup(void **state UNUSED)
 
 /* ---- JSON (UTF-8) ---- */
 
-static void test_utf8_passes_controls(void **state UNUSED)
+static void test_utf8_controls(void **state UNUSED)
 {
-	CHECK(esc_utf8, "a\tb\r\nc", "a\tb\r\nc");
-	CHECK(esc_utf8, "\x1b[31mred", "\x1b[31mred");
-	CHECK(esc_utf8, "\x01\x7f", "\x01\x7f");
-	/* Not a terminal: C1 and bidi controls stay as they are. */
-	CHECK(esc_utf8, "\xc2\x9b\xe2\x80\xae", "\xc2\x9b\xe2\x80\xae");
-	CHECK(esc_utf8, "caf\xc3\xa9", "caf\xc3\xa9");
+	/* A decoded JSON string may reach a terminal (jq -r): controls but
+	 * tab and newline, DEL, C1 and bidi controls as \xHH text. */
+	CHECK(esc_utf8, "a\tb\r\nc", "a\tb\\x0D\nc");
+	CHECK(esc_utf8, "\x1b[31mred", "\\x1B[31mred");
+	CHECK(esc_utf8, "\x01\x7f", "\\x01\\x7F");
+	CHECK(esc_utf8, "\xc2\x9b\xe2\x80\xae", "\\xC2\\x9B\\xE2\\x80\\xAE");
+	CHECK(esc_utf8, "\xe2\x81\xa6x\xe2\x81\xa9", "\\xE2\\x81\\xA6x\\xE2\\x81\\xA9");
+	CHECK(esc_utf8, "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac");
 }
 
 static void test_utf8_nul_and_backslash(void **state UNUSED)
@@ -357,7 +359,7 @@ int main(void)
 	    cmocka_unit_test(test_term_cap),
 	    cmocka_unit_test(test_term_null_empty),
 	    cmocka_unit_test(test_term_dup),
-	    cmocka_unit_test(test_utf8_passes_controls),
+	    cmocka_unit_test(test_utf8_controls),
 	    cmocka_unit_test(test_utf8_nul_and_backslash),
 	    cmocka_unit_test(test_utf8_invalid),
 	    cmocka_unit_test(test_html_specials),
