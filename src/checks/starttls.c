@@ -187,6 +187,11 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 {
 	const struct dialogue *g = &ep->dlg;
 	char detail[1024];
+	/* What the server said to STARTTLS (or, where the protocol tells up
+	 * front, that it has none). A command that got no answer -- a
+	 * timeout, a close, a 421, a reply that does not parse -- proves
+	 * nothing: no refusal is concluded from it. */
+	int answered = g->starttls_reply != NULL;
 
 	port_mode(ep);
 	handshake_fails(ep);
@@ -217,7 +222,7 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       "inspection, or an attacker); senders then deliver in clear text. "
 			       "Turn that inspection off and publish MTA-STS or DANE so senders "
 			       "refuse a downgrade.");
-	} else if (g->starttls_advertised && g->starttls_sent && !g->starttls_ok) {
+	} else if (g->starttls_advertised && g->starttls_sent && !g->starttls_ok && answered) {
 		snprintf(detail, sizeof detail, "STARTTLS is advertised but answered %.0d%s\"%.300s\"",
 			 g->starttls_code, g->starttls_code > 0 ? " " : "",
 			 g->starttls_reply ? g->starttls_reply : "");
@@ -226,7 +231,7 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       "Check the server's TLS certificate and key settings and its logs: "
 			       "a 454 usually means TLS could not be initialised (unreadable key, "
 			       "missing certificate).");
-	} else if (!g->starttls_advertised && !g->starttls_ok && !g->preauth) {
+	} else if (!g->starttls_advertised && !g->starttls_ok && !g->preauth && answered) {
 		snprintf(detail, sizeof detail,
 			 "STARTTLS is not advertised%s%.0d%s%.300s%s",
 			 g->starttls_sent ? " and STARTTLS sent anyway was answered " : "",

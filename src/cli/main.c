@@ -1,4 +1,5 @@
 /* main.c - mailtls entry point: pick the subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -34,6 +35,10 @@ int main(int argc, char **argv)
 		fputs("mailtls: error: no command given (try 'mailtls --help')\n", stderr);
 		return EXIT_USAGE;
 	}
+	/* A peer that resets a connection makes OpenSSL's write() raise
+	 * SIGPIPE, which would kill the whole run: every failed write is
+	 * handled (and reported) where it happens instead. */
+	signal(SIGPIPE, SIG_IGN);
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
 		usage(stdout);

@@ -25,6 +25,11 @@ struct dlg {
 	int done;
 	struct reply r;
 	struct buf line; /* copy of the last line given out */
+	/* Lines and bytes given out since our last command (or the
+	 * handshake): one answer's worth, capped like a coded reply, so a
+	 * server that sends untagged lines or a capability list forever is
+	 * stopped, not recorded line after line. */
+	size_t answer_lines, answer_bytes;
 	struct err err;
 };
 
@@ -98,6 +103,7 @@ enum dlg_step dlg_after_tls(struct dlg *d)
 {
 	d->in_tls = 1;
 	reply_reset(&d->r);
+	d->answer_lines = d->answer_bytes = 0;
 	return track(d, d->proto->after_tls ? d->proto->after_tls(d) : DLG_DONE);
 }
 
@@ -111,9 +117,14 @@ int dlg_in_tls(const struct dlg *d)
 	return d->in_tls;
 }
 
+int dlg_said_bye(const struct dlg *d)
+{
+	return d->proto->bye_state != 0 && d->state == d->proto->bye_state;
+}
+
 void dlg_eof(struct dlg *d)
 {
-	if (!d->done && d->err.cat == ERR_NONE)
+	if (!d->done && !dlg_said_bye(d) && d->err.cat == ERR_NONE)
 		err_set(&d->err, ERR_IO, "the server closed the connection %s(%s state %s)",
 			d->in_tls ? "inside TLS " : "", d->proto->name,
 			d->proto->state_names[d->state]);
@@ -164,6 +175,12 @@ int dlg_line(struct dlg *d, const char **text, size_t *len)
 	case LINE_OK:
 		break;
 	}
+	if (++d->answer_lines > dlg_limits.max_lines ||
+	    (d->answer_bytes += l.len) > dlg_limits.max_bytes) {
+		err_set(&d->err, ERR_LIMIT, "%s answer over the limits (%zu lines, %zu bytes)",
+			d->proto->name, dlg_limits.max_lines, dlg_limits.max_bytes);
+		return -1;
+	}
 	on_line(d, l.text, l.len);
 	buf_reset(&d->line);
 	if (buf_append(&d->line, l.text, l.len) < 0) {
@@ -179,6 +196,7 @@ int dlg_line(struct dlg *d, const char **text, size_t *len)
 int dlg_send(struct dlg *d, const char *line)
 {
 	size_t n = strlen(line);
+	d->answer_lines = d->answer_bytes = 0;
 	ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'C', line, n);
 	if (conn_write(d->c, line, n) < 0 || conn_write(d->c, "\r\n", 2) < 0) {
 		err_set(&d->err, ERR_IO, "cannot send: %s", conn_error(d->c)->msg);
@@ -189,6 +207,7 @@ int dlg_send(struct dlg *d, const char *line)
 
 int dlg_send_raw(struct dlg *d, const void *p, size_t n, const char *what)
 {
+	d->answer_lines = d->answer_bytes = 0;
 	if (what)
 		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'C', what, strlen(what));
 	else

@@ -37,6 +37,10 @@ struct dlg_proto {
 	enum dlg_step (*after_tls)(struct dlg *d);
 	const void *priv; /* per-protocol constants (e.g. the hello verb) */
 	int rfc959;       /* coded replies with free-text continuation (FTP) */
+	/* The state after the goodbye (QUIT, LOGOUT), 0 if none: once there,
+	 * everything is known, and a server that does not answer or closes
+	 * abruptly has cost nothing (no error). */
+	int bye_state;
 };
 
 struct dlg_cfg {
@@ -56,8 +60,11 @@ enum dlg_step dlg_input(struct dlg *d);
 enum dlg_step dlg_after_tls(struct dlg *d);
 const struct err *dlg_error(const struct dlg *d);
 int dlg_in_tls(const struct dlg *d);
-/* The server closed the connection: an error unless the protocol was done. */
+/* The server closed the connection: an error unless the protocol was done
+ * (or had said goodbye). */
 void dlg_eof(struct dlg *d);
+/* The goodbye has been sent: what is left is politeness, not facts. */
+int dlg_said_bye(const struct dlg *d);
 
 /* --- for protocol files --- */
 

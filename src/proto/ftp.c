@@ -83,4 +83,5 @@ const struct dlg_proto ftp_proto = {
 	.on_input = ftp_input,
 	.after_tls = ftp_after_tls,
 	.rfc959 = 1,
+	.bye_state = FT_QUIT,
 };

@@ -145,4 +145,5 @@ const struct dlg_proto imap_proto = {
 	.begin = imap_begin,
 	.on_input = imap_input,
 	.after_tls = imap_after_tls,
+	.bye_state = IM_LOGOUT,
 };

@@ -111,4 +111,5 @@ const struct dlg_proto nntp_proto = {
 	.begin = nntp_begin,
 	.on_input = nntp_input,
 	.after_tls = nntp_after_tls,
+	.bye_state = NN_QUIT,
 };

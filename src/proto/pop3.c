@@ -102,4 +102,5 @@ const struct dlg_proto pop3_proto = {
 	.begin = pop3_begin,
 	.on_input = pop3_input,
 	.after_tls = pop3_after_tls,
+	.bye_state = PO_QUIT,
 };

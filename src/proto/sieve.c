@@ -106,4 +106,5 @@ const struct dlg_proto sieve_proto = {
 	.begin = sieve_begin,
 	.on_input = sieve_input,
 	.after_tls = sieve_after_tls,
+	.bye_state = SV_LOGOUT,
 };

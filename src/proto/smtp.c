@@ -133,6 +133,11 @@ static enum dlg_step on_hello(struct dlg *d, const struct reply *r)
 static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
 {
 	struct dialogue *g = &dlg_ep(d)->dlg;
+	/* RFC 5321 3.8: a 421 ends the session ("not now"); it is not an
+	 * answer to STARTTLS, so no refusal: retry later, like a greeting. */
+	if (r->code == 421)
+		return dlg_fail(d, ERR_BUSY, "the server closed the session: %d %s", r->code,
+				r->nlines ? r->lines[0] : "");
 	g->starttls_code = r->code;
 	str_set(&g->starttls_reply, r->nlines ? r->lines[0] : "");
 	if (r->code == 220) {
@@ -186,6 +191,7 @@ const struct dlg_proto smtp_proto = {
 	.on_input = smtp_input,
 	.after_tls = smtp_after_tls,
 	.priv = &smtp_f,
+	.bye_state = SM_QUIT,
 };
 const struct dlg_proto lmtp_proto = {
 	.name = "lmtp",
@@ -194,4 +200,5 @@ const struct dlg_proto lmtp_proto = {
 	.on_input = smtp_input,
 	.after_tls = smtp_after_tls,
 	.priv = &lmtp_f,
+	.bye_state = SM_QUIT,
 };

@@ -6,10 +6,12 @@
  * the port speaks TLS from the first byte (the port-mode mismatch). */
 #include "scan/hsprobe.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
 #include <event2/event.h>
+#include "core/esc.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -87,6 +89,15 @@ static void finish(struct hsprobe *h)
 	probe_done(&h->base);
 }
 
+/* An error on stderr (-v): its message may quote the server (a greeting,
+ * a reply), so it goes through the terminal escaper like the report. */
+static void log_peer_error(const struct hsprobe *h, const struct err *e, const char *more)
+{
+	char *msg = esc_term_dup(e->msg);
+	log_info("%s [%s]:%u: %s%s", h->ep->host, h->addr.text, h->ep->port, msg, more);
+	free(msg);
+}
+
 static void record_error(struct hsprobe *h, const struct err *e)
 {
 	if (h->prm.raw || h->prm.on_tls) {
@@ -96,7 +107,7 @@ static void record_error(struct hsprobe *h, const struct err *e)
 	}
 	if (h->mode_check)
 		return; /* the original probe's error already says what failed */
-	log_info("%s [%s]:%u: %s", h->ep->host, h->addr.text, h->ep->port, e->msg);
+	log_peer_error(h, e, "");
 	ep_add_error(h->ep, hs_stage[h->state], err_cat_name(e->cat), e->msg);
 }
 
@@ -110,8 +121,9 @@ static int retry_busy(struct hsprobe *h, const struct err *e)
 	h->ep->dlg.throttled++;
 	sched_host_lower_budget(h->base.host);
 	int delay = 1000 << h->attempt;
-	log_info("%s [%s]:%u: %s; retrying in %d ms", h->ep->host, h->addr.text, h->ep->port,
-		 e->msg, delay);
+	char again[40];
+	snprintf(again, sizeof again, "; retrying in %d ms", delay);
+	log_peer_error(h, e, again);
 	sched_add_after(h->base.sched, h->base.host, p, delay);
 	h->retrying = 1;
 	return 1;
@@ -153,11 +165,23 @@ static int stage_ms(const struct hsprobe *h, enum hs_state st)
 	return st == HS_HANDSHAKE || st == HS_RENEG ? h->prm.lim.read_ms : 2 * h->prm.lim.read_ms;
 }
 
+/* The dialogue has said goodbye: an answer that does not come, a close or
+ * a broken answer now costs nothing, everything is known. */
+static int after_bye(const struct hsprobe *h)
+{
+	return h->dlg && (h->state == HS_DIALOGUE || h->state == HS_AFTER_TLS) &&
+	       dlg_said_bye(h->dlg);
+}
+
 static void on_stage_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct hsprobe *h = arg;
 	struct err e;
 	int ms = stage_ms(h, h->state);
+	if (after_bye(h)) {
+		finish(h);
+		return;
+	}
 	err_set(&e, ERR_TIMEOUT, "the %s did not complete within %d ms (the server sends too slowly)",
 		stage_what[h->state], ms);
 	if (h->state == HS_RENEG) {
@@ -268,6 +292,10 @@ static void on_step(struct hsprobe *h, enum dlg_step s)
 		finish(h);
 		return;
 	case DLG_FAIL:
+		if (after_bye(h)) {
+			finish(h);
+			return;
+		}
 		if (!retry_busy(h, dlg_error(h->dlg)))
 			record_error(h, dlg_error(h->dlg));
 		finish(h);
@@ -281,8 +309,12 @@ static void note_clear_text(struct hsprobe *h)
 {
 	size_t n;
 	const unsigned char *first = ossl_sess_first_bytes(h->sess, &n);
-	/* A TLS record starts with a content type of 20..24. */
-	if (n == 0 || (first[0] >= 20 && first[0] <= 24))
+	/* A TLS record starts with a content type of 20..24; clear text
+	 * (a greeting, an HTTP status line) starts with printable ASCII; the
+	 * rest is binary -- an SSLv2 record header, garbage -- not a
+	 * clear-text answer. */
+	if (n < 3 || first[0] < 0x20 || first[0] > 0x7e || first[1] < 0x20 || first[1] > 0x7e ||
+	    first[2] < 0x20 || first[2] > 0x7e)
 		return;
 	struct buf *in = conn_input(h->c);
 	buf_reset(in);
@@ -327,6 +359,10 @@ static void aux_handshake_done(struct hsprobe *h)
 
 static void on_conn_error(struct hsprobe *h, const struct err *e)
 {
+	if (after_bye(h)) {
+		finish(h);
+		return;
+	}
 	if (h->state == HS_RENEG) {
 		/* Refused: an alert, a close, or no answer at all. */
 		h->reneg_ok = 0;

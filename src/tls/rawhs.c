@@ -6,11 +6,18 @@
 #include <string.h>
 #include "core/mem.h"
 
+/* RFC 5246 7.2: a warning alert does not end the handshake -- Apache, for
+ * one, sends unrecognized_name as a warning before its ServerHello -- so
+ * warnings before the ServerHello are skipped; a stream of them is not TLS
+ * (OpenSSL gives up after as many). */
+#define RAW_MAX_WARNINGS 4
+
 struct rawhs {
 	struct raw_req req;
 	rawhs_ske_fn *ske_kind;
 	struct rec_reader rec;
 	struct raw_result res;
+	int warnings;
 };
 
 struct rawhs *rawhs_new(const struct raw_req *req, rawhs_ske_fn *ske_kind)
@@ -141,6 +148,14 @@ enum raw_outcome rawhs_feed(struct rawhs *h, struct buf *in)
 			}
 			break;
 		case REC_ALERT:
+			/* level 1 warning; description 0 close_notify ends the
+			 * connection whatever its level */
+			if (r->outcome != RAW_HELLO && m.body[0] == 1 && m.body[1] != 0) {
+				if (++h->warnings > RAW_MAX_WARNINGS)
+					return bad(h, "a stream of warning alerts instead of a "
+						      "ServerHello");
+				break;
+			}
 			r->alert_level = m.body[0];
 			r->alert_desc = m.body[1];
 			if (r->outcome == RAW_HELLO) {

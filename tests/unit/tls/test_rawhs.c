@@ -323,6 +323,35 @@ static void test_alert_after_hello(void **state UNUSED)
 	buf_free(&b);
 }
 
+static void test_warning_before_hello(void **state UNUSED)
+{
+	/* a warning (unrecognized_name, as Apache sends it) before the
+	 * ServerHello is not a refusal: the hello after it is the answer */
+	struct buf b;
+	struct fed f;
+	buf_init(&b, IN_MAX);
+	add_record(&b, 21, "\x01\x70", 2);
+	add_sh(&b, 0xC02F);
+	add_hs_record(&b, HS_SERVER_HELLO_DONE, "", 0);
+	feed_all_ways(b.data, b.len, &f);
+	assert_int_equal(f.outcome, RAW_HELLO);
+	assert_int_equal(f.res.sh.cipher, 0xC02F);
+	assert_false(f.res.alert_after_hello);
+	/* a warning close_notify ends it all the same: an alert */
+	buf_reset(&b);
+	add_record(&b, 21, "\x01\x00", 2);
+	add_sh(&b, 0xC02F);
+	feed_all_ways(b.data, b.len, &f);
+	assert_int_equal(f.outcome, RAW_ALERT);
+	/* a storm of warnings and never a hello: not TLS */
+	buf_reset(&b);
+	for (int i = 0; i < 100; i++)
+		add_record(&b, 21, "\x01\x5a", 2);
+	feed(b.data, b.len, 0, &f);
+	assert_int_equal(f.outcome, RAW_BAD);
+	buf_free(&b);
+}
+
 static void test_garbage(void **state UNUSED)
 {
 	struct fed f;
@@ -675,6 +704,7 @@ int main(void)
 	    cmocka_unit_test(test_alert_flight),
 	    cmocka_unit_test(test_flight_stops_short),
 	    cmocka_unit_test(test_alert_after_hello),
+	    cmocka_unit_test(test_warning_before_hello),
 	    cmocka_unit_test(test_garbage),
 	    cmocka_unit_test(test_eof_before_anything),
 	    cmocka_unit_test(test_first_message_not_server_hello),
