@@ -928,6 +928,16 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 	}
 	if (r->outcome == RAW_CLOSED && uncertain_close(t))
 		return;
+	if (r->outcome == RAW_BAD && t->proto != P_SSLV2) {
+		/* Bytes that are not TLS (garbage, a storm of warning alerts,
+		 * broken records) refuse nothing: what is left is unknown. (An
+		 * SSLv2 hello answered so is answered by no SSLv2 server.) */
+		char why[200];
+		snprintf(why, sizeof why, "the server answered with something that is not TLS: %.120s",
+			 r->why[0] ? r->why : "unreadable");
+		give_up(t, why);
+		return;
+	}
 	if (r->outcome != RAW_CLOSED)
 		t->closes = 0;
 	if (t->proto != P_SSLV2 && clean_refusal(r) && r->outcome == RAW_ALERT)
