@@ -28,7 +28,6 @@ import csv
 import html
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -49,7 +48,10 @@ COMMON = ["--read-timeout", "1", "--timeout", "5", "--scan-timeout", str(SCAN_TI
 # Rows that need a TLS handshake to complete: the handshake must finish
 # within --read-timeout, so give it room on a loaded machine (ASan, 2 cores,
 # every row at once). The stages that misbehave still end within seconds.
-ROOM = ["--read-timeout", "3"]
+ROOM = ("--read-timeout", "3")
+# Rows whose server sends byte by byte (half a millisecond apart, a
+# handshake of some 2,000 bytes) and must still complete: more room still.
+SLOW = ("--read-timeout", "10", "--timeout", "20")
 WORKERS = 8
 EHLO = "client.example"
 SERIOUS = ("low", "medium", "high", "critical")
@@ -78,11 +80,6 @@ D_PROTO, D_BUSY = ("dialogue", "protocol"), ("dialogue", "busy")
 T_TIMEOUT, T_TLS, T_IO = ("tls", "timeout"), ("tls", "tls"), ("tls", "io")
 A_TIMEOUT, A_LIMIT, A_IO = ("after-tls", "timeout"), ("after-tls", "limit"), ("after-tls", "io")
 A_PROTO = ("after-tls", "protocol")
-
-ENUM_BAD_IS_REFUSAL = (
-    "src/scan/enumerate.c on_result(): a raw answer that is not TLS (RAW_BAD: a stream of "
-    "warning alerts, empty or oversized records) falls into PH_ELIM's 'none accepted' "
-    "branch and marks the version not offered (protocol-no-tls12) instead of unknown")
 
 ROWS = [
     # ---------------------------------------------------------------- SMTP: greeting
@@ -117,7 +114,7 @@ ROWS = [
     Row("smtp", "starttls-mismatch", 3, D_PROTO),
     Row("smtp", "starttls-hostile", 1, findings=("starttls-refused",), shows="tjch"),
     # ---------------------------------------------------------------- SMTP: TLS records
-    Row("smtp", "tls-bytes", 0, args=ROOM),
+    Row("smtp", "tls-bytes", 0, args=SLOW),
     Row("smtp", "tls-trickle", 3, T_TIMEOUT),
     Row("smtp", "tls-silent", 3, T_TIMEOUT),
     Row("smtp", "tls-close", 3, T_TLS),
@@ -149,7 +146,7 @@ ROWS = [
     Row("smtp", "quit-reset", 0, args=ROOM),
     Row("smtp", "quit-hostile", 0, args=ROOM, shows="tjh"),
     # ---------------------------------------------------------------- IMAP
-    Row("imap", "greeting-bytes", 0, args=ROOM),
+    Row("imap", "greeting-bytes", 0, args=SLOW),
     Row("imap", "greeting-trickle", 3, D_TIMEOUT),
     Row("imap", "greeting-close", 3, D_IO),
     Row("imap", "greeting-hostile", 0, args=ROOM, shows="tjh"),
@@ -161,14 +158,14 @@ ROWS = [
     Row("imap", "starttls-mismatch", 3, D_PROTO),
     Row("imap", "starttls-hostile", 1, findings=("starttls-refused",), shows="tjch"),
     Row("imap", "tls-cleartext", 3, T_TLS, shows="j"),
-    Row("imap", "after-tls-bytes", 0, args=ROOM),
+    Row("imap", "after-tls-bytes", 0, args=SLOW),
     Row("imap", "after-tls-endless-multi", 0, A_LIMIT, args=ROOM),
     Row("imap", "after-tls-reset", 0, A_IO, args=ROOM),
     Row("imap", "quit-never-close", 0, args=ROOM),
     Row("imap", "all-lf", 0, args=ROOM),
     Row("imap", "all-cr", 3, D_TIMEOUT),
     # ---------------------------------------------------------------- POP3
-    Row("pop3", "greeting-bytes", 0, args=ROOM),
+    Row("pop3", "greeting-bytes", 0, args=SLOW),
     Row("pop3", "greeting-reset", 3, D_IO),
     Row("pop3", "greeting-busy", 3, D_PROTO, shows="tejch"),
     Row("pop3", "hello-endless-multi", 3, D_LIMIT),
@@ -183,8 +180,8 @@ ROWS = [
     Row("implicit", "tls-sslv2", 3, T_TLS),
     Row("implicit", "tls-truncated", 3, T_TLS, full=True),
     Row("implicit", "tls-warn-alert", 0, args=ROOM, full=True),
-    Row("implicit", "tls-alert-storm", 3, T_TLS, full=True, xfail=ENUM_BAD_IS_REFUSAL),
-    Row("implicit", "tls-zero-length", 3, T_TLS, full=True, xfail=ENUM_BAD_IS_REFUSAL),
+    Row("implicit", "tls-alert-storm", 3, T_TLS, full=True),
+    Row("implicit", "tls-zero-length", 3, T_TLS, full=True),
 ]
 
 
@@ -385,9 +382,10 @@ def test_hostile(row, runs):
     elif not row.full:
         assert errors == [], "expected no error, got %r" % ep["errors"]
     else:
-        # the enumeration may leave part unknown (a tarpit, throttling), but
-        # the verified handshake and its dialogue have no error
-        assert [e for e in errors if e[0] != "enumerate"] == [], ep["errors"]
+        # the enumeration may leave part unknown (a tarpit, throttling, the
+        # scan timeout on a slow machine), but the verified handshake and
+        # its dialogue have no error
+        assert [e for e in errors if e[0] not in ("enumerate", "scan")] == [], ep["errors"]
     assert serious_findings(ep) == sorted(row.findings), [
         (f["id"], f["severity"], f["detail"]) for f in ep["findings"] if f["severity"] in SERIOUS]
     if r.rc == 3:
