@@ -28,6 +28,10 @@
  * a larger chunk could make a version look refused. */
 #define ENUM_CHUNK 128
 #define ENUM_MAX_SUITES 512
+#define ENUM_MAX_GROUPS 64  /* the registry has fewer; more are not offered */
+#define ENUM_MAX_SIGALGS 64
+#define ENUM_MAX_V2 64      /* SSLv2 cipher specs */
+#define DEF_MAX_TLS13 8     /* TLS 1.3 suites in a server-defaults hello */
 
 /* A slow server: its greeting and handshake took SLOW_MS or more (a greet
  * pause, a tarpit, a far or overloaded host). A full enumeration costs
@@ -75,19 +79,19 @@ struct task {
 	uint16_t top;       /* PH_ROTATE: the pick it checks */
 	uint16_t offer[ENUM_MAX_SUITES];
 	size_t noffer;
-	uint16_t groups[64]; /* group phase: groups still offered */
+	uint16_t groups[ENUM_MAX_GROUPS]; /* group phase: groups still offered */
 	size_t ngroups;
-	uint16_t group_picks[64];
+	uint16_t group_picks[ENUM_MAX_GROUPS];
 	size_t ngroup_picks;
-	uint16_t sigalgs[64]; /* signature algorithm phase: still offered */
+	uint16_t sigalgs[ENUM_MAX_SIGALGS]; /* signature algorithm phase: still offered */
 	size_t nsigalgs;
-	uint16_t sigalg_picks[64];
+	uint16_t sigalg_picks[ENUM_MAX_SIGALGS];
 	size_t nsigalg_picks;
 	int groups_done, sigalgs_done;
 	int both;           /* groups and signature algorithms share rounds */
 	int both_refused;   /* such a round was refused: which list ran out? */
 	int extras;         /* this round also asks for server defaults (EX_*) */
-	uint32_t v2specs[64];
+	uint32_t v2specs[ENUM_MAX_V2];
 	struct raw_req req;
 	size_t max_offer;   /* chunk size; smaller while isolating a bad suite */
 	int bisects;        /* rounds spent isolating, bounded */
@@ -118,7 +122,7 @@ enum { EX_DEFLATE = 1, EX_TOLERANCE = 2 };
 struct defaults_round {
 	struct enum_ctx *ctx;
 	int kind;
-	uint16_t offer[ENUM_CHUNK + 8];
+	uint16_t offer[ENUM_CHUNK + DEF_MAX_TLS13];
 	size_t noffer;
 	struct raw_req req;
 };
@@ -138,7 +142,7 @@ struct enum_ctx {
 	uint16_t known_wire;
 	uint16_t known_offer[ENUM_CHUNK];
 	size_t nknown;
-	uint32_t known_v2[64];
+	uint32_t known_v2[ENUM_MAX_V2];
 	int waiting; /* tasks waiting for such a hello */
 	int alert_refuser; /* it refused a TLS hello with an alert: its closes
 			      are throttling, never its way of refusing */
@@ -874,50 +878,53 @@ static void on_confirm(void *arg, const struct raw_result *r, const struct err *
 	send_round_alone(t, 1);
 }
 
-static void on_result(void *arg, const struct raw_result *r, const struct err *e)
+/* No answer at all (timeout, refused): this task stops. */
+static void no_answer(struct task *t, const struct err *e)
 {
-	struct task *t = arg;
 	struct enum_ctx *x = t->ctx;
-	int hello = r && r->outcome == RAW_HELLO;
-	uint16_t got = 0;
+	log_info("%s: %s enumeration stopped: %s", x->ep->host, tls_proto_name(t->proto),
+		 e ? e->msg : "no result");
+	if (e && t->rounds == 1) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
+		ep_add_error(x->ep, "enumerate", err_cat_name(e->cat), msg);
+	}
+	snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s", e ? e->msg : "no result");
+	t->no_answer = 1;
+	t->failed = 1;
+	task_done(t);
+}
 
-	if (!r || (e && !hello && r->outcome == RAW_PENDING)) {
-		/* No answer at all (timeout, refused): stop this task. */
-		log_info("%s: %s enumeration stopped: %s", x->ep->host, tls_proto_name(t->proto),
-			 e ? e->msg : "no result");
-		if (e && t->rounds == 1) {
-			char msg[600];
-			snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
-			ep_add_error(x->ep, "enumerate", err_cat_name(e->cat), msg);
-		}
-		snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s",
-			 e ? e->msg : "no result");
-		t->no_answer = 1;
-		t->failed = 1;
-		task_done(t);
+/* The first answer of a run that started slow: is every connection slow? */
+static void note_slow(struct enum_ctx *x)
+{
+	if (x->slow != 1)
 		return;
+	x->slow = mono_ms() - x->slow_t0 >= SLOW_MS ? 2 : 0;
+	if (x->slow == 2) {
+		x->ep->scaled_down_ms = x->slow_ms;
+		log_info("%s [%s]: every connection takes about %.1f s: one round per "
+			 "version (--patient for all)",
+			 x->ep->host, x->addr.text, x->slow_ms / 1000.0);
 	}
-	if (t->phase == PH_DONE)
-		return;
-	if (x->slow == 1) {
-		/* The first answer: as slow as the verified handshake? */
-		x->slow = mono_ms() - x->slow_t0 >= SLOW_MS ? 2 : 0;
-		if (x->slow == 2) {
-			x->ep->scaled_down_ms = x->slow_ms;
-			log_info("%s [%s]: every connection takes about %.1f s: one round per "
-				 "version (--patient for all)",
-				 x->ep->host, x->addr.text, x->slow_ms / 1000.0);
-		}
-	}
-	if (t->extras && !hello) {
-		/* Maybe what the defaults added: the same round plain, and the
+}
+
+/* What a round's server-default extras (EX_*) showed. Returns 1 when it
+ * took the round over (refused: the same round again, plain). */
+static int defaults_from_round(struct task *t, const struct raw_result *r, int hello)
+{
+	struct enum_ctx *x = t->ctx;
+	if (!t->extras)
+		return 0;
+	if (!hello) {
+		/* Maybe what the extras added: the same round plain, and the
 		 * tolerance checks each alone. */
 		if (t->extras & EX_TOLERANCE) {
 			send_default(x, DEF_GREASE);
 			send_default(x, DEF_LONG);
 		}
 		send_round(t);
-		return;
+		return 1;
 	}
 	if (t->extras & EX_TOLERANCE)
 		x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = 1;
@@ -926,6 +933,117 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		x->def_have_sh = 1;
 		x->def_sent = time(NULL);
 	}
+	return 0;
+}
+
+static void after_sslv2(struct task *t, const struct raw_result *r, int hello)
+{
+	t->offered = hello && r->sslv2 && r->v2.nspecs > 0;
+	/* SERVER-HELLO lists every cipher both sides have. */
+	if (hello)
+		memcpy(t->v2specs, r->v2.specs, r->v2.nspecs * sizeof(uint32_t));
+	t->naccepted = hello ? r->v2.nspecs : 0;
+	task_done(t);
+}
+
+/* An elimination round: a pick is taken out; a refusal drops the offer. */
+static void after_elim_round(struct task *t, const struct raw_result *r, int hello, uint16_t got)
+{
+	struct enum_ctx *x = t->ctx;
+	if (hello) {
+		log_debug("%s [%s]: %s: picked 0x%04X (chunk %d)", x->ep->host, x->addr.text,
+			  tls_proto_name(t->proto), got, t->chunk);
+		t->offered = 1;
+		t->chunk_of[t->naccepted] = t->chunk;
+		t->accepted[t->naccepted++] = got;
+		remove_code(t->pending, &t->npending, got);
+		remove_code(t->cur, &t->ncur, got);
+	} else if (t->offered < 0 && refuses_version(r)) {
+		/* protocol_version, or a ServerHello for another version: this
+		 * version is not offered at all, whatever the suites. */
+		t->offered = 0;
+		task_done(t);
+		return;
+	} else if (!clean_refusal(r) && t->offered == 1 && t->noffer > 1 &&
+		   t->bisects < ENUM_MAX_BISECTS) {
+		/* A close or an odd alert after some suites worked: the server
+		 * may have picked a suite it cannot do and failed the whole
+		 * hello. Offer half as many to find it; picks from part of a
+		 * chunk do not give the order. */
+		t->bisects++;
+		t->max_offer = t->noffer / 2;
+		t->chunk++;
+	} else {
+		if (t->offered < 0)
+			t->offered = 0;
+		/* None of what was offered is accepted. */
+		for (size_t i = 0; i < t->noffer; i++) {
+			remove_code(t->pending, &t->npending, t->offer[i]);
+			remove_code(t->cur, &t->ncur, t->offer[i]);
+		}
+		if (t->noffer == 1)
+			t->max_offer = 0; /* the bad one is out: full chunks again */
+	}
+	if (t->npending > 0 && x->slow == 2) {
+		char why[200];
+		snprintf(why, sizeof why,
+			 "the server is slow (about %.1f s a connection): only its first "
+			 "choice was asked (--patient asks for every suite)",
+			 x->slow_ms / 1000.0);
+		give_up(t, why);
+		return;
+	}
+	if (t->npending > 0 && t->naccepted < ENUM_MAX_SUITES) {
+		offer_pending(t);
+		return;
+	}
+	if (t->offered <= 0) {
+		task_done(t);
+		return;
+	}
+	after_elimination(t);
+}
+
+static void after_rotate(struct task *t, int hello, uint16_t got)
+{
+	if (hello && got == t->top) {
+		start_order(t, got);
+		return;
+	}
+	if (hello)
+		t->server_order = 0;
+	start_params(t);
+}
+
+static void after_order_round(struct task *t, int hello, uint16_t got)
+{
+	if (!hello) {
+		order_finish(t);
+		return;
+	}
+	t->order[t->norder++] = got;
+	order_next(t);
+}
+
+/* Every raw round's answer: what it says in general (no answer, a close,
+ * bytes that are not TLS, another version, a suite not offered), then the
+ * phase's own handler. */
+static void on_result(void *arg, const struct raw_result *r, const struct err *e)
+{
+	struct task *t = arg;
+	struct enum_ctx *x = t->ctx;
+	int hello = r && r->outcome == RAW_HELLO;
+	uint16_t got = 0;
+
+	if (!r || (e && !hello && r->outcome == RAW_PENDING)) {
+		no_answer(t, e);
+		return;
+	}
+	if (t->phase == PH_DONE)
+		return;
+	note_slow(x);
+	if (defaults_from_round(t, r, hello))
+		return;
 	if (r->outcome == RAW_CLOSED && uncertain_close(t))
 		return;
 	if (r->outcome == RAW_BAD && t->proto != P_SSLV2) {
@@ -944,12 +1062,7 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		x->alert_refuser = 1;
 	remember_answered(x, t, r);
 	if (t->proto == P_SSLV2) {
-		t->offered = hello && r->sslv2 && r->v2.nspecs > 0;
-		/* SERVER-HELLO lists every cipher both sides have. */
-		if (hello)
-			memcpy(t->v2specs, r->v2.specs, r->v2.nspecs * sizeof(uint32_t));
-		t->naccepted = hello ? r->v2.nspecs : 0;
-		task_done(t);
+		after_sslv2(t, r, hello);
 		return;
 	}
 	/* A ServerHello for another version is a refusal of this one. */
@@ -964,61 +1077,9 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 		}
 		note_dh(x, r);
 	}
-
 	switch (t->phase) {
 	case PH_ELIM:
-		if (hello) {
-			log_debug("%s [%s]: %s: picked 0x%04X (chunk %d)", x->ep->host, x->addr.text,
-				  tls_proto_name(t->proto), got, t->chunk);
-			t->offered = 1;
-			t->chunk_of[t->naccepted] = t->chunk;
-			t->accepted[t->naccepted++] = got;
-			remove_code(t->pending, &t->npending, got);
-			remove_code(t->cur, &t->ncur, got);
-		} else if (t->offered < 0 && r && refuses_version(r)) {
-			/* protocol_version, or a ServerHello for another version:
-			 * this version is not offered at all, whatever the suites. */
-			t->offered = 0;
-			task_done(t);
-			return;
-		} else if (!clean_refusal(r) && t->offered == 1 && t->noffer > 1 &&
-			   t->bisects < ENUM_MAX_BISECTS) {
-			/* A close or an odd alert after some suites worked: the
-			 * server may have picked a suite it cannot do and failed
-			 * the whole hello. Offer half as many to find it; picks
-			 * from part of a chunk do not give the order. */
-			t->bisects++;
-			t->max_offer = t->noffer / 2;
-			t->chunk++;
-		} else {
-			if (t->offered < 0)
-				t->offered = 0;
-			/* None of what was offered is accepted. */
-			for (size_t i = 0; i < t->noffer; i++) {
-				remove_code(t->pending, &t->npending, t->offer[i]);
-				remove_code(t->cur, &t->ncur, t->offer[i]);
-			}
-			if (t->noffer == 1)
-				t->max_offer = 0; /* the bad one is out: full chunks again */
-		}
-		if (t->npending > 0 && x->slow == 2) {
-			char why[200];
-			snprintf(why, sizeof why,
-				 "the server is slow (about %.1f s a connection): only its first "
-				 "choice was asked (--patient asks for every suite)",
-				 x->slow_ms / 1000.0);
-			give_up(t, why);
-			return;
-		}
-		if (t->npending > 0 && t->naccepted < ENUM_MAX_SUITES) {
-			offer_pending(t);
-			return;
-		}
-		if (t->offered <= 0) {
-			task_done(t);
-			return;
-		}
-		after_elimination(t);
+		after_elim_round(t, r, hello, got);
 		return;
 	case PH_REVERSE:
 		if (hello)
@@ -1027,21 +1088,10 @@ static void on_result(void *arg, const struct raw_result *r, const struct err *e
 			start_params(t); /* no order known: picks as they came */
 		return;
 	case PH_ROTATE:
-		if (hello && got == t->top) {
-			start_order(t, got);
-			return;
-		}
-		if (hello)
-			t->server_order = 0;
-		start_params(t);
+		after_rotate(t, hello, got);
 		return;
 	case PH_ORDER:
-		if (hello) {
-			t->order[t->norder++] = got;
-			order_next(t);
-		} else {
-			order_finish(t);
-		}
+		after_order_round(t, hello, got);
 		return;
 	case PH_BOTH:
 	case PH_GROUPS:
@@ -1081,7 +1131,7 @@ static void send_default(struct enum_ctx *x, int kind)
 	d->kind = kind;
 	for (size_t i = 0; i < reg_cipher_count(); i++) {
 		const struct reg_cipher *c = reg_cipher_at(i);
-		if (!c->sslv2 && (c->flags & REG_TLS13) && n < 8)
+		if (!c->sslv2 && (c->flags & REG_TLS13) && n < DEF_MAX_TLS13)
 			d->offer[n++] = (uint16_t)c->code;
 	}
 	memset(&tmp, 0, sizeof tmp);
