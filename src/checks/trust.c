@@ -1,58 +1,58 @@
 /* trust.c - certificate verification result -> findings with a fix each.
- * The codes are OpenSSL's X509_V_ERR_* values, which `openssl s_client`
- * prints as "Verify return code". */
+ * Problems come sorted by tls/ossl.c (enum tls_verify); the detail still
+ * names OpenSSL's code, which `openssl s_client` prints as "Verify return
+ * code". */
 #include "checks/checks.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <openssl/x509_vfy.h>
 
 struct trust_rule {
-	long code;
+	enum tls_verify kind;
 	const char *id;
 	const char *title;
 	const char *fix;
 };
 
 static const struct trust_rule rules[] = {
-	{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "cert-self-signed",
+	{TLS_VFY_SELF_SIGNED, "cert-self-signed",
 	 "The certificate is self-signed",
 	 "Other servers and clients will not trust it. Get a certificate from a public CA "
 	 "(Let's Encrypt is free and automatic), or publish DANE TLSA records for it."},
-	{X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "cert-untrusted-root",
+	{TLS_VFY_UNTRUSTED_ROOT, "cert-untrusted-root",
 	 "The chain ends in a root that is not trusted",
 	 "Use a certificate from a CA that clients trust, or pass --ca-file if this is a "
 	 "private CA you trust."},
-	{X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "cert-chain-incomplete",
+	{TLS_VFY_ISSUER_UNKNOWN, "cert-chain-incomplete",
 	 "The issuer of a certificate in the chain is missing or unknown",
 	 "Serve the intermediate certificate(s) with the leaf (the 'fullchain' file), and use a "
 	 "CA that clients trust."},
-	{X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, "cert-chain-incomplete",
+	{TLS_VFY_LEAF_ISSUER_MISSING, "cert-chain-incomplete",
 	 "The chain is incomplete: the leaf's issuer was not sent",
 	 "Serve the intermediate certificate(s) with the leaf (the 'fullchain' file)."},
-	{X509_V_ERR_CERT_HAS_EXPIRED, "cert-expired", "A certificate in the chain has expired",
+	{TLS_VFY_EXPIRED, "cert-expired", "A certificate in the chain has expired",
 	 "Renew the certificate and reload the server; automate renewal (e.g. certbot) so it "
 	 "cannot happen again."},
-	{X509_V_ERR_CERT_NOT_YET_VALID, "cert-not-yet-valid",
+	{TLS_VFY_NOT_YET_VALID, "cert-not-yet-valid",
 	 "A certificate in the chain is not valid yet",
 	 "Check the server's clock and the certificate's notBefore date."},
-	{X509_V_ERR_HOSTNAME_MISMATCH, "cert-hostname-mismatch",
+	{TLS_VFY_HOSTNAME_MISMATCH, "cert-hostname-mismatch",
 	 "The certificate does not match the host name",
 	 "Get a certificate whose subjectAltName includes the name clients connect to (for a "
 	 "mail server: the MX host name)."},
-	{X509_V_ERR_IP_ADDRESS_MISMATCH, "cert-hostname-mismatch",
+	{TLS_VFY_IP_MISMATCH, "cert-hostname-mismatch",
 	 "The certificate does not match the address",
 	 "Connect by host name, or get a certificate that lists this address."},
 };
 
 static const struct trust_rule fallback = {
-	0, "cert-untrusted", "The certificate chain does not verify",
+	TLS_VFY_OTHER, "cert-untrusted", "The certificate chain does not verify",
 	"Fix the chain so that it verifies to a CA clients trust; the detail names OpenSSL's reason."};
 
-static const struct trust_rule *rule_for(long code)
+static const struct trust_rule *rule_for(enum tls_verify kind)
 {
 	for (size_t i = 0; i < ARRAY_LEN(rules); i++)
-		if (rules[i].code == code)
+		if (rules[i].kind == kind)
 			return &rules[i];
 	return &fallback;
 }
@@ -102,13 +102,13 @@ void check_trust(struct endpoint *ep, const struct checks_cfg *cfg)
 	}
 	for (size_t i = 0; i < t->nverify_errors; i++) {
 		const struct verify_error *v = &t->verify_errors[i];
-		const struct trust_rule *rule = rule_for(v->code);
+		const struct trust_rule *rule = rule_for(v->kind);
 		if (already(ep, rule->id))
 			continue;
 		snprintf(detail, sizeof detail, "OpenSSL verify error %ld at depth %d: %s", v->code,
 			 v->depth, v->message);
-		if ((v->code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-		     v->code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) &&
+		if ((v->kind == TLS_VFY_ISSUER_UNKNOWN ||
+		     v->kind == TLS_VFY_LEAF_ISSUER_MISSING) &&
 		    v->depth >= 0 && (size_t)v->depth < ep->ncerts) {
 			/* Name the missing issuer: the one of the certificate
 			 * where the chain broke. */
@@ -119,7 +119,7 @@ void check_trust(struct endpoint *ep, const struct checks_cfg *cfg)
 				 "server nor found among the trusted CAs",
 				 c->issuer ? c->issuer : "?", c->subject ? c->subject : "?");
 		}
-		if (v->code == X509_V_ERR_HOSTNAME_MISMATCH || v->code == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+		if (v->kind == TLS_VFY_HOSTNAME_MISMATCH || v->kind == TLS_VFY_IP_MISMATCH) {
 			size_t used = strlen(detail);
 			snprintf(detail + used, sizeof detail - used, "; asked for %s",
 				 t->verify_name ? t->verify_name : "?");

@@ -7,8 +7,6 @@
 #include "model/domain.h"
 
 static const char *const sev_names[] = {"ok", "info", "low", "medium", "high", "critical"};
-static const char *const proto_names[P_COUNT] = {"SSLv2",   "SSLv3",   "TLSv1.0",
-						 "TLSv1.1", "TLSv1.2", "TLSv1.3"};
 
 const char *severity_name(enum severity s)
 {
@@ -24,11 +22,6 @@ int severity_parse(const char *s, enum severity *out)
 		}
 	}
 	return -1;
-}
-
-const char *tls_proto_name(enum tls_proto p)
-{
-	return (unsigned)p < P_COUNT ? proto_names[p] : "?";
 }
 
 void str_set(char **slot, const char *s)
@@ -172,6 +165,7 @@ void result_free(struct result *r)
 	free(r->eps);
 	errors_free(r->errors, r->nerrors);
 	domain_info_free(r->domain);
+	free(r->tool_version);
 	free(r);
 }
 

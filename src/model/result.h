@@ -9,16 +9,14 @@
 #include <limits.h>
 #include <stdint.h>
 #include "core/compiler.h"
+#include "tls/verify.h"
+#include "tls/wire.h"
 
 enum severity { SEV_OK, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out) WUR;
 
 enum tls_mode { MODE_IMPLICIT, MODE_STARTTLS };
-
-/* Protocol versions, in order; the index is stable. */
-enum tls_proto { P_SSLV2, P_SSLV3, P_TLS10, P_TLS11, P_TLS12, P_TLS13, P_COUNT };
-const char *tls_proto_name(enum tls_proto p); /* "SSLv2" ... "TLSv1.3" */
 
 struct finding {
 	char *id; /* stable, lower-case, dashes: "cert-self-signed" */
@@ -95,7 +93,8 @@ struct cert_entry {
 };
 
 struct verify_error {
-	long code; /* X509_V_ERR_* */
+	long code; /* OpenSSL's X509_V_ERR_*, as the JSON report gives it */
+	enum tls_verify kind; /* what checks look at */
 	int depth; /* position in the chain, 0 = leaf */
 	char *message;
 };
@@ -250,6 +249,10 @@ struct result {
 	struct domain_info *domain; /* `mailtls domain` only (model/domain.h) */
 	struct ep_error *errors; /* run-level: bad target, CA file, resolve */
 	size_t nerrors, caperrors;
+	/* The version of the mailtls that made a result read back from a
+	 * mailtls/1 document (model/json_read.h); NULL for this run's own
+	 * result, which the renderers then sign with this build's version. */
+	char *tool_version;
 };
 
 struct result *result_new(void);

@@ -693,8 +693,10 @@ void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep)
 	t->nverify_errors = s->nerrors;
 	for (size_t i = 0; i < s->nerrors; i++)
 		t->verify_errors[i] = (struct verify_error){
-			s->codes[i], s->depths[i],
-			xstrdup(X509_verify_cert_error_string(s->codes[i]))};
+			.code = s->codes[i],
+			.kind = tls_verify_of_code(s->codes[i]),
+			.depth = s->depths[i],
+			.message = xstrdup(X509_verify_cert_error_string(s->codes[i]))};
 	t->handshake_ms = s->t_done_ms - s->t_start_ms;
 
 	describe_ocsp(s, ep);

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "model/result.h"
+#include "tls/wire.h"
 
 /* Facts about a suite, derived by the generator from its row. */
 enum reg_cipher_flag {

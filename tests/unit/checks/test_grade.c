@@ -123,6 +123,7 @@ static void untrusted(struct endpoint *ep)
 
 	t->verify_errors = xrealloc(t->verify_errors, (t->nverify_errors + 1) * sizeof(*t->verify_errors));
 	t->verify_errors[t->nverify_errors].code = 18;
+	t->verify_errors[t->nverify_errors].kind = TLS_VFY_SELF_SIGNED;
 	t->verify_errors[t->nverify_errors].depth = 0;
 	t->verify_errors[t->nverify_errors].message = xstrdup("self-signed certificate");
 	t->nverify_errors++;
