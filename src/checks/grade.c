@@ -74,17 +74,27 @@ static int name_must_verify(const struct endpoint *ep)
 		 ep->port == 25);
 }
 
-void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
-{
-	char letter[4] = "A";
-	int best = -1, worst = -1, cbest = -1, cworst = 1000, fs_all = 1, any = 0;
+/* What the score and the caps look at. */
+struct grade_facts {
+	int offered[P_COUNT], refused[P_COUNT];
+	int incomplete; /* a version or its suites unknown */
+	int fs_all;     /* every suite has forward secrecy */
+};
 
-	if (!ep->enumerated)
-		return; /* nothing complete to grade */
+/* The score from protocols, key exchange and ciphers (0-100) into
+ * ep->score; 0 when there is nothing complete to grade. */
+static int score(struct endpoint *ep, struct grade_facts *f)
+{
+	int best = -1, worst = -1, cbest = -1, cworst = 1000, any = 0;
+	f->fs_all = 1;
 	for (size_t i = 0; i < ep->nprotocols; i++) {
-		if (ep->protocols[i].offered <= 0)
+		const struct proto_entry *p = &ep->protocols[i];
+		f->offered[p->proto] = p->offered > 0;
+		f->refused[p->proto] = p->offered == 0;
+		f->incomplete |= p->offered < 0 || p->reason != NULL;
+		if (p->offered <= 0)
 			continue;
-		int sc = proto_score(ep->protocols[i].proto);
+		int sc = proto_score(p->proto);
 		if (best < 0 || sc > best)
 			best = sc;
 		if (worst < 0 || sc < worst)
@@ -101,45 +111,81 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		if (b < cworst)
 			cworst = b;
 		if (!r || !(r->flags & REG_FS))
-			fs_all = 0;
+			f->fs_all = 0;
 		any = 1;
 	}
 	if (best < 0 || !any)
-		return;
+		return 0;
 	int proto = (best + worst) / 2;
 	int kx = kx_score(kx_bits(ep));
 	int ciph = (bits_score(cbest) + bits_score(cworst)) / 2;
 	ep->score = (proto * 30 + kx * 30 + ciph * 40) / 100;
-	letter[0] = ep->score >= 80 ? 'A' : ep->score >= 65 ? 'B' : ep->score >= 50 ? 'C'
-		    : ep->score >= 35 ? 'D' : ep->score >= 20 ? 'E' : 'F';
-	letter[1] = '\0';
+	return 1;
+}
 
-	int offered[P_COUNT] = {0}, refused[P_COUNT] = {0}, incomplete = 0;
-	for (size_t i = 0; i < ep->nprotocols; i++) {
-		offered[ep->protocols[i].proto] = ep->protocols[i].offered > 0;
-		refused[ep->protocols[i].proto] = ep->protocols[i].offered == 0;
-		incomplete |= ep->protocols[i].offered < 0 || ep->protocols[i].reason != NULL;
-	}
-	if (offered[P_SSLV2] || offered[P_SSLV3])
-		cap(ep, letter, 'F', "SSLv2 or SSLv3 is offered: F");
-	if (ep_max_severity(ep) == SEV_CRITICAL)
-		cap(ep, letter, 'F', "a critical finding: F");
-	/* Only on evidence: an unknown version is not a refused one. */
-	if (!offered[P_TLS12] && !offered[P_TLS13] && refused[P_TLS12] && refused[P_TLS13])
-		cap(ep, letter, 'C', "neither TLS 1.2 nor TLS 1.3: at most C");
-	if (offered[P_TLS10] || offered[P_TLS11])
-		cap(ep, letter, 'B', "TLS 1.0 or 1.1 is offered: at most B");
-	if (!has_finding(ep, "some-without-forward-secrecy") && has_finding(ep, "no-forward-secrecy"))
-		cap(ep, letter, 'B', "no forward secrecy: at most B");
-	if (has_finding(ep, "dh-weak") || has_finding(ep, "cipher-rc4") ||
-	    has_finding(ep, "cipher-3des"))
-		cap(ep, letter, 'B', "weak DH, RC4 or 3DES: at most B");
+static char score_letter(int sc)
+{
+	return sc >= 80 ? 'A' : sc >= 65 ? 'B' : sc >= 50 ? 'C' : sc >= 35 ? 'D' : sc >= 20 ? 'E' : 'F';
+}
 
+/* The caps on what was offered and found (docs/grading.md), in the order
+ * grade.caps lists them. Only on evidence: an unknown version is not a
+ * refused one. */
+static int old_ssl(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return f->offered[P_SSLV2] || f->offered[P_SSLV3];
+}
+
+static int critical(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return ep_max_severity(ep) == SEV_CRITICAL;
+}
+
+static int no_modern_tls(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return !f->offered[P_TLS12] && !f->offered[P_TLS13] && f->refused[P_TLS12] &&
+	       f->refused[P_TLS13];
+}
+
+static int old_tls(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return f->offered[P_TLS10] || f->offered[P_TLS11];
+}
+
+static int no_fs(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return !has_finding(ep, "some-without-forward-secrecy") &&
+	       has_finding(ep, "no-forward-secrecy");
+}
+
+static int weak_crypto(const struct endpoint *ep, const struct grade_facts *f)
+{
+	return has_finding(ep, "dh-weak") || has_finding(ep, "cipher-rc4") ||
+	       has_finding(ep, "cipher-3des");
+}
+
+static const struct {
+	int (*applies)(const struct endpoint *ep, const struct grade_facts *f);
+	char letter;
+	const char *why;
+} caps[] = {
+	{old_ssl, 'F', "SSLv2 or SSLv3 is offered: F"},
+	{critical, 'F', "a critical finding: F"},
+	{no_modern_tls, 'C', "neither TLS 1.2 nor TLS 1.3: at most C"},
+	{old_tls, 'B', "TLS 1.0 or 1.1 is offered: at most B"},
+	{no_fs, 'B', "no forward secrecy: at most B"},
+	{weak_crypto, 'B', "weak DH, RC4 or 3DES: at most B"},
+};
+
+/* The authentication verdict into ep->auth_verdict, and its cap: DANE
+ * decides where the host has TLSA records (RFC 7672 3.1); else the
+ * certificate's trust counts where the name must verify. */
+static void authentication(struct endpoint *ep, char *letter)
+{
 	int trusted = ep->tls.done && ep->tls.nverify_errors == 0;
 	const char *policy = ep->auth_policy;
 	char verdict[600];
 	if (policy && strcmp(policy, "dane") == 0) {
-		/* DANE decides, not the public CAs (RFC 7672 3.1). */
 		if (!ep->dane.checked)
 			snprintf(verdict, sizeof verdict,
 				 "DANE: unknown: the host has TLSA records, but no DANE handshake "
@@ -156,58 +202,74 @@ void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
 		str_set(&ep->auth_verdict, verdict);
 		if (ep->dane.checked && !ep->dane.ok)
 			cap(ep, letter, 'F', "the certificate matches none of the TLSA records: F");
-	} else {
-		int must = name_must_verify(ep);
-		if (policy && strcmp(policy, "none") == 0)
-			policy = NULL;
-		if (!ep->tls.done && ep->tls.failed_after_hello)
-			snprintf(verdict, sizeof verdict,
-				 "unknown: no handshake completes (the server ends it after its "
-				 "ServerHello)");
-		else if (!ep->tls.done)
-			snprintf(verdict, sizeof verdict,
-				 "unknown: no verified handshake was possible (only protocols or "
-				 "suites that OpenSSL no longer speaks)");
-		else if (trusted)
-			snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s%s",
-				 ep->tls.verify_name ? ep->tls.verify_name : "the name",
-				 policy ? (strcmp(policy, "mta-sts-enforce") == 0
-						   ? " (MTA-STS enforce requires it)"
-						   : " (MTA-STS testing checks it)")
-					: "");
-		else if (policy && strcmp(policy, "mta-sts-enforce") == 0)
-			snprintf(verdict, sizeof verdict,
-				 "not trusted, and the MTA-STS policy (enforce) requires it: "
-				 "senders that apply MTA-STS do not deliver");
-		else if (policy)
-			snprintf(verdict, sizeof verdict,
-				 "not trusted; the MTA-STS policy is in testing mode, so senders "
-				 "report it and deliver");
-		else if (must)
-			snprintf(verdict, sizeof verdict,
-				 "not trusted, and clients of this port verify the name: it fails");
-		else if (ep->auth_policy)
-			snprintf(verdict, sizeof verdict,
-				 "not trusted; senders accept any certificate on an MX host "
-				 "without DANE or MTA-STS");
-		else
-			snprintf(verdict, sizeof verdict,
-				 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
-				 "require verification");
-		str_set(&ep->auth_verdict, verdict);
-		if (ep->tls.done && !trusted && must)
-			cap(ep, letter, 'F',
-			    "the certificate does not verify where clients check it: F");
+		return;
 	}
+	int must = name_must_verify(ep);
+	if (policy && strcmp(policy, "none") == 0)
+		policy = NULL;
+	if (!ep->tls.done && ep->tls.failed_after_hello)
+		snprintf(verdict, sizeof verdict,
+			 "unknown: no handshake completes (the server ends it after its "
+			 "ServerHello)");
+	else if (!ep->tls.done)
+		snprintf(verdict, sizeof verdict,
+			 "unknown: no verified handshake was possible (only protocols or "
+			 "suites that OpenSSL no longer speaks)");
+	else if (trusted)
+		snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s%s",
+			 ep->tls.verify_name ? ep->tls.verify_name : "the name",
+			 policy ? (strcmp(policy, "mta-sts-enforce") == 0
+					   ? " (MTA-STS enforce requires it)"
+					   : " (MTA-STS testing checks it)")
+				: "");
+	else if (policy && strcmp(policy, "mta-sts-enforce") == 0)
+		snprintf(verdict, sizeof verdict,
+			 "not trusted, and the MTA-STS policy (enforce) requires it: "
+			 "senders that apply MTA-STS do not deliver");
+	else if (policy)
+		snprintf(verdict, sizeof verdict,
+			 "not trusted; the MTA-STS policy is in testing mode, so senders "
+			 "report it and deliver");
+	else if (must)
+		snprintf(verdict, sizeof verdict,
+			 "not trusted, and clients of this port verify the name: it fails");
+	else if (ep->auth_policy)
+		snprintf(verdict, sizeof verdict,
+			 "not trusted; senders accept any certificate on an MX host "
+			 "without DANE or MTA-STS");
+	else
+		snprintf(verdict, sizeof verdict,
+			 "not trusted; on port 25 senders accept it unless DANE or MTA-STS "
+			 "require verification");
+	str_set(&ep->auth_verdict, verdict);
+	if (ep->tls.done && !trusted && must)
+		cap(ep, letter, 'F', "the certificate does not verify where clients check it: F");
+}
 
+void check_grade(struct endpoint *ep, const struct checks_cfg *cfg)
+{
+	struct grade_facts f;
+	char letter[4];
+
+	if (!ep->enumerated)
+		return; /* nothing complete to grade */
+	memset(&f, 0, sizeof f);
+	if (!score(ep, &f))
+		return;
+	letter[0] = score_letter(ep->score);
+	letter[1] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(caps); i++)
+		if (caps[i].applies(ep, &f))
+			cap(ep, letter, caps[i].letter, caps[i].why);
+	authentication(ep, letter);
 	/* What could not be determined is said, and rules out A+ (no letter
 	 * is lowered for it: the grade is of what was seen). */
-	if (incomplete)
+	if (f.incomplete)
 		strv_push(&ep->grade_caps, &ep->ngrade_caps,
 			  "incomplete: some versions or suites are unknown (see protocols)");
 	/* A+: an A with nothing old or weak left. */
-	if (letter[0] == 'A' && ep->ngrade_caps == 0 && offered[P_TLS13] && fs_all &&
-	    !offered[P_TLS10] && !offered[P_TLS11] && ep_max_severity(ep) <= SEV_INFO)
+	if (letter[0] == 'A' && ep->ngrade_caps == 0 && f.offered[P_TLS13] && f.fs_all &&
+	    !f.offered[P_TLS10] && !f.offered[P_TLS11] && ep_max_severity(ep) <= SEV_INFO)
 		snprintf(letter, sizeof letter, "A+");
 	snprintf(ep->grade, sizeof ep->grade, "%s", letter);
 }
