@@ -15,6 +15,8 @@ int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
 int cmd_domain(int argc, char **argv);
 void cmd_domain_usage(FILE *out);
+int cmd_render(int argc, char **argv);
+void cmd_render_usage(FILE *out);
 int cmd_serve(int argc, char **argv);
 void cmd_serve_usage(FILE *out);
 

@@ -16,6 +16,8 @@ static void usage(FILE *out)
 	      "  domain DOMAIN       a mail domain: MX hosts, DNSSEC, DANE/TLSA, MTA-STS,\n"
 	      "                      TLS-RPT, SPF, DMARC, every MX host checked, and a\n"
 	      "                      downgrade-resistance verdict\n"
+	      "  render FILE         a saved mailtls/1 JSON report (or - for stdin)\n"
+	      "                      rendered again: text, json, csv, html, jsonl\n"
 	      "  serve               a receiving SMTP test server (a sink) that shows what\n"
 	      "                      a sending MTA negotiates: STARTTLS, version, cipher\n"
 	      "  help [COMMAND]      this text, or a command's options\n"
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 			cmd_check_usage(stdout);
 		else if (argc > 2 && strcmp(argv[2], "domain") == 0)
 			cmd_domain_usage(stdout);
+		else if (argc > 2 && strcmp(argv[2], "render") == 0)
+			cmd_render_usage(stdout);
 		else if (argc > 2 && strcmp(argv[2], "serve") == 0)
 			cmd_serve_usage(stdout);
 		else
@@ -63,6 +67,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "domain") == 0)
 		return cmd_domain(argc - 1, argv + 1);
+	if (strcmp(cmd, "render") == 0)
+		return cmd_render(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	fprintf(stderr, "mailtls: error: unknown command '%s' (try 'mailtls --help')\n", cmd);

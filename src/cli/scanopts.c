@@ -87,6 +87,23 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* `mailtls render`: the output options only (output_opt handles them). */
+static const struct option render_opts[] = {
+	{"json", required_argument, NULL, OPT_JSON},
+	{"csv", required_argument, NULL, OPT_CSV},
+	{"html", required_argument, NULL, OPT_HTML},
+	{"output", required_argument, NULL, 'o'},
+	{"jsonl", no_argument, NULL, OPT_JSONL},
+	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
+	{"show-certs", no_argument, NULL, OPT_SHOW_CERTS},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"quiet", no_argument, NULL, 'q'},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
 static int parse_count(const char *s, int max, int *out)
 {
 	char *end;
@@ -135,9 +152,78 @@ static void default_ehlo(struct check_opts *o)
 	}
 }
 
+/* An option that check, domain and render share: what is written where.
+ * 0 when c was one of them, else the usage exit code (the error said). */
+static int output_opt(int c, char **argv, struct check_opts *o)
+{
+	const char *cmd = o->cmd;
+
+	switch (c) {
+	case OPT_JSON:
+	case OPT_CSV:
+	case OPT_HTML:
+		o->paths[c == OPT_JSON ? FMT_JSON : c == OPT_CSV ? FMT_CSV : FMT_HTML] = optarg;
+		return 0;
+	case 'o':
+		if (parse_fmt(optarg, &o->stdout_fmt) != 0)
+			return cli_usage_error(cmd, "invalid -o '%s' (text, json, csv, html, jsonl)",
+					       optarg);
+		return 0;
+	case OPT_TRANSCRIPT:
+		o->transcript = 1;
+		return 0;
+	case OPT_SHOW_CERTS:
+		o->show_certs = 1;
+		return 0;
+	case OPT_NO_COLOR:
+		o->no_color = 1;
+		return 0;
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case OPT_SEVERITY:
+		if (severity_parse(optarg, &o->min_sev))
+			return cli_usage_error(cmd, "invalid --severity '%s'", optarg);
+		return 0;
+	case OPT_JSONL:
+		o->stdout_fmt = FMT_JSONL;
+		return 0;
+	case 'v':
+		log_verbosity++;
+		return 0;
+	default:
+		return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+}
+
+int scan_opts_parse_render(int argc, char **argv, struct check_opts *o)
+{
+	int c, rc;
+
+	o->cmd = "render";
+	o->fail_on = SEV_HIGH;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vhqo:", render_opts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_render_usage(stdout);
+			return -1;
+		}
+		rc = output_opt(c, argv, o);
+		if (rc != 0)
+			return rc;
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(o->cmd, optind >= argc ? "no FILE given (a mailtls/1 JSON "
+								"document, or - for stdin)"
+							      : "exactly one FILE expected");
+	o->target = argv[optind];
+	return 0;
+}
+
 int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o)
 {
-	int c;
+	int c, rc;
 	struct dns_addr a;
 
 	scan_cfg_defaults(&o->cfg);
@@ -199,16 +285,6 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 			if (parse_count(optarg, 4096, &o->cfg.max_conns))
 				return cli_usage_error(cmd, "invalid --max-conns '%s' (1-4096)", optarg);
 			break;
-		case OPT_JSON:
-		case OPT_CSV:
-		case OPT_HTML:
-			o->paths[c == OPT_JSON ? FMT_JSON : c == OPT_CSV ? FMT_CSV : FMT_HTML] = optarg;
-			break;
-		case 'o':
-			if (parse_fmt(optarg, &o->stdout_fmt) != 0)
-				return cli_usage_error(cmd, "invalid -o '%s' (text, json, csv, html, jsonl)",
-						   optarg);
-			break;
 		case OPT_FAIL_ON:
 			if (severity_parse(optarg, &o->fail_on))
 				return cli_usage_error(cmd, "invalid --fail-on '%s'", optarg);
@@ -217,9 +293,6 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 			if (!valid_ehlo(optarg))
 				return cli_usage_error(cmd, "invalid --ehlo '%s' (a domain name)", optarg);
 			o->cfg.ehlo = optarg;
-			break;
-		case OPT_TRANSCRIPT:
-			o->transcript = 1;
 			break;
 		case OPT_QUICK:
 			o->cfg.quick = 1;
@@ -230,22 +303,6 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 		case OPT_WARN_DAYS:
 			if (parse_count(optarg, 3650, &o->checks.warn_days))
 				return cli_usage_error(cmd, "invalid --warn-days '%s' (1-3650)", optarg);
-			break;
-		case OPT_SHOW_CERTS:
-			o->show_certs = 1;
-			break;
-		case OPT_NO_COLOR:
-			o->no_color = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case OPT_SEVERITY:
-			if (severity_parse(optarg, &o->min_sev))
-				return cli_usage_error(cmd, "invalid --severity '%s'", optarg);
-			break;
-		case OPT_JSONL:
-			o->stdout_fmt = FMT_JSONL;
 			break;
 		case OPT_XMPP_DOMAIN:
 			/* It goes into an XML attribute: a plain domain only. */
@@ -270,9 +327,6 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 			*(c == OPT_PORT ? &o->mx_port : &o->sts_port) = (unsigned)port;
 			break;
 		}
-		case 'v':
-			log_verbosity++;
-			break;
 		case 'h':
 			if (o->domain)
 				cmd_domain_usage(stdout);
@@ -280,7 +334,10 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 				cmd_check_usage(stdout);
 			return -1;
 		default:
-			return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+			rc = output_opt(c, argv, o);
+			if (rc != 0)
+				return rc;
+			break;
 		}
 	}
 	if (o->domain && (o->implicit || o->starttls || o->cfg.pin_ip || o->cfg.sni ||

@@ -35,6 +35,10 @@ struct check_opts {
 /* Parse argv for cmd ("check" or "domain"). 0 on success, -1 when --help
  * was printed, else the usage exit code (the error already said). */
 int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o) WUR;
+/* `mailtls render`: the output options above (--json/--csv/--html, -o,
+ * --jsonl, -q, --no-color, --severity, --transcript, --show-certs, -v) and
+ * FILE in o->target. Same returns as scan_opts_parse. */
+int scan_opts_parse_render(int argc, char **argv, struct check_opts *o) WUR;
 /* Every report asked for: the files, then stdout (-o, or the text report
  * unless a file was "-"). Returns -1 when one could not be written. */
 int scan_opts_write_reports(const struct result *r, const struct check_opts *o) WUR;

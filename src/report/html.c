@@ -465,6 +465,9 @@ int report_html(const struct result *r, FILE *out)
 		chain(out, ep);
 		rest(out, ep);
 	}
-	fprintf(out, "<p class=\"muted\">mailtls %s</p></main></body></html>\n", MAILTLS_VERSION);
+	/* the version that made the result (a document read back keeps its own) */
+	fputs("<p class=\"muted\">mailtls ", out);
+	h(out, r->tool_version ? r->tool_version : MAILTLS_VERSION);
+	fputs("</p></main></body></html>\n", out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

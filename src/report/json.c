@@ -258,13 +258,20 @@ static json_t *endpoint_json(const struct endpoint *ep)
 	return j;
 }
 
+/* This build's version, or the one a document read back was written by
+ * (kept as it was: a report saved today says which mailtls made it). */
+static json_t *tool_version(const struct result *r)
+{
+	return r->tool_version ? jstr(r->tool_version) : json_string(MAILTLS_VERSION);
+}
+
 int report_json(const struct result *r, FILE *out)
 {
 	json_t *eps = json_array();
 	for (size_t i = 0; i < r->neps; i++)
 		json_array_append_new(eps, endpoint_json(r->eps[i]));
-	json_t *doc = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
-				"mailtls", "version", MAILTLS_VERSION, "errors",
+	json_t *doc = json_pack("{s:s,s:{s:s,s:o},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+				"mailtls", "version", tool_version(r), "errors",
 				errors_json(r->errors, r->nerrors), "endpoints", eps);
 	if (!doc)
 		return -1;
@@ -281,24 +288,24 @@ int report_jsonl(const struct result *r, FILE *out)
 {
 	int rc = 0;
 	for (size_t i = 0; i < r->neps; i++) {
-		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
-					 "mailtls", "version", MAILTLS_VERSION, "errors",
+		json_t *line = json_pack("{s:s,s:{s:s,s:o},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", tool_version(r), "errors",
 					 errors_json(r->errors, r->nerrors), "endpoint",
 					 endpoint_json(r->eps[i]));
 		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
 		json_decref(line);
 	}
 	if (r->domain) {
-		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "schema", SCHEMA, "tool", "name",
-					 "mailtls", "version", MAILTLS_VERSION, "errors",
+		json_t *line = json_pack("{s:s,s:{s:s,s:o},s:o,s:o}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", tool_version(r), "errors",
 					 errors_json(r->errors, r->nerrors), "domain",
 					 domain_json(r->domain));
 		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
 		json_decref(line);
 	}
 	if (r->neps == 0 && !r->domain) {
-		json_t *line = json_pack("{s:s,s:{s:s,s:s},s:o,s:n}", "schema", SCHEMA, "tool", "name",
-					 "mailtls", "version", MAILTLS_VERSION, "errors",
+		json_t *line = json_pack("{s:s,s:{s:s,s:o},s:o,s:n}", "schema", SCHEMA, "tool", "name",
+					 "mailtls", "version", tool_version(r), "errors",
 					 errors_json(r->errors, r->nerrors), "endpoint");
 		rc |= !line || json_dumpf(line, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF;
 		json_decref(line);
