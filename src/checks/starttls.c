@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include "scan/target.h"
+#include "proto/dialog.h"
 
 static int kw_is(const char *line, const char *kw)
 {
@@ -66,35 +66,6 @@ static void caps_diff(struct endpoint *ep)
 			       "Capabilities differ before and inside TLS", detail, NULL);
 }
 
-/* Which STARTTLS protocol a clear-text greeting belongs to: the port's
- * usual protocol when the greeting fits it, else what the text says. */
-static const char *greeting_proto(const char *g, uint16_t port)
-{
-	enum tls_mode mode;
-	const char *by_port = NULL;
-	if (target_port_mode(port, &mode, &by_port) != 0 || mode != MODE_STARTTLS)
-		by_port = NULL;
-	if (strncmp(g, "220", 3) == 0) {
-		if (by_port && (!strcmp(by_port, "smtp") || !strcmp(by_port, "lmtp") ||
-				!strcmp(by_port, "ftp")))
-			return by_port;
-		if (strcasestr(g, "FTP"))
-			return "ftp";
-		if (strcasestr(g, "LMTP"))
-			return "lmtp";
-		return "smtp";
-	}
-	if (strncmp(g, "* OK", 4) == 0 || strncmp(g, "* PREAUTH", 9) == 0)
-		return "imap";
-	if (strncmp(g, "+OK", 3) == 0)
-		return "pop3";
-	if (strncmp(g, "\"IMPLEMENTATION\"", 16) == 0)
-		return "sieve";
-	if (strncmp(g, "200", 3) == 0 || strncmp(g, "201", 3) == 0)
-		return "nntp";
-	return by_port;
-}
-
 /* How to turn STARTTLS on, for the usual servers of each protocol. */
 static const char *enable_fix(const char *proto)
 {
@@ -138,7 +109,9 @@ static void port_mode(struct endpoint *ep)
 			       fix);
 	}
 	if (ep->mode == MODE_IMPLICIT && ep->tls.clear_text_answer) {
-		const char *p = greeting_proto(ep->tls.clear_text_answer, ep->port);
+		const struct dlg_proto *dp =
+			dlg_proto_by_greeting(ep->tls.clear_text_answer, ep->port);
+		const char *p = dp ? dp->name : NULL;
 		snprintf(detail, sizeof detail,
 			 "the server answered the TLS ClientHello in clear text: \"%.200s\"",
 			 ep->tls.clear_text_answer);

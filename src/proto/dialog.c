@@ -59,6 +59,46 @@ const char *const *dlg_proto_names(void)
 	return names;
 }
 
+const struct dlg_proto *dlg_proto_by_port(uint16_t port, int *implicit)
+{
+	for (int imp = 0; imp <= 1; imp++)
+		for (size_t i = 0; i < ARRAY_LEN(protos); i++) {
+			const uint16_t *v = imp ? protos[i]->implicit_ports : protos[i]->ports;
+			for (size_t j = 0; j < DLG_MAX_PORTS && v[j]; j++)
+				if (v[j] == port) {
+					*implicit = imp;
+					return protos[i];
+				}
+		}
+	return NULL;
+}
+
+static int greeting_fits(const struct dlg_proto *p, const char *g)
+{
+	for (const char *const *pre = p->greeting; pre && *pre; pre++)
+		if (strncmp(g, *pre, strlen(*pre)) == 0)
+			return 1;
+	return 0;
+}
+
+const struct dlg_proto *dlg_proto_by_greeting(const char *g, uint16_t port)
+{
+	int implicit = 0;
+	const struct dlg_proto *by_port = dlg_proto_by_port(port, &implicit);
+	if (implicit)
+		by_port = NULL;
+	if (by_port && greeting_fits(by_port, g))
+		return by_port;
+	for (size_t i = 0; i < ARRAY_LEN(protos); i++)
+		if (protos[i]->greeting_word && greeting_fits(protos[i], g) &&
+		    strcasestr(g, protos[i]->greeting_word))
+			return protos[i];
+	for (size_t i = 0; i < ARRAY_LEN(protos); i++)
+		if (!protos[i]->greeting_word && greeting_fits(protos[i], g))
+			return protos[i];
+	return by_port;
+}
+
 struct dlg *dlg_new(const struct dlg_proto *p, const struct dlg_cfg *cfg, struct conn *c,
 		    struct endpoint *ep)
 {

@@ -18,6 +18,8 @@
 
 struct dlg;
 
+#define DLG_MAX_PORTS 4
+
 enum dlg_step {
 	DLG_WAIT,      /* need more bytes from the server */
 	DLG_START_TLS, /* the server said go: switch to TLS now */
@@ -41,6 +43,17 @@ struct dlg_proto {
 	 * everything is known, and a server that does not answer or closes
 	 * abruptly has cost nothing (no error). */
 	int bye_state;
+	/* Its usual ports, 0-terminated: STARTTLS on `ports`, the implicit-TLS
+	 * twin on `implicit_ports` (465 for SMTP, RFC 8314 3.3). */
+	uint16_t ports[DLG_MAX_PORTS];
+	uint16_t implicit_ports[DLG_MAX_PORTS];
+	/* Its clear-text greeting, to name the protocol of a port that greets
+	 * when TLS was expected: the prefixes one starts with (NULL-terminated,
+	 * none for client-first protocols), and a word (matched without case)
+	 * that tells it from another protocol with the same prefix, NULL for
+	 * the one a bare prefix means. */
+	const char *const *greeting;
+	const char *greeting_word;
 };
 
 struct dlg_cfg {
@@ -51,6 +64,13 @@ struct dlg_cfg {
 const struct dlg_proto *dlg_proto_find(const char *name);
 /* Names of every protocol, NULL-terminated (for --help and errors). */
 const char *const *dlg_proto_names(void);
+/* The protocol a port usually speaks: *implicit is 1 when it is that
+ * protocol's implicit-TLS port. NULL for a port no protocol claims. */
+const struct dlg_proto *dlg_proto_by_port(uint16_t port, int *implicit);
+/* The STARTTLS protocol a clear-text greeting belongs to: the port's usual
+ * protocol when the greeting fits it, else the one whose signature the
+ * text carries; the port's protocol when no signature fits; NULL if none. */
+const struct dlg_proto *dlg_proto_by_greeting(const char *greeting, uint16_t port);
 
 struct dlg *dlg_new(const struct dlg_proto *p, const struct dlg_cfg *cfg, struct conn *c,
 		    struct endpoint *ep);

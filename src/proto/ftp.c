@@ -76,6 +76,9 @@ static enum dlg_step ftp_after_tls(struct dlg *d)
 	return dlg_command(d, "FEAT", FT_FEAT_TLS);
 }
 
+/* RFC 959 5.4: 220 service ready, like SMTP; the text says FTP. */
+static const char *const ftp_greeting[] = {"220", NULL};
+
 const struct dlg_proto ftp_proto = {
 	.name = "ftp",
 	.state_names = ftp_states,
@@ -84,4 +87,8 @@ const struct dlg_proto ftp_proto = {
 	.after_tls = ftp_after_tls,
 	.rfc959 = 1,
 	.bye_state = FT_QUIT,
+	.ports = {21},
+	.implicit_ports = {990},
+	.greeting = ftp_greeting,
+	.greeting_word = "FTP",
 };

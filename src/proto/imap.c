@@ -139,6 +139,9 @@ static enum dlg_step imap_after_tls(struct dlg *d)
 	return send_cmd(d, IM_CAPA_TLS, "CAPABILITY");
 }
 
+/* RFC 9051 7.1: the greeting is an untagged OK or PREAUTH. */
+static const char *const imap_greeting[] = {"* OK", "* PREAUTH", NULL};
+
 const struct dlg_proto imap_proto = {
 	.name = "imap",
 	.state_names = imap_states,
@@ -146,4 +149,7 @@ const struct dlg_proto imap_proto = {
 	.on_input = imap_input,
 	.after_tls = imap_after_tls,
 	.bye_state = IM_LOGOUT,
+	.ports = {143},
+	.implicit_ports = {993},
+	.greeting = imap_greeting,
 };

@@ -160,4 +160,6 @@ const struct dlg_proto ldap_proto = {
 	.begin = ldap_begin,
 	.on_input = ldap_input,
 	.after_tls = ldap_after_tls,
+	.ports = {389},
+	.implicit_ports = {636},
 };

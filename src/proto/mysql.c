@@ -99,4 +99,5 @@ const struct dlg_proto mysql_proto = {
 	.state_names = my_states,
 	.begin = my_begin,
 	.on_input = my_input,
+	.ports = {3306},
 };

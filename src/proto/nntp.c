@@ -105,6 +105,9 @@ static enum dlg_step nntp_after_tls(struct dlg *d)
 	return dlg_command(d, "CAPABILITIES", NN_CAPA_TLS);
 }
 
+/* RFC 3977 5.1.1: 200 posting allowed, 201 prohibited. */
+static const char *const nntp_greeting[] = {"200", "201", NULL};
+
 const struct dlg_proto nntp_proto = {
 	.name = "nntp",
 	.state_names = nntp_states,
@@ -112,4 +115,7 @@ const struct dlg_proto nntp_proto = {
 	.on_input = nntp_input,
 	.after_tls = nntp_after_tls,
 	.bye_state = NN_QUIT,
+	.ports = {119},
+	.implicit_ports = {563},
+	.greeting = nntp_greeting,
 };

@@ -96,6 +96,9 @@ static enum dlg_step pop3_after_tls(struct dlg *d)
 	return dlg_command(d, "CAPA", PO_CAPA_TLS);
 }
 
+/* RFC 1939 4: the greeting is a positive response. */
+static const char *const pop3_greeting[] = {"+OK", NULL};
+
 const struct dlg_proto pop3_proto = {
 	.name = "pop3",
 	.state_names = pop3_states,
@@ -103,4 +106,7 @@ const struct dlg_proto pop3_proto = {
 	.on_input = pop3_input,
 	.after_tls = pop3_after_tls,
 	.bye_state = PO_QUIT,
+	.ports = {110},
+	.implicit_ports = {995},
+	.greeting = pop3_greeting,
 };

@@ -48,4 +48,5 @@ const struct dlg_proto postgres_proto = {
 	.state_names = pg_states,
 	.begin = pg_begin,
 	.on_input = pg_input,
+	.ports = {5432},
 };

@@ -100,6 +100,9 @@ static enum dlg_step sieve_after_tls(struct dlg *d)
 	return DLG_WAIT;
 }
 
+/* RFC 5804 1.7: the greeting is the capability list. */
+static const char *const sieve_greeting[] = {"\"IMPLEMENTATION\"", NULL};
+
 const struct dlg_proto sieve_proto = {
 	.name = "sieve",
 	.state_names = sieve_states,
@@ -107,4 +110,6 @@ const struct dlg_proto sieve_proto = {
 	.on_input = sieve_input,
 	.after_tls = sieve_after_tls,
 	.bye_state = SV_LOGOUT,
+	.ports = {4190},
+	.greeting = sieve_greeting,
 };

@@ -184,6 +184,9 @@ static enum dlg_step smtp_input(struct dlg *d)
 	return dlg_each_reply(d, on_reply);
 }
 
+/* RFC 5321 4.2: 220 service ready (LMTP, RFC 2033, greets the same way). */
+static const char *const smtp_greeting[] = {"220", NULL};
+
 const struct dlg_proto smtp_proto = {
 	.name = "smtp",
 	.state_names = smtp_states,
@@ -192,6 +195,9 @@ const struct dlg_proto smtp_proto = {
 	.after_tls = smtp_after_tls,
 	.priv = &smtp_f,
 	.bye_state = SM_QUIT,
+	.ports = {25, 587, 2525},
+	.implicit_ports = {465},
+	.greeting = smtp_greeting,
 };
 const struct dlg_proto lmtp_proto = {
 	.name = "lmtp",
@@ -201,4 +207,7 @@ const struct dlg_proto lmtp_proto = {
 	.after_tls = smtp_after_tls,
 	.priv = &lmtp_f,
 	.bye_state = SM_QUIT,
+	.ports = {24},
+	.greeting = smtp_greeting,
+	.greeting_word = "LMTP",
 };

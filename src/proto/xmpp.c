@@ -162,6 +162,8 @@ const struct dlg_proto xmpp_proto = {
 	.begin = xmpp_begin,
 	.on_input = xmpp_input,
 	.after_tls = xmpp_after_tls,
+	.ports = {5222},
+	.implicit_ports = {5223},
 };
 const struct dlg_proto xmpp_server_proto = {
 	.name = "xmpp-server",
@@ -169,4 +171,5 @@ const struct dlg_proto xmpp_server_proto = {
 	.begin = xmpp_begin,
 	.on_input = xmpp_input,
 	.after_tls = xmpp_after_tls,
+	.ports = {5269},
 };
