@@ -30,7 +30,7 @@ struct jr {
 	enum json_read_status status; /* JR_OK until the first problem */
 	char path[200];               /* where we are: "endpoints[0].tls" */
 	size_t plen;
-	size_t line;                  /* JSON lines: the line read, else 0 */
+	size_t line; /* JSON lines: the line read, else 0 */
 };
 
 static void PRINTF(3, 4) fail(struct jr *j, const char *key, const char *fmt, ...)
@@ -49,7 +49,7 @@ static void PRINTF(3, 4) fail(struct jr *j, const char *key, const char *fmt, ..
 	if (j->line)
 		snprintf(line, sizeof line, "line %zu: ", j->line);
 	err_set(j->e, ERR_PROTOCOL, "invalid mailtls/1 document: %s%s%s%s: %s", line, p,
-		key && *p ? "." : "", key ? key : "", msg);
+	        key && *p ? "." : "", key ? key : "", msg);
 }
 
 /* Descend into a member or an element; pop() returns to the mark. */
@@ -57,11 +57,11 @@ static size_t push(struct jr *j, const char *key, long idx)
 {
 	size_t mark = j->plen;
 	int n = idx >= 0 ? snprintf(j->path + j->plen, sizeof j->path - j->plen, "%s%s[%ld]",
-				    key ? "." : "", key ? key : "", idx)
-			 : snprintf(j->path + j->plen, sizeof j->path - j->plen, ".%s", key);
+	                            key ? "." : "", key ? key : "", idx)
+	                 : snprintf(j->path + j->plen, sizeof j->path - j->plen, ".%s", key);
 	if (n > 0)
-		j->plen = j->plen + (size_t)n < sizeof j->path ? j->plen + (size_t)n
-							       : sizeof j->path - 1;
+		j->plen =
+		    j->plen + (size_t)n < sizeof j->path ? j->plen + (size_t)n : sizeof j->path - 1;
 	return mark;
 }
 
@@ -76,7 +76,7 @@ static int hexval(char c)
 	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				      : -1;
+	                              : -1;
 }
 
 /* The writer's esc_utf8 undone: "\\" is one backslash, "\xHH" one byte;
@@ -91,7 +91,7 @@ static char *unesc(const char *s, size_t n, size_t *outlen)
 			o[k++] = '\\';
 			i += 2;
 		} else if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && hexval(s[i + 2]) >= 0 &&
-			   hexval(s[i + 3]) >= 0) {
+		           hexval(s[i + 3]) >= 0) {
 			o[k++] = (char)(hexval(s[i + 2]) << 4 | hexval(s[i + 3]));
 			i += 4;
 		} else {
@@ -183,8 +183,8 @@ static void get_tri(struct jr *j, json_t *o, const char *k, int *slot)
 }
 
 /* An integer in [lo, hi] (1, *v), null (1, *v = nul), missing (0). */
-static int get_ll(struct jr *j, json_t *o, const char *k, long long lo, long long hi,
-		  long long nul, long long *v)
+static int get_ll(struct jr *j, json_t *o, const char *k, long long lo, long long hi, long long nul,
+                  long long *v)
 {
 	json_t *m = member(o, k);
 
@@ -208,11 +208,11 @@ static int get_ll(struct jr *j, json_t *o, const char *k, long long lo, long lon
 }
 
 #define GET_INT(...) GET_INT_(__VA_ARGS__) /* expands ANY_INT first */
-#define GET_INT_(o, k, lo, hi, nul, lvalue)                                                 \
-	do {                                                                                 \
-		long long v_;                                                                \
-		if (get_ll(j, (o), (k), (lo), (hi), (nul), &v_))                             \
-			(lvalue) = v_;                                                       \
+#define GET_INT_(o, k, lo, hi, nul, lvalue)                                                        \
+	do {                                                                                       \
+		long long v_;                                                                      \
+		if (get_ll(j, (o), (k), (lo), (hi), (nul), &v_))                                   \
+			(lvalue) = v_;                                                             \
 	} while (0)
 #define ANY_INT INT_MIN, INT_MAX
 #define ANY_LONG LONG_MIN, LONG_MAX
@@ -325,8 +325,8 @@ static void get_code(struct jr *j, json_t *o, const char *k, uint32_t *code)
 	uint32_t v = 0;
 	size_t n = s ? strlen(s) : 0;
 
-	if (j->status != JR_OK)
-		return;
+	if (j->status != JR_OK || !s)
+		return; /* absent */
 	if (n < 3 || n > 10 || s[0] != '0' || s[1] != 'x') {
 		fail(j, k, "expected a code point (\"0xC030\")");
 		return;
@@ -370,8 +370,8 @@ static void each(struct jr *j, json_t *o, const char *k, each_fn f, void *arg)
 /* ------------------------------------------------------------------ errors, findings */
 
 struct err_vec {
-	struct result *r;      /* run level, or */
-	struct endpoint *ep;   /* an endpoint's */
+	struct result *r;    /* run level, or */
+	struct endpoint *ep; /* an endpoint's */
 };
 
 static void read_error(struct jr *j, json_t *o, void *arg)
@@ -411,7 +411,7 @@ static void read_finding(struct jr *j, json_t *o, void *arg)
 	get_str(j, o, "fix", &fix);
 	if (j->status == JR_OK) {
 		struct finding *f = findings_push(fv->v, fv->n, fv->cap, id ? id : "", sev,
-						  title ? title : "", detail, fix);
+		                                  title ? title : "", detail, fix);
 		get_strv(j, o, "cve", &f->cve, &f->ncve);
 	}
 	free(id);
@@ -484,7 +484,8 @@ static void read_tls(struct jr *j, json_t *o, struct tls_summary *t)
 		get_str(j, v, "name", &t->verify_name);
 		json_t *errs = get_arr(j, v, "errors");
 		if (errs && json_array_size(errs)) {
-			t->verify_errors = xcalloc(json_array_size(errs), sizeof(*t->verify_errors));
+			t->verify_errors =
+			    xcalloc(json_array_size(errs), sizeof(*t->verify_errors));
 			each(j, v, "errors", read_verify_error, t);
 		}
 		pop(j, mark);
@@ -604,7 +605,8 @@ static void read_server_order(struct jr *j, json_t *o, struct endpoint *ep)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		enum tls_proto p;
 		if (j->status != JR_OK)
 			return;
@@ -666,14 +668,14 @@ static void read_dane(struct jr *j, json_t *o, struct endpoint *ep)
 }
 
 /* Run f(j, obj, ep) inside the member k when it is an object. */
-#define IN_OBJ(o, k, f, ep)                                                                  \
-	do {                                                                                 \
-		json_t *m_ = get_obj(j, (o), (k));                                           \
-		if (m_) {                                                                    \
-			size_t mark_ = push(j, (k), -1);                                     \
-			f(j, m_, (ep));                                                      \
-			pop(j, mark_);                                                       \
-		}                                                                            \
+#define IN_OBJ(o, k, f, ep)                                                                        \
+	do {                                                                                       \
+		json_t *m_ = get_obj(j, (o), (k));                                                 \
+		if (m_) {                                                                          \
+			size_t mark_ = push(j, (k), -1);                                           \
+			f(j, m_, (ep));                                                            \
+			pop(j, mark_);                                                             \
+		}                                                                                  \
 	} while (0)
 
 static void read_endpoint(struct jr *j, json_t *o, void *arg)
@@ -919,9 +921,9 @@ static void read_envelope(struct jr *j, json_t *doc, struct result *r, int first
 		int ours = strncmp(s, SCHEMA_PREFIX, strlen(SCHEMA_PREFIX)) == 0;
 		j->status = ours ? JR_VERSION : JR_NOT_MAILTLS;
 		err_set(j->e, ERR_PROTOCOL,
-			ours ? "unsupported schema \"%.40s\": this mailtls reads mailtls/1 only"
-			     : "not a mailtls/1 document (schema \"%.40s\")",
-			s);
+		        ours ? "unsupported schema \"%.40s\": this mailtls reads mailtls/1 only"
+		             : "not a mailtls/1 document (schema \"%.40s\")",
+		        s);
 		return;
 	}
 	if (!first)
@@ -986,11 +988,12 @@ static void read_lines(struct jr *j, const char *data, size_t len, struct result
 		json_error_t je;
 		lineno++;
 		if (!blank(p, n)) {
-			json_t *line = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+			json_t *line =
+			    json_loadb(p, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 			if (!line) {
 				j->status = JR_NOT_JSON;
 				err_set(j->e, ERR_PROTOCOL, "not JSON: line %zu: %.200s", lineno,
-					je.text);
+				        je.text);
 			} else {
 				j->line = lineno;
 				read_line(j, line, r, first);
@@ -1003,7 +1006,7 @@ static void read_lines(struct jr *j, const char *data, size_t len, struct result
 }
 
 enum json_read_status json_read_result(const char *data, size_t len, struct result **out,
-				       struct err *e)
+                                       struct err *e)
 {
 	struct jr j = {.e = e, .status = JR_OK};
 	json_error_t je;
@@ -1012,14 +1015,14 @@ enum json_read_status json_read_result(const char *data, size_t len, struct resu
 	err_clear(e);
 	if (len > JSON_READ_MAX) {
 		err_set(e, ERR_LIMIT, "the document is larger than %u MiB",
-			JSON_READ_MAX / 1024 / 1024);
+		        JSON_READ_MAX / 1024 / 1024);
 		return JR_TOO_BIG;
 	}
 	struct result *r = result_new();
-	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	/* a document has "endpoints"; a JSON line "endpoint" or "domain" */
-	int one_line = doc && !member(doc, "endpoints") &&
-		       (member(doc, "endpoint") || member(doc, "domain"));
+	int one_line =
+	    doc && !member(doc, "endpoints") && (member(doc, "endpoint") || member(doc, "domain"));
 	if (one_line) {
 		read_line(&j, doc, r, 1);
 	} else if (doc) {
@@ -1033,7 +1036,7 @@ enum json_read_status json_read_result(const char *data, size_t len, struct resu
 		} else {
 			j.status = JR_NOT_JSON;
 			err_set(e, ERR_PROTOCOL, "not JSON: line %d, column %d: %.200s", je.line,
-				je.column, je.text);
+			        je.column, je.text);
 		}
 		json_decref(first);
 	}

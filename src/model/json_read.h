@@ -34,6 +34,6 @@ enum json_read_status {
  * tool_version set) and JR_OK is returned; otherwise *out is NULL and e says
  * why in one line (category ERR_PROTOCOL, ERR_LIMIT for JR_TOO_BIG). */
 enum json_read_status json_read_result(const char *data, size_t len, struct result **out,
-				       struct err *e) WUR;
+                                       struct err *e) WUR;
 
 #endif

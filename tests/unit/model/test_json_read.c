@@ -83,13 +83,14 @@ static struct result *read_golden(const char *name)
 /* ------------------------------------------------------------------ round trips */
 
 enum out { OUT_TEXT, OUT_TEXT_QUIET, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_HTML, OUT_COUNT };
-static const char *const out_suffix[OUT_COUNT] = {".txt", "-quiet.txt", ".json",
-						  ".jsonl", ".csv", ".html"};
+static const char *const out_suffix[OUT_COUNT] = {".txt",   "-quiet.txt", ".json",
+                                                  ".jsonl", ".csv",       ".html"};
 
 static void render(const struct result *r, enum out o, struct tu_capture *c)
 {
 	/* test_golden.c's options: colour off, 80 columns */
-	struct text_opts to = {.transcript = 1, .show_certs = 1, .color = 0, .quiet = 0, .width = 80};
+	struct text_opts to = {
+	    .transcript = 1, .show_certs = 1, .color = 0, .quiet = 0, .width = 80};
 
 	tu_capture_begin(c);
 	switch (o) {
@@ -127,7 +128,7 @@ struct rt_case {
 
 /* First differing line, for a readable failure. */
 static void assert_same(const char *what, const char *got, size_t glen, const char *want,
-			size_t wlen)
+                        size_t wlen)
 {
 	size_t i = 0, line = 1;
 
@@ -136,8 +137,8 @@ static void assert_same(const char *what, const char *got, size_t glen, const ch
 	while (i < glen && i < wlen && got[i] == want[i])
 		line += got[i++] == '\n';
 	fail_msg("%s differs from its golden file at byte %zu (line %zu): got \"%.60s\", want "
-		 "\"%.60s\"",
-		 what, i, line, got + i, want + i);
+	         "\"%.60s\"",
+	         what, i, line, got + i, want + i);
 }
 
 static void test_round_trip(void **state)
@@ -193,12 +194,16 @@ static void test_peer_bytes_unescaped(void **state UNUSED)
 	ep = r->eps[0];
 	assert_non_null(strstr(ep->dlg.greeting, "ESMTP \x1b[2J\x1b]0;pwned\x07 <script>"));
 	assert_non_null(strstr(ep->dlg.greeting, " \xff\xfe"));
-	assert_non_null(strstr(ep->dlg.starttls_reply, "\xe2\x80\xae" "gnp.exe \xc2\x9b"));
+	assert_non_null(strstr(ep->dlg.starttls_reply, "\xe2\x80\xae"
+	                                               "gnp.exe \xc2\x9b"));
 	/* the transcript keeps a NUL the server sent, with its length */
 	int found = 0;
 	for (size_t i = 0; i < ep->ntranscript; i++) {
 		const struct tline *l = &ep->transcript[i];
-		if (l->len == 15 && memcmp(l->text, "250-a\0b \xff\xfe \xc2\x9b" "1m", 15) == 0)
+		if (l->len == 15 && memcmp(l->text,
+		                           "250-a\0b \xff\xfe \xc2\x9b"
+		                           "1m",
+		                           15) == 0)
 			found = 1;
 		if (strncmp(l->text, "250 back", 8) == 0)
 			assert_non_null(strstr(l->text, "back\\slash")); /* one backslash */
@@ -222,7 +227,7 @@ static void test_peer_bytes_unescaped(void **state UNUSED)
 static void test_tool_version_kept(void **state UNUSED)
 {
 	static const char doc[] = "{\"schema\": \"mailtls/1\", \"tool\": {\"name\": \"mailtls\", "
-				  "\"version\": \"0.0.7<b>\"}, \"errors\": [], \"endpoints\": []}";
+	                          "\"version\": \"0.0.7<b>\"}, \"errors\": [], \"endpoints\": []}";
 	struct result *r = read_ok(LIT(doc));
 	struct tu_capture c;
 
@@ -244,8 +249,8 @@ static void test_tool_version_kept(void **state UNUSED)
 static void test_missing_fields_are_absent(void **state UNUSED)
 {
 	static const char doc[] = "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", "
-				  "\"port\": 25, \"tls\": {\"version\": \"TLSv1.2\"}, "
-				  "\"domain\": 1}], \"future\": [1, {\"x\": null}]}";
+	                          "\"port\": 25, \"tls\": {\"version\": \"TLSv1.2\"}, "
+	                          "\"domain\": 1}], \"future\": [1, {\"x\": null}]}";
 	struct result *r = read_ok(LIT(doc));
 	const struct endpoint *ep = r->eps[0];
 	struct tu_capture c;
@@ -273,12 +278,13 @@ static void test_missing_fields_are_absent(void **state UNUSED)
 static void test_quick_not_enumerated(void **state UNUSED)
 {
 	static const char doc[] =
-		"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 465, "
-		"\"mode\": \"implicit\", \"protocols\": [{\"name\": \"TLSv1.3\", \"offered\": true, "
-		"\"reason\": null}], \"ciphers\": [{\"protocol\": \"TLSv1.3\", \"code\": \"0x1302\", "
-		"\"iana\": \"TLS_AES_256_GCM_SHA384\", \"openssl\": \"TLS_AES_256_GCM_SHA384\", "
-		"\"kx\": \"any\", \"auth\": \"any\", \"enc\": \"AESGCM\", \"bits\": 256, \"order\": 0}], "
-		"\"server_order\": {\"TLSv1.3\": null}}]}";
+	    "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 465, "
+	    "\"mode\": \"implicit\", \"protocols\": [{\"name\": \"TLSv1.3\", \"offered\": true, "
+	    "\"reason\": null}], \"ciphers\": [{\"protocol\": \"TLSv1.3\", \"code\": \"0x1302\", "
+	    "\"iana\": \"TLS_AES_256_GCM_SHA384\", \"openssl\": \"TLS_AES_256_GCM_SHA384\", "
+	    "\"kx\": \"any\", \"auth\": \"any\", \"enc\": \"AESGCM\", \"bits\": 256, \"order\": "
+	    "0}], "
+	    "\"server_order\": {\"TLSv1.3\": null}}]}";
 	struct result *r = read_ok(LIT(doc));
 	struct tu_capture c;
 
@@ -326,89 +332,89 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"", JR_NOT_JSON, "not JSON"},
-	{"garbage", JR_NOT_JSON, "not JSON: line 1"},
-	{"{\"schema\": \"mailtls/1\",", JR_NOT_JSON, "not JSON"},
-	{"{\"schema\": \"mailtls/1\", \"schema\": \"mailtls/1\"}", JR_NOT_JSON, "duplicate"},
-	{"[]", JR_NOT_MAILTLS, "not a mailtls/1 document"},
-	{"\"mailtls/1\"", JR_NOT_MAILTLS, "not a mailtls/1 document"},
-	{"{}", JR_NOT_MAILTLS, "no \"schema\""},
-	{"{\"schema\": 1}", JR_NOT_MAILTLS, "no \"schema\""},
-	{"{\"schema\": \"other/1\"}", JR_NOT_MAILTLS, "schema \"other/1\""},
-	{"{\"schema\": \"mailtls/99\"}", JR_VERSION, "unsupported schema \"mailtls/99\""},
-	{"{\"schema\": \"mailtls/2\", \"endpoints\": 5}", JR_VERSION, "reads mailtls/1 only"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": {}}", JR_INVALID, "endpoints: expected an array"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [1]}", JR_INVALID,
-	 "endpoints[0]: expected an object"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": \"25\"}]}", JR_INVALID,
-	 "endpoints[0].port: expected an integer"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": 70000}]}", JR_INVALID,
-	 "endpoints[0].port: out of range"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": 2.5}]}", JR_INVALID,
-	 "port: expected an integer"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"mode\": \"tcp\"}]}", JR_INVALID,
-	 "endpoints[0].mode"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": [\"h\"]}]}", JR_INVALID,
-	 "endpoints[0].host: expected a string or null"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"verify\": {\"errors\": [{\"code\": "
-	 "\"x\"}]}}}]}",
-	 JR_INVALID, "endpoints[0].tls.verify.errors[0].code: expected an integer"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"protocols\": [{\"name\": \"TLSv1.4\"}]}]}",
-	 JR_INVALID, "endpoints[0].protocols[0].name: expected a protocol name"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
-	 "\"code\": \"C030\"}]}]}",
-	 JR_INVALID, "ciphers[0].code: expected a code point"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
-	 "\"code\": \"0xC030\", \"kx\": \"\\u001b[2J\"}]}]}",
-	 JR_INVALID, "ciphers[0].kx: expected printable ASCII"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
-	 "\"code\": \"0xC030\", \"openssl\": \"A\\\\x1BB\"}]}]}",
-	 JR_INVALID, "ciphers[0].openssl: expected printable ASCII"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"grade\": {\"letter\": \"\\\"><b>\"}}]}",
-	 JR_INVALID, "endpoints[0].grade.letter: expected a grade letter"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"grade\": {\"letter\": \"A++\"}}]}",
-	 JR_INVALID, "grade.letter"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"findings\": [{\"id\": \"x\", \"severity\": "
-	 "\"severe\"}]}]}",
-	 JR_INVALID, "endpoints[0].findings[0].severity: expected a severity"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"findings\": [{\"id\": \"x\", \"severity\": "
-	 "\"low\", \"cve\": [1]}]}]}",
-	 JR_INVALID, "findings[0].cve[0]: expected a string"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"transcript\": [{\"t_ms\": 1, \"dir\": \"X\", "
-	 "\"text\": \"\"}]}]}",
-	 JR_INVALID, "transcript[0].dir"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"server_order\": {\"SSLv4\": true}}]}",
-	 JR_INVALID, "endpoints[0].server_order: a key is not a protocol name"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"resumption\": {\"ticket\": 1}}]}", JR_INVALID,
-	 "endpoints[0].resumption.ticket: expected true, false or null"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"dialogue\": []}]}", JR_INVALID,
-	 "endpoints[0].dialogue: expected an object or null"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"stats\": {\"duration_ms\": \"1\"}}]}",
-	 JR_INVALID, "stats.duration_ms: expected a number"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"dnssec\": "
-	 "\"maybe\"}}}",
-	 JR_INVALID, "domain.mx.dnssec"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"spf\": {\"all\": \"x\"}}}",
-	 JR_INVALID, "domain.spf.all"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"verdict\": {\"level\": "
-	 "\"\\u009b31m\"}}}",
-	 JR_INVALID, "domain.verdict.level: expected printable ASCII"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
-	 "{\"records\": [{\"usage\": null, \"data\": 3}]}}]}}}",
-	 JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},
-	{"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"errors\": [{\"stage\": 1}]}", JR_INVALID,
-	 "errors[0].stage"},
-	{"{\"schema\": \"mailtls/1\", \"tool\": \"mailtls\"}", JR_INVALID, "tool: expected an object"},
-	/* JSON lines: the line is named */
-	{"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\n"
-	 "{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":{\"port\":-1}}\n",
-	 JR_INVALID, "line 2: endpoint.port: out of range"},
-	{"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\n{\"schema\":\"mailtls/3\"}\n",
-	 JR_VERSION, "mailtls/3"},
-	{"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\nnot json\n", JR_NOT_JSON,
-	 "not JSON: line 2"},
-	{"{\"schema\":\"mailtls/1\",\"domain\":{}}\n{\"schema\":\"mailtls/1\",\"domain\":{}}\n",
-	 JR_INVALID, "line 2: domain: a second domain line"},
+    {"", JR_NOT_JSON, "not JSON"},
+    {"garbage", JR_NOT_JSON, "not JSON: line 1"},
+    {"{\"schema\": \"mailtls/1\",", JR_NOT_JSON, "not JSON"},
+    {"{\"schema\": \"mailtls/1\", \"schema\": \"mailtls/1\"}", JR_NOT_JSON, "duplicate"},
+    {"[]", JR_NOT_MAILTLS, "not a mailtls/1 document"},
+    {"\"mailtls/1\"", JR_NOT_MAILTLS, "not a mailtls/1 document"},
+    {"{}", JR_NOT_MAILTLS, "no \"schema\""},
+    {"{\"schema\": 1}", JR_NOT_MAILTLS, "no \"schema\""},
+    {"{\"schema\": \"other/1\"}", JR_NOT_MAILTLS, "schema \"other/1\""},
+    {"{\"schema\": \"mailtls/99\"}", JR_VERSION, "unsupported schema \"mailtls/99\""},
+    {"{\"schema\": \"mailtls/2\", \"endpoints\": 5}", JR_VERSION, "reads mailtls/1 only"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": {}}", JR_INVALID, "endpoints: expected an array"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [1]}", JR_INVALID,
+     "endpoints[0]: expected an object"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": \"25\"}]}", JR_INVALID,
+     "endpoints[0].port: expected an integer"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": 70000}]}", JR_INVALID,
+     "endpoints[0].port: out of range"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"port\": 2.5}]}", JR_INVALID,
+     "port: expected an integer"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"mode\": \"tcp\"}]}", JR_INVALID,
+     "endpoints[0].mode"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": [\"h\"]}]}", JR_INVALID,
+     "endpoints[0].host: expected a string or null"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"verify\": {\"errors\": [{\"code\": "
+     "\"x\"}]}}}]}",
+     JR_INVALID, "endpoints[0].tls.verify.errors[0].code: expected an integer"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"protocols\": [{\"name\": \"TLSv1.4\"}]}]}",
+     JR_INVALID, "endpoints[0].protocols[0].name: expected a protocol name"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
+     "\"code\": \"C030\"}]}]}",
+     JR_INVALID, "ciphers[0].code: expected a code point"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
+     "\"code\": \"0xC030\", \"kx\": \"\\u001b[2J\"}]}]}",
+     JR_INVALID, "ciphers[0].kx: expected printable ASCII"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
+     "\"code\": \"0xC030\", \"openssl\": \"A\\\\x1BB\"}]}]}",
+     JR_INVALID, "ciphers[0].openssl: expected printable ASCII"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"grade\": {\"letter\": \"\\\"><b>\"}}]}",
+     JR_INVALID, "endpoints[0].grade.letter: expected a grade letter"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"grade\": {\"letter\": \"A++\"}}]}", JR_INVALID,
+     "grade.letter"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"findings\": [{\"id\": \"x\", \"severity\": "
+     "\"severe\"}]}]}",
+     JR_INVALID, "endpoints[0].findings[0].severity: expected a severity"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"findings\": [{\"id\": \"x\", \"severity\": "
+     "\"low\", \"cve\": [1]}]}]}",
+     JR_INVALID, "findings[0].cve[0]: expected a string"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"transcript\": [{\"t_ms\": 1, \"dir\": \"X\", "
+     "\"text\": \"\"}]}]}",
+     JR_INVALID, "transcript[0].dir"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"server_order\": {\"SSLv4\": true}}]}",
+     JR_INVALID, "endpoints[0].server_order: a key is not a protocol name"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"resumption\": {\"ticket\": 1}}]}", JR_INVALID,
+     "endpoints[0].resumption.ticket: expected true, false or null"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"dialogue\": []}]}", JR_INVALID,
+     "endpoints[0].dialogue: expected an object or null"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"stats\": {\"duration_ms\": \"1\"}}]}",
+     JR_INVALID, "stats.duration_ms: expected a number"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"dnssec\": "
+     "\"maybe\"}}}",
+     JR_INVALID, "domain.mx.dnssec"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"spf\": {\"all\": \"x\"}}}",
+     JR_INVALID, "domain.spf.all"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"verdict\": {\"level\": "
+     "\"\\u009b31m\"}}}",
+     JR_INVALID, "domain.verdict.level: expected printable ASCII"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
+     "{\"records\": [{\"usage\": null, \"data\": 3}]}}]}}}",
+     JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"errors\": [{\"stage\": 1}]}", JR_INVALID,
+     "errors[0].stage"},
+    {"{\"schema\": \"mailtls/1\", \"tool\": \"mailtls\"}", JR_INVALID, "tool: expected an object"},
+    /* JSON lines: the line is named */
+    {"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\n"
+     "{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":{\"port\":-1}}\n",
+     JR_INVALID, "line 2: endpoint.port: out of range"},
+    {"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\n{\"schema\":\"mailtls/3\"}\n",
+     JR_VERSION, "mailtls/3"},
+    {"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\nnot json\n", JR_NOT_JSON,
+     "not JSON: line 2"},
+    {"{\"schema\":\"mailtls/1\",\"domain\":{}}\n{\"schema\":\"mailtls/1\",\"domain\":{}}\n",
+     JR_INVALID, "line 2: domain: a second domain line"},
 };
 
 static void test_bad_documents(void **state UNUSED)
@@ -420,8 +426,9 @@ static void test_bad_documents(void **state UNUSED)
 		enum json_read_status st = json_read_result(b->doc, strlen(b->doc), &r, &e);
 
 		if (st != b->want || !strstr(e.msg, b->msg))
-			fail_msg("case %zu (%.60s): status %d, want %d; message \"%s\", want \"%s\"", i,
-				 b->doc, st, b->want, e.msg, b->msg);
+			fail_msg(
+			    "case %zu (%.60s): status %d, want %d; message \"%s\", want \"%s\"", i,
+			    b->doc, st, b->want, e.msg, b->msg);
 		assert_null(r);
 		assert_int_equal(e.cat, ERR_PROTOCOL);
 		/* one line */
@@ -448,13 +455,15 @@ static void test_huge_arrays(void **state UNUSED)
 	struct tu_capture c;
 
 	tu_capture_begin(&c);
-	fputs("{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 1, \"groups\": [",
+	fputs("{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 1, "
+	      "\"groups\": [",
 	      c.f);
 	for (int i = 0; i < N; i++)
 		fprintf(c.f, "%s\"g%d\"", i ? "," : "", i % 7);
 	fputs("], \"transcript\": [", c.f);
 	for (int i = 0; i < N; i++)
-		fprintf(c.f, "%s{\"t_ms\": %d, \"dir\": \"S\", \"text\": \"\\\\x00\\\\\"}", i ? "," : "", i);
+		fprintf(c.f, "%s{\"t_ms\": %d, \"dir\": \"S\", \"text\": \"\\\\x00\\\\\"}",
+		        i ? "," : "", i);
 	fputs("]}]}", c.f);
 	tu_capture_end(&c);
 	struct result *r = read_ok(c.data, c.len);
@@ -470,9 +479,9 @@ static void test_huge_arrays(void **state UNUSED)
  * did not make (a lone backslash, a short \x). */
 static void test_unescape_edges(void **state UNUSED)
 {
-	static const char doc[] =
-		"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"a\\\\b\\\\\\\\c\\\\x4\\\\xZZ\\\\x41"
-		"\\\\x00tail\", \"port\": 1}]}";
+	static const char doc[] = "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": "
+	                          "\"a\\\\b\\\\\\\\c\\\\x4\\\\xZZ\\\\x41"
+	                          "\\\\x00tail\", \"port\": 1}]}";
 	struct result *r = read_ok(LIT(doc));
 
 	/* a\b\\c\x4\xZZ\x41\x00tail: "\b" kept, "\\" one, "\x4" and "\xZZ"
@@ -484,26 +493,26 @@ static void test_unescape_edges(void **state UNUSED)
 int main(void)
 {
 	static const struct rt_case rt[] = {
-		{"scan", ".json"},
-		{"scan", ".jsonl"},
-		{"domain", ".json"},
-		{"domain", ".jsonl"},
+	    {"scan", ".json"},
+	    {"scan", ".jsonl"},
+	    {"domain", ".json"},
+	    {"domain", ".jsonl"},
 	};
 	const struct CMUnitTest tests[] = {
-		{"test_round_trip(scan.json)", test_round_trip, NULL, NULL, (void *)&rt[0]},
-		{"test_round_trip(scan.jsonl)", test_round_trip, NULL, NULL, (void *)&rt[1]},
-		{"test_round_trip(domain.json)", test_round_trip, NULL, NULL, (void *)&rt[2]},
-		{"test_round_trip(domain.jsonl)", test_round_trip, NULL, NULL, (void *)&rt[3]},
-		cmocka_unit_test(test_round_trip_twice),
-		cmocka_unit_test(test_peer_bytes_unescaped),
-		cmocka_unit_test(test_tool_version_kept),
-		cmocka_unit_test(test_missing_fields_are_absent),
-		cmocka_unit_test(test_quick_not_enumerated),
-		cmocka_unit_test(test_domain_fields),
-		cmocka_unit_test(test_bad_documents),
-		cmocka_unit_test(test_too_big),
-		cmocka_unit_test(test_huge_arrays),
-		cmocka_unit_test(test_unescape_edges),
+	    {"test_round_trip(scan.json)", test_round_trip, NULL, NULL, (void *)&rt[0]},
+	    {"test_round_trip(scan.jsonl)", test_round_trip, NULL, NULL, (void *)&rt[1]},
+	    {"test_round_trip(domain.json)", test_round_trip, NULL, NULL, (void *)&rt[2]},
+	    {"test_round_trip(domain.jsonl)", test_round_trip, NULL, NULL, (void *)&rt[3]},
+	    cmocka_unit_test(test_round_trip_twice),
+	    cmocka_unit_test(test_peer_bytes_unescaped),
+	    cmocka_unit_test(test_tool_version_kept),
+	    cmocka_unit_test(test_missing_fields_are_absent),
+	    cmocka_unit_test(test_quick_not_enumerated),
+	    cmocka_unit_test(test_domain_fields),
+	    cmocka_unit_test(test_bad_documents),
+	    cmocka_unit_test(test_too_big),
+	    cmocka_unit_test(test_huge_arrays),
+	    cmocka_unit_test(test_unescape_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
