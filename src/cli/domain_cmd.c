@@ -10,6 +10,7 @@
 #include "core/esc.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "net/addr.h"
 #include "domain/domain.h"
 #include "domain/rdata.h"
 #include "scan/scan.h"
@@ -56,37 +57,17 @@ void cmd_domain_usage(FILE *out)
 /* The root's trust anchor as Debian's dns-root-data installs it. */
 #define ROOT_KEY "/usr/share/dns/root.key"
 
-/* A domain name as given: letters, digits, '-', '_' and dots, no empty
- * label; a trailing dot is dropped. */
+/* A domain name as given (net_hostname_ok), lower-cased; a trailing dot
+ * is dropped. */
 static int domain_normalise(const char *in, char *out, size_t n)
 {
 	size_t len = strlen(in);
 	if (len && in[len - 1] == '.')
 		len--;
-	if (len == 0 || len >= n || len > 253)
+	if (len == 0 || len >= n || !net_hostname_ok(in, len, 0) || in[len - 1] == '.')
 		return -1;
-	size_t label = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		if (c == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-			   c == '_') {
-			label++;
-		} else if (c >= 'A' && c <= 'Z') {
-			c = (char)(c + 32);
-			label++;
-		} else {
-			return -1;
-		}
-		if (label > 63)
-			return -1;
-		out[i] = c;
-	}
-	if (label == 0)
-		return -1;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] + 32) : in[i];
 	out[len] = '\0';
 	return 0;
 }

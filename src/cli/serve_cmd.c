@@ -11,6 +11,7 @@
 #include "core/esc.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "net/addr.h"
 #include "serve/serve.h"
 
 void cmd_serve_usage(FILE *out)
@@ -146,21 +147,6 @@ static int parse_num(const char *s, unsigned long long min, unsigned long long m
 	return 0;
 }
 
-/* A DNS name: what may stand in a greeting and a certificate. */
-static int valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
 struct serve_opts {
 	struct serve_cfg cfg;
 	struct serve_listen *listens;
@@ -208,7 +194,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			c->tls.key_file = optarg;
 			break;
 		case OPT_HOSTNAME:
-			if (!valid_hostname(optarg))
+			if (!net_hostname_ok(optarg, strlen(optarg), 0))
 				return cli_usage_error("serve", "invalid --hostname '%s' (a DNS name)", optarg);
 			*(const char **)xvec_push(&o->names, &o->nnames, &o->capnames,
 						  sizeof(*o->names)) = optarg;

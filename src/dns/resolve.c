@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <event2/event.h>
 #include <unbound.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -184,23 +185,6 @@ void dns_free(struct dns *d)
 	if (d->quiet)
 		fclose(d->quiet);
 	free(d);
-}
-
-int dns_parse_numeric(const char *text, struct dns_addr *out)
-{
-	struct addrinfo hints = {0}, *ai = NULL;
-	hints.ai_flags = AI_NUMERICHOST;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(text, NULL, &hints, &ai) != 0 || !ai)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
-	out->len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (getnameinfo((struct sockaddr *)&out->ss, out->len, out->text, sizeof out->text, NULL, 0,
-			NI_NUMERICHOST) != 0)
-		return -1;
-	return 0;
 }
 
 void dns_addr_set_port(struct dns_addr *a, uint16_t port)
@@ -388,7 +372,7 @@ int dns_resolve_addrs(struct dns *d, const char *host, int want, int timeout_ms,
 		return 0;
 	}
 	if (timeout_ms > 0) {
-		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		struct timeval tv = clk_tv(timeout_ms);
 		evtimer_add(q->timer, &tv);
 	}
 	return 0;
@@ -488,7 +472,7 @@ int dns_query(struct dns *d, const char *name, int rrtype, int timeout_ms, dns_r
 	}
 	q->active = 1;
 	if (timeout_ms > 0) {
-		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		struct timeval tv = clk_tv(timeout_ms);
 		evtimer_add(q->timer, &tv);
 	}
 	return 0;

@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <string.h>
 #include "core/err.h"
+#include "net/addr.h"
 
 struct event_base;
 struct dns;
@@ -81,7 +83,12 @@ void dns_free(struct dns *d);
 int dns_resolve_addrs(struct dns *d, const char *host, int want, int timeout_ms,
 		      dns_addrs_cb *cb, void *arg) WUR;
 void dns_addr_set_port(struct dns_addr *a, uint16_t port);
-/* Parse a numeric IPv4/IPv6 address (no brackets); 0 on success. */
-int dns_parse_numeric(const char *text, struct dns_addr *out) WUR;
+/* A numeric IPv4/IPv6 address (no brackets) into a dns_addr; 0 on success.
+ * The parser is net_parse_numeric() (net/addr.h). */
+static inline int dns_parse_numeric(const char *text, struct dns_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	return net_parse_numeric(text, &out->ss, &out->len, out->text, sizeof out->text);
+}
 
 #endif

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 #include <event2/event.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "domain/rdata.h"
@@ -43,20 +44,13 @@ struct dl {
 	double deadline; /* monotonic ms; 0: none (cfg->budget_ms) */
 };
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 /* A query's or the fetch's deadline, cut to what is left of the budget
  * (at least 1 ms: it then ends as a timeout from the loop). */
 static int within(const struct dl *dl, int ms)
 {
 	if (dl->deadline <= 0)
 		return ms;
-	double left = dl->deadline - mono_ms();
+	double left = dl->deadline - clk_mono_ms();
 	if (left < 1)
 		return 1;
 	return ms <= 0 || left < ms ? (int)left : ms;
@@ -695,7 +689,7 @@ int domain_lookup(const struct domain_cfg *cfg, struct domain_info *d, struct er
 	int rc = -1;
 
 	if (cfg->budget_ms > 0)
-		dl.deadline = mono_ms() + cfg->budget_ms;
+		dl.deadline = clk_mono_ms() + cfg->budget_ms;
 	dl.base = event_base_new();
 	dl.dns = dns_new_cfg(dl.base, &cfg->dns, e);
 	if (!dl.dns)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include "core/clock.h"
 #include "core/mem.h"
 
 /* Bytes read per readiness callback before yielding to the loop. */
@@ -30,7 +31,7 @@ struct conn {
 	conn_cb *cb;
 	void *arg;
 	struct err err;
-	struct timespec t0;
+	double t0_ms; /* clk_mono_ms() at conn_open/conn_adopt */
 	int in_cb;     /* callback depth: free is deferred while > 0 */
 	int closed;
 	int eof;
@@ -41,19 +42,6 @@ struct conn {
 	size_t bytes_read;
 	int early_err; /* connect() failed at once; reported from the loop */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct timeval ms_tv(int ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	return tv;
-}
 
 static void conn_release(struct conn *c)
 {
@@ -102,7 +90,7 @@ static int fail(struct conn *c)
 static void arm_read_timeout(struct conn *c)
 {
 	if (c->lim.read_ms > 0 && c->ev_read_to) {
-		struct timeval tv = ms_tv(c->lim.read_ms);
+		struct timeval tv = clk_tv(c->lim.read_ms);
 		event_add(c->ev_read_to, &tv);
 	}
 }
@@ -360,14 +348,14 @@ static struct conn *conn_new(struct event_base *base, int fd, const struct conn_
 	buf_init(&c->in, c->lim.max_input);
 	buf_init(&c->out, CONN_MAX_OUTPUT);
 	c->io = (struct conn_io){plain_read, plain_write, NULL, c};
-	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->t0_ms = clk_mono_ms();
 
 	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->ev_write = event_new(base, fd, EV_WRITE, on_write, c);
 	c->ev_read_to = event_new(base, -1, 0, on_read_timeout, c);
 	c->ev_total_to = event_new(base, -1, 0, on_total_timeout, c);
 	if (lim->total_ms > 0) {
-		struct timeval tv = ms_tv(lim->total_ms);
+		struct timeval tv = clk_tv(lim->total_ms);
 		event_add(c->ev_total_to, &tv);
 	}
 	return c;
@@ -391,7 +379,7 @@ struct conn *conn_open(struct event_base *base, const struct sockaddr *sa, sockl
 	c->state = ST_CONNECTING;
 	if (lim->connect_ms > 0) {
 		c->ev_connect_to = event_new(base, -1, 0, on_connect_timeout, c);
-		struct timeval tv = ms_tv(lim->connect_ms);
+		struct timeval tv = clk_tv(lim->connect_ms);
 		event_add(c->ev_connect_to, &tv);
 	}
 	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
@@ -537,8 +525,7 @@ const struct err *conn_error(const struct conn *c)
 
 double conn_elapsed_ms(const struct conn *c)
 {
-	double t0 = (double)c->t0.tv_sec * 1e3 + (double)c->t0.tv_nsec / 1e6;
-	return now_ms() - t0;
+	return clk_mono_ms() - c->t0_ms;
 }
 
 void conn_set_read_ms(struct conn *c, int read_ms)

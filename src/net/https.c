@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
 
 #define HTTPS_DEFAULT_TIMEOUT_MS 60000
@@ -337,8 +338,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 	if (timeout_ms < 0)
 		return event_del(h->timer) < 0 ? -1 : 0;
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = clk_tv(timeout_ms);
 	return evtimer_add(h->timer, &tv) < 0 ? -1 : 0;
 }
 

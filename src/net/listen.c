@@ -1,5 +1,6 @@
 /* listen.c - listening sockets on the libevent loop (evconnlistener). */
 #include "net/listen.h"
+#include "net/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -47,19 +49,6 @@ void listener_format_addr(const struct sockaddr *sa, char *out, size_t n)
 	}
 }
 
-static int parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 int listener_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 			struct err *e)
 {
@@ -86,7 +75,7 @@ int listener_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *l
 		}
 		hlen = (size_t)(colon - s);
 	}
-	if (parse_port(colon + 1, &port) != 0) {
+	if (net_parse_port(colon + 1, strlen(colon + 1), 1, &port) != 0) {
 		err_set(e, ERR_USAGE, "'%s': invalid port", s);
 		return -1;
 	}
@@ -142,7 +131,7 @@ static void on_accept_error(struct evconnlistener *evl, void *arg)
 	log_warn("accept on %s failed: %s; pausing %d ms", l->addr, strerror(err),
 		 LISTENER_BACKOFF_MS);
 	evconnlistener_disable(evl);
-	struct timeval tv = {0, LISTENER_BACKOFF_MS * 1000};
+	struct timeval tv = clk_tv(LISTENER_BACKOFF_MS);
 	event_add(l->backoff, &tv);
 }
 

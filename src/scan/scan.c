@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "dns/resolve.h"
@@ -259,7 +260,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 		run.started++;
 	}
 	if (run.started && cfg->scan_ms > 0) {
-		struct timeval tv = {cfg->scan_ms / 1000, (cfg->scan_ms % 1000) * 1000};
+		struct timeval tv = clk_tv(cfg->scan_ms);
 		run.budget = evtimer_new(run.base, on_budget, &run);
 		evtimer_add(run.budget, &tv);
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -143,7 +144,7 @@ static void start(struct sched *s, struct probe *p)
 		p->host->peak = p->host->running;
 	p->running = 1;
 	if (p->deadline_ms > 0) {
-		struct timeval tv = {p->deadline_ms / 1000, (p->deadline_ms % 1000) * 1000};
+		struct timeval tv = clk_tv(p->deadline_ms);
 		p->timer = evtimer_new(s->base, on_deadline, p);
 		evtimer_add(p->timer, &tv);
 	}
@@ -194,7 +195,7 @@ static void on_unpause(evutil_socket_t fd, short what, void *arg)
 
 void sched_host_pause(struct sched_host *h, int ms)
 {
-	struct timeval now, tv = {ms / 1000, (ms % 1000) * 1000}, end;
+	struct timeval now, tv = clk_tv(ms), end;
 	evutil_gettimeofday(&now, NULL);
 	evutil_timeradd(&now, &tv, &end);
 	if (h->pause) {
@@ -299,7 +300,7 @@ void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int
 		sched_add(s, h, p);
 		return;
 	}
-	struct timeval tv = {delay_ms / 1000, (delay_ms % 1000) * 1000};
+	struct timeval tv = clk_tv(delay_ms);
 	p->sched = s;
 	p->host = h;
 	p->timer = evtimer_new(s->base, on_wake, p);

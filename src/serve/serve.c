@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/esc.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -70,7 +71,7 @@ struct session {
 	uint64_t queued, sent;
 	struct event *idle_ev, *total_ev, *close_ev;
 	struct buf out;
-	struct timespec t0;
+	double t0_ms; /* clk_mono_ms() at accept */
 };
 
 struct lsn {
@@ -114,19 +115,6 @@ void serve_cfg_defaults(struct serve_cfg *c)
 	c->session_ms = 1800 * 1000;
 	c->grace_ms = 10 * 1000;
 	c->out = stdout;
-}
-
-static struct timeval ms_tv(int ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	return tv;
-}
-
-static double since_ms(const struct timespec *t0)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 /* --- records --- */
@@ -233,7 +221,7 @@ static void sess_end(struct session *ss, const char *why)
 		ossl_srv_sess_shutdown(ss->tls);
 	conn_close(ss->c);
 	ss->rec.end = why;
-	ss->rec.duration_ms = since_ms(&ss->t0);
+	ss->rec.duration_ms = clk_mono_ms() - ss->t0_ms;
 	log_debug("session %lu: %s in state %s", ss->rec.id, why, sess_state_names[ss->state]);
 	emit_record(srv, &ss->rec);
 
@@ -290,7 +278,7 @@ static void sess_linger(struct session *ss, const char *why)
 	ss->state = SS_LINGER;
 	ss->pending_end = why;
 	event_del(ss->idle_ev);
-	struct timeval tv = ms_tv(ss->sent >= ss->queued ? 0 : SERVE_LINGER_MS);
+	struct timeval tv = clk_tv(ss->sent >= ss->queued ? 0 : SERVE_LINGER_MS);
 	event_add(ss->close_ev, &tv);
 }
 
@@ -308,7 +296,7 @@ static void sess_close_421(struct session *ss, const char *enh, const char *text
 
 static void arm_idle(struct session *ss)
 {
-	struct timeval tv = ms_tv(ss->srv->cfg->idle_ms);
+	struct timeval tv = clk_tv(ss->srv->cfg->idle_ms);
 	event_add(ss->idle_ev, &tv);
 }
 
@@ -487,9 +475,8 @@ static void refuse_now(struct server *srv, struct listener *l, int fd, const cha
 {
 	struct srec rec;
 	struct buf out;
-	struct timespec t0;
+	double t0_ms = clk_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	srec_init(&rec, ++srv->next_id);
 	rec.listener = xstrdup(listener_addr(l));
 	rec.mode = "starttls";
@@ -500,7 +487,7 @@ static void refuse_now(struct server *srv, struct listener *l, int fd, const cha
 		(void)send(fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 	rec.end = "too-many-sessions";
-	rec.duration_ms = since_ms(&t0);
+	rec.duration_ms = clk_mono_ms() - t0_ms;
 	emit_record(srv, &rec);
 	smtpd_free(sd);
 	buf_free(&out);
@@ -527,7 +514,7 @@ static void on_accept(struct listener *l, int fd, const char *peer, void *arg)
 	ss->srv = srv;
 	ss->implicit = ln->implicit;
 	ss->rejected = reject;
-	clock_gettime(CLOCK_MONOTONIC, &ss->t0);
+	ss->t0_ms = clk_mono_ms();
 	srec_init(&ss->rec, ++srv->next_id);
 	ss->rec.listener = xstrdup(listener_addr(l));
 	ss->rec.mode = ln->implicit ? "implicit" : "starttls";
@@ -548,7 +535,7 @@ static void on_accept(struct listener *l, int fd, const char *peer, void *arg)
 
 	struct conn_limits lim = {0, 0, 0, cfg->max_line + SERVE_INPUT_SLACK};
 	ss->c = conn_adopt(srv->base, fd, &lim, on_conn, ss);
-	struct timeval tv = ms_tv(cfg->session_ms);
+	struct timeval tv = clk_tv(cfg->session_ms);
 	event_add(ss->total_ev, &tv);
 	arm_idle(ss);
 
@@ -604,7 +591,7 @@ static void server_stop(struct server *srv, const char *why, int now)
 					       "server-stopped");
 		}
 	} else {
-		struct timeval tv = ms_tv(srv->cfg->grace_ms);
+		struct timeval tv = clk_tv(srv->cfg->grace_ms);
 		event_add(srv->ev_grace, &tv);
 	}
 	server_maybe_done(srv);
@@ -740,7 +727,7 @@ int serve_run(const struct serve_cfg *cfg, struct err *e)
 	event_add(srv.ev_int, NULL);
 	event_add(srv.ev_term, NULL);
 	if (cfg->exit_after_ms > 0) {
-		struct timeval tv = ms_tv(cfg->exit_after_ms);
+		struct timeval tv = clk_tv(cfg->exit_after_ms);
 		srv.ev_exit = event_new(srv.base, -1, 0, on_exit_after, &srv);
 		event_add(srv.ev_exit, &tv);
 	}

@@ -19,7 +19,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/mem.h"
+#include "net/addr.h"
 #include "core/rd.h"
 
 /* A throw-away CA and leaf last 90 days, like an ACME certificate: a
@@ -73,13 +75,6 @@ const char *ossl_srv_version_name(int version)
 		if (versions[i].version == version)
 			return versions[i].name;
 	return "unknown";
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The last OpenSSL error as text, and the queue cleared. */
@@ -145,23 +140,6 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 	return x;
 }
 
-/* A DNS name for a SAN: letters, digits, '-', '.', and a leading "*."
- * (nothing that could change the meaning of the extension's text form). */
-static int valid_dns_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 253)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '-' || c == '.' || (c == '*' && i == 0 && s[1] == '.');
-		if (!ok)
-			return 0;
-	}
-	return 1;
-}
-
 static int write_ca(const char *path, X509 *ca, struct err *e)
 {
 	char tmp[4096];
@@ -201,7 +179,7 @@ static int generate(SSL_CTX *ctx, const struct ossl_srv_opts *o, struct err *e)
 	if (buf_puts(&san, "DNS:localhost,IP:127.0.0.1,IP:::1") < 0)
 		goto out;
 	for (size_t i = 0; i < o->nnames; i++) {
-		if (!valid_dns_name(o->names[i])) {
+		if (!net_hostname_ok(o->names[i], strlen(o->names[i]), NET_HOST_WILDCARD)) {
 			err_set(e, ERR_USAGE, "invalid host name for the certificate: %s",
 				o->names[i]);
 			goto out;
@@ -558,12 +536,12 @@ static int io_handshake(void *ctx, int *want, struct err *e)
 {
 	struct ossl_srv_sess *s = ctx;
 	if (s->t_start_ms == 0)
-		s->t_start_ms = mono_ms();
+		s->t_start_ms = clk_mono_ms();
 	ERR_clear_error();
 	errno = 0;
 	int r = SSL_accept(s->ssl);
 	if (r == 1) {
-		s->t_done_ms = mono_ms();
+		s->t_done_ms = clk_mono_ms();
 		return 1;
 	}
 	return ssl_result(s, r, want, e, "TLS handshake") == 0 ? 0 : -1;
