@@ -1005,20 +1005,51 @@ static void read_lines(struct jr *j, const char *data, size_t len, struct result
 	}
 }
 
-enum json_read_status json_read_result(const char *data, size_t len, struct result **out,
-                                       struct err *e)
+/* jansson's memory during a read, capped: a small document of tiny
+ * values ("[[],[],...") takes far more memory parsed than its size. The
+ * allocator is jansson's global one, installed for the read only (and so
+ * one read at a time: the program has one thread that reads). */
+#define JR_ALIGN 16 /* the header before each block keeps malloc's alignment */
+static size_t jr_budget, jr_mem_limit = JSON_READ_MEM;
+static int jr_over;
+
+void json_read_mem_limit(size_t bytes)
 {
-	struct jr j = {.e = e, .status = JR_OK};
+	jr_mem_limit = bytes ? bytes : JSON_READ_MEM;
+}
+
+static void *jr_malloc(size_t n)
+{
+	if (n > jr_budget || n > SIZE_MAX - JR_ALIGN) {
+		jr_over = 1;
+		return NULL;
+	}
+	char *p = malloc(n + JR_ALIGN);
+	if (!p)
+		return NULL;
+	jr_budget -= n;
+	memcpy(p, &n, sizeof n);
+	return p + JR_ALIGN;
+}
+
+static void jr_free(void *q)
+{
+	size_t n;
+
+	if (!q)
+		return;
+	char *p = (char *)q - JR_ALIGN;
+	memcpy(&n, p, sizeof n);
+	jr_budget += n;
+	free(p);
+}
+
+static void read_all(struct jr *jp, const char *data, size_t len, struct result *r)
+{
+	struct jr j = *jp;
+	struct err *e = j.e;
 	json_error_t je;
 
-	*out = NULL;
-	err_clear(e);
-	if (len > JSON_READ_MAX) {
-		err_set(e, ERR_LIMIT, "the document is larger than %u MiB",
-		        JSON_READ_MAX / 1024 / 1024);
-		return JR_TOO_BIG;
-	}
-	struct result *r = result_new();
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	/* a document has "endpoints"; a JSON line "endpoint" or "domain" */
 	int one_line =
@@ -1041,6 +1072,35 @@ enum json_read_status json_read_result(const char *data, size_t len, struct resu
 		json_decref(first);
 	}
 	json_decref(doc);
+	*jp = j;
+}
+
+enum json_read_status json_read_result(const char *data, size_t len, struct result **out,
+                                       struct err *e)
+{
+	struct jr j = {.e = e, .status = JR_OK};
+	json_malloc_t old_malloc;
+	json_free_t old_free;
+
+	*out = NULL;
+	err_clear(e);
+	if (len > JSON_READ_MAX) {
+		err_set(e, ERR_LIMIT, "the document is larger than %u MiB",
+		        JSON_READ_MAX / 1024 / 1024);
+		return JR_TOO_BIG;
+	}
+	struct result *r = result_new();
+	json_get_alloc_funcs(&old_malloc, &old_free);
+	jr_budget = jr_mem_limit;
+	jr_over = 0;
+	json_set_alloc_funcs(jr_malloc, jr_free);
+	read_all(&j, data, len, r);
+	json_set_alloc_funcs(old_malloc, old_free);
+	if (jr_over) {
+		j.status = JR_TOO_BIG;
+		err_set(e, ERR_LIMIT, "the document needs more than %zu MiB of memory to read",
+		        jr_mem_limit / 1024 / 1024);
+	}
 	if (j.status != JR_OK) {
 		result_free(r);
 		return j.status;

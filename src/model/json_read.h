@@ -19,6 +19,8 @@
 
 /* The largest document read (bytes): far above any real report. */
 #define JSON_READ_MAX (64u * 1024 * 1024)
+/* ...and the most memory its parse may take (many tiny values). */
+#define JSON_READ_MEM (1024u * 1024 * 1024)
 
 enum json_read_status {
 	JR_OK,
@@ -26,7 +28,7 @@ enum json_read_status {
 	JR_NOT_MAILTLS, /* JSON, but not a mailtls document */
 	JR_VERSION,     /* a mailtls document of another schema version */
 	JR_INVALID,     /* mailtls/1, but a field is of the wrong type or range */
-	JR_TOO_BIG,     /* over JSON_READ_MAX */
+	JR_TOO_BIG,     /* over JSON_READ_MAX, or its parse over JSON_READ_MEM */
 };
 
 /* Read a mailtls/1 document, or mailtls/1 JSON lines (one endpoint or the
@@ -35,5 +37,8 @@ enum json_read_status {
  * why in one line (category ERR_PROTOCOL, ERR_LIMIT for JR_TOO_BIG). */
 enum json_read_status json_read_result(const char *data, size_t len, struct result **out,
                                        struct err *e) WUR;
+
+/* The memory cap of the parse, JSON_READ_MEM by default (0 restores it). */
+void json_read_mem_limit(size_t bytes);
 
 #endif

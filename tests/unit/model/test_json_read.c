@@ -448,6 +448,36 @@ static void test_too_big(void **state UNUSED)
 	assert_int_equal(e.cat, ERR_LIMIT);
 }
 
+/* Tiny values take far more memory parsed than their size: the parse has
+ * its own cap, and a document over it is refused, not a crash. */
+static void test_memory_cap(void **state UNUSED)
+{
+	struct tu_capture c;
+	struct result *r = NULL;
+	struct err e;
+
+	tu_capture_begin(&c);
+	fputs("{\"schema\": \"mailtls/1\", \"x\": [", c.f);
+	for (int i = 0; i < 100000; i++)
+		fputs(i ? ",[]" : "[]", c.f);
+	fputs("], \"endpoints\": []}", c.f);
+	tu_capture_end(&c);
+	json_read_mem_limit(1024 * 1024);
+	enum json_read_status st = json_read_result(c.data, c.len, &r, &e);
+	json_read_mem_limit(0);
+	assert_int_equal(st, JR_TOO_BIG);
+	assert_null(r);
+	assert_int_equal(e.cat, ERR_LIMIT);
+	assert_non_null(strstr(e.msg, "memory"));
+	/* the same document under the default cap, and jansson's own
+	 * allocator is back for the rest of the program */
+	r = read_ok(c.data, c.len);
+	result_free(r);
+	json_t *j = json_pack("{s:s}", "a", "b");
+	json_decref(j);
+	free(c.data);
+}
+
 /* A long array is read in linear time (no per-element search). */
 static void test_huge_arrays(void **state UNUSED)
 {
@@ -512,6 +542,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_documents),
 	    cmocka_unit_test(test_too_big),
 	    cmocka_unit_test(test_huge_arrays),
+	    cmocka_unit_test(test_memory_cap),
 	    cmocka_unit_test(test_unescape_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
