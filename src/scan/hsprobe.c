@@ -11,9 +11,11 @@
 #include <time.h>
 #include <string.h>
 #include <event2/event.h>
+#include "core/clock.h"
 #include "core/esc.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "scan/tlsdesc.h"
 
 enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_RENEG, HS_DONE };
 static const char *const hs_stage[] = {"connect", "dialogue",     "tls",
@@ -49,13 +51,6 @@ struct hsprobe {
 #define SILENT_PROBE_MS 2000
 #define SILENT_POLL_MS 200
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static struct probe *clone_probe(const struct hsprobe *h)
 {
 	struct probe *p = hsprobe_new(h->ep, &h->addr, &h->prm);
@@ -73,7 +68,7 @@ static void finish(struct hsprobe *h)
 	if (h->prm.on_tls && !h->retrying && !h->tls_reported)
 		h->prm.on_tls(h->prm.tls_arg, NULL, &h->raw_err, -1);
 	if (h->c) {
-		double now = mono_ms();
+		double now = clk_mono_ms();
 		struct endpoint *ep = h->ep;
 		if (ep->stats.first_ms == 0 || now - conn_elapsed_ms(h->c) < ep->stats.first_ms)
 			ep->stats.first_ms = now - conn_elapsed_ms(h->c);
@@ -203,7 +198,7 @@ static void set_stage(struct hsprobe *h, enum hs_state st)
 		return;
 	}
 	int ms = stage_ms(h, st);
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = clk_tv(ms);
 	if (!h->stage_ev)
 		h->stage_ev = evtimer_new(sched_base(h->base.sched), on_stage_deadline, h);
 	evtimer_add(h->stage_ev, &tv);
@@ -228,7 +223,7 @@ static void on_silence(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	ask_mode(h);
-	struct timeval tv = {0, SILENT_POLL_MS * 1000};
+	struct timeval tv = clk_tv(SILENT_POLL_MS);
 	evtimer_add(h->silence, &tv);
 }
 
@@ -417,8 +412,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 				h->scratch = xcalloc(1, sizeof(*h->scratch));
 			else if (!h->mode_check && !h->mode_asked &&
 				 h->prm.lim.read_ms > SILENT_PROBE_MS) {
-				struct timeval tv = {SILENT_PROBE_MS / 1000,
-						     (SILENT_PROBE_MS % 1000) * 1000};
+				struct timeval tv = clk_tv(SILENT_PROBE_MS);
 				h->silence = evtimer_new(sched_base(h->base.sched), on_silence, h);
 				evtimer_add(h->silence, &tv);
 			}
@@ -434,7 +428,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 			aux_handshake_done(h);
 			break;
 		}
-		ossl_sess_describe(h->sess, h->ep);
+		tlsdesc_session(h->sess, h->ep);
 		if (h->mode_check)
 			h->ep->dlg.implicit_answered = 1;
 		if (h->dlg) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/mem.h"
+#include "scan/tlsdesc.h"
 
 enum aux_kind { AUX_ALT_CERT, AUX_RESUME_ID, AUX_RESUME_TICKET, AUX_RENEG, AUX_DANE, AUX_COUNT };
 
@@ -92,7 +93,7 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 	switch (st->kind) {
 	case AUX_ALT_CERT:
 		if (s)
-			(void)ossl_sess_describe_chain(s, ep, a->alt_label);
+			(void)tlsdesc_chain(s, ep, a->alt_label);
 		break;
 	case AUX_RESUME_ID:
 	case AUX_RESUME_TICKET: {

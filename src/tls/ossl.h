@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include "core/err.h"
-#include "model/result.h"
 #include "net/conn.h"
 
 struct ossl_ctx;
@@ -66,9 +65,6 @@ void ossl_session_free(SSL_SESSION *sess);
 /* A conn_io whose handshake step is a client-initiated renegotiation of
  * the established session (TLS <= 1.2). */
 void ossl_sess_reneg_io(struct ossl_sess *s, struct conn_io *io);
-/* Append the chain the server sent to ep->certs, labelled `chain`, unless
- * its leaf is already there. Returns 1 when it was new. */
-int ossl_sess_describe_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain);
 void ossl_sess_free(struct ossl_sess *s);
 SSL *ossl_sess_ssl(const struct ossl_sess *s);
 /* After a DANE handshake: 1 when a TLSA record matched (usage, selector,
@@ -90,7 +86,12 @@ void ossl_sess_io(struct ossl_sess *s, int fd, struct conn_io *io);
 const unsigned char *ossl_sess_first_bytes(const struct ossl_sess *s, size_t *len);
 /* Send close_notify, once, without waiting for an answer. */
 void ossl_sess_shutdown(struct ossl_sess *s);
-/* After CONN_EV_HANDSHAKE_DONE: protocol, cipher, group, verify result and
- * the chain as the server sent it, into the endpoint. */
-void ossl_sess_describe(struct ossl_sess *s, struct endpoint *ep);
+/* After the handshake, for scan/tlsdesc.c: the verify problems seen, in
+ * order (OpenSSL's X509_V_ERR_* code and the chain depth of each), whether
+ * the verify checked a name, and how long the handshake took. */
+size_t ossl_sess_nverify(const struct ossl_sess *s);
+long ossl_sess_verify_code(const struct ossl_sess *s, size_t i);
+int ossl_sess_verify_depth(const struct ossl_sess *s, size_t i);
+int ossl_sess_name_checked(const struct ossl_sess *s);
+double ossl_sess_handshake_ms(const struct ossl_sess *s);
 #endif

@@ -20,6 +20,7 @@
 #include "model/result.h"
 #include "net/conn.h"
 #include "net/listen.h"
+#include "scan/tlsdesc.h"
 #include "tls/ossl.h"
 #include "tls/ossl_server.h"
 
@@ -92,7 +93,7 @@ static void on_client(struct conn *c, enum conn_ev ev, void *arg)
 		conn_start_io(c, &io);
 		break;
 	case CONN_EV_HANDSHAKE_DONE:
-		ossl_sess_describe(t->cs, t->ep);
+		tlsdesc_session(t->cs, t->ep);
 		t->c_done = 1;
 		break;
 	default:
