@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "tls/names.h"
 #include "tls/registry.h"
+#include "tls/wire.h"
 
 /* Some servers refuse a hello of more than 128 suites (illegal_parameter):
  * a larger chunk could make a version look refused. */
@@ -258,7 +260,7 @@ static int refuses_version(const struct raw_result *r)
 {
 	if (r->outcome == RAW_HELLO)
 		return 1; /* a ServerHello for another version */
-	return r->outcome == RAW_ALERT && r->alert_desc == 70; /* protocol_version */
+	return r->outcome == RAW_ALERT && r->alert_desc == TLS_ALERT_PROTOCOL_VERSION;
 }
 
 /* The server said plainly that it accepts none of the offer. */
@@ -269,22 +271,15 @@ static int clean_refusal(const struct raw_result *r)
 	if (r->outcome != RAW_ALERT)
 		return 0;
 	switch (r->alert_desc) {
-	case 40: /* handshake_failure */
-	case 47: /* illegal_parameter: what some servers say for no shared suite */
-	case 70: /* protocol_version */
-	case 71: /* insufficient_security */
-	case 86: /* inappropriate_fallback */
+	case TLS_ALERT_HANDSHAKE_FAILURE:
+	case TLS_ALERT_ILLEGAL_PARAMETER: /* what some servers say for no shared suite */
+	case TLS_ALERT_PROTOCOL_VERSION:
+	case TLS_ALERT_INSUFFICIENT_SECURITY:
+	case TLS_ALERT_INAPPROPRIATE_FALLBACK:
 		return 1;
 	default:
 		return 0;
 	}
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static const uint16_t key_shares[] = {0x001d, 0x0017};
@@ -900,7 +895,7 @@ static void note_slow(struct enum_ctx *x)
 {
 	if (x->slow != 1)
 		return;
-	x->slow = mono_ms() - x->slow_t0 >= SLOW_MS ? 2 : 0;
+	x->slow = clk_mono_ms() - x->slow_t0 >= SLOW_MS ? 2 : 0;
 	if (x->slow == 2) {
 		x->ep->scaled_down_ms = x->slow_ms;
 		log_info("%s [%s]: every connection takes about %.1f s: one round per "
@@ -1165,7 +1160,7 @@ struct enum_ctx *enum_start(struct sched *s, struct sched_host *h, struct endpoi
 	x->slow_ms = ep->dlg.greeting_ms + ep->tls.handshake_ms;
 	if (!patient && x->slow_ms >= SLOW_MS) {
 		x->slow = 1;
-		x->slow_t0 = mono_ms();
+		x->slow_t0 = clk_mono_ms();
 	}
 	x->def_ok[DEF_GREASE] = x->def_ok[DEF_LONG] = -1;
 	for (size_t i = 0; i < ARRAY_LEN(order_of_tasks); i++) {

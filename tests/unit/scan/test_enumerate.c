@@ -13,6 +13,7 @@
 #include "scan/sched.h"
 #include "tls/names.h"
 #include "tls/registry.h"
+#include "tls/wire.h"
 
 /* ------------------------------------------------------------ the server */
 
@@ -71,7 +72,7 @@ static int is_signed_kx(uint16_t code)
 static void alert(struct raw_result *r, int desc)
 {
 	r->outcome = RAW_ALERT;
-	r->alert_level = 2;
+	r->alert_level = TLS_ALERT_FATAL;
 	r->alert_desc = (uint8_t)desc;
 }
 
@@ -80,11 +81,11 @@ static void answer(const struct sim *s, const struct raw_req *q, struct raw_resu
 	const struct hello_opts *o = &q->ho;
 	memset(r, 0, sizeof *r);
 	if (q->sslv2) {
-		alert(r, 40);
+		alert(r, TLS_ALERT_HANDSHAKE_FAILURE);
 		return;
 	}
 	if (!(s->versions & (1u << (o->version & 0xff)))) {
-		alert(r, 70);
+		alert(r, TLS_ALERT_PROTOCOL_VERSION);
 		return;
 	}
 	if (o->version == V_TLS12 && s->garbage12) {
@@ -93,14 +94,14 @@ static void answer(const struct sim *s, const struct raw_req *q, struct raw_resu
 		return;
 	}
 	if ((o->flags & HF_GREASE) && s->grease_intolerant) {
-		alert(r, 40);
+		alert(r, TLS_ALERT_HANDSHAKE_FAILURE);
 		return;
 	}
 	r->outcome = RAW_HELLO;
 	r->sh.version = o->version;
 	if (o->version == V_TLS13) {
 		if (!choose(s, s->s13, s->n13, o->ciphers, o->nciphers, &r->sh.cipher)) {
-			alert(r, 40);
+			alert(r, TLS_ALERT_HANDSHAKE_FAILURE);
 			return;
 		}
 		if (o->nkey_shares == 0) { /* no share: the server names its group */
@@ -110,7 +111,7 @@ static void answer(const struct sim *s, const struct raw_req *q, struct raw_resu
 					r->sh.key_share_group = s->groups[i];
 					return;
 				}
-			alert(r, 40);
+			alert(r, TLS_ALERT_HANDSHAKE_FAILURE);
 			return;
 		}
 		r->sh.key_share_group = o->key_shares[0];
@@ -154,7 +155,7 @@ static void answer(const struct sim *s, const struct raw_req *q, struct raw_resu
 		}
 		return;
 	}
-	alert(r, 40);
+	alert(r, TLS_ALERT_HANDSHAKE_FAILURE);
 }
 
 /* ------------------------------------------- hsprobe and scheduler stubs */
