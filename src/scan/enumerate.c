@@ -172,17 +172,17 @@ static const uint16_t wire_of[P_COUNT] = {0x0002, 0x0300, 0x0301, 0x0302, 0x0303
 static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
 {
 	const struct reg_cipher *c = reg_cipher_find(suite, 0);
-	if (!c || !c->kx || !c->au || strchr(c->kx, '/') || strstr(c->kx, "PSK"))
+	if (!c)
 		return -1;
-	*anon = strcmp(c->au, "None") == 0;
-	if (strncmp(c->kx, "ECDH", 4) == 0 && strcmp(c->au, "ECDH") != 0)
+	*anon = c->au_kind == AU_NONE;
+	if (c->kx_kind == KX_ECDHE)
 		*kind = SKE_ECDHE;
-	else if (strncmp(c->kx, "DH", 2) == 0 && strcmp(c->au, "DH") != 0)
+	else if (c->kx_kind == KX_DHE)
 		*kind = SKE_DHE;
-	else if (strcmp(c->kx, "RSA") == 0 && (c->flags & REG_EXPORT))
+	else if (c->kx_kind == KX_RSA && (c->flags & REG_EXPORT))
 		*kind = SKE_RSA; /* export: a temporary 512-bit RSA key (RFC 2246 7.4.3) */
 	else
-		return -1;
+		return -1; /* none (static RSA or DH), or one we do not read (PSK) */
 	return 0;
 }
 
@@ -196,20 +196,30 @@ static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
 static int rank(const struct reg_cipher *c)
 {
 	int base, sub;
+	switch (c->kx_kind) {
+	case KX_PSK:
+	case KX_DHE_PSK:
+	case KX_ECDHE_PSK:
+	case KX_RSA_PSK:
+	case KX_SRP:
+	case KX_KRB5:
+	case KX_GOST:
+	case KX_DH_STATIC:
+	case KX_ECDH_STATIC:
+		base = 2;
+		break;
+	default:
+		base = c->flags & (REG_EXPORT | REG_NULL_ENC | REG_DES) ? 1 : 0;
+		break;
+	}
 	if (!c->openssl)
 		base = 3; /* OpenSSL has no name for it: rarely deployed */
-	else if (strstr(c->kx, "PSK") || strstr(c->kx, "SRP") || strstr(c->kx, "KRB5") ||
-		 strstr(c->kx, "GOST") || strchr(c->kx, '/'))
-		base = 2;
-	else if (c->flags & (REG_EXPORT | REG_NULL_ENC | REG_DES))
-		base = 1;
-	else
-		base = 0;
 	if (c->flags & REG_ANON)
 		sub = 3; /* mail servers accept them (Postfix by default) */
-	else if (strncmp(c->kx, "ECDH", 4) == 0)
+	else if (c->kx_kind == KX_ECDHE || c->kx_kind == KX_ECDH_STATIC ||
+		 c->kx_kind == KX_ECDHE_PSK)
 		sub = 0;
-	else if (strncmp(c->kx, "RSA", 3) == 0)
+	else if (c->kx_kind == KX_RSA || c->kx_kind == KX_RSA_PSK)
 		sub = 1;
 	else
 		sub = 2;
@@ -569,15 +579,15 @@ static int signed_suites(struct task *t)
 /* The signed suites all authenticate with one kind of certificate. */
 static int one_auth(struct task *t)
 {
-	const char *au = NULL;
+	int au = -1;
 	signed_suites(t);
 	for (size_t i = 0; i < t->noffer; i++) {
 		const struct reg_cipher *c = reg_cipher_find(t->offer[i], 0);
-		if (!c || !c->au || (au && strcmp(au, c->au) != 0))
+		if (!c || (au >= 0 && au != c->au_kind))
 			return 0;
-		au = c->au;
+		au = c->au_kind;
 	}
-	return au != NULL;
+	return au >= 0;
 }
 
 static void params_next(struct task *t)

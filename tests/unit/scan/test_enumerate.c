@@ -59,14 +59,13 @@ static int choose(const struct sim *s, const uint16_t *mine, size_t nmine, const
 static int is_ecdhe(uint16_t code)
 {
 	const struct reg_cipher *c = reg_cipher_find(code, 0);
-	return c && c->kx && strncmp(c->kx, "ECDH", 4) == 0 && strcmp(c->au, "ECDH") != 0;
+	return c && c->kx_kind == KX_ECDHE;
 }
 
 static int is_signed_kx(uint16_t code)
 {
 	const struct reg_cipher *c = reg_cipher_find(code, 0);
-	return c && c->kx && strcmp(c->au, "None") != 0 &&
-	       (strncmp(c->kx, "ECDH", 4) == 0 || strncmp(c->kx, "DH", 2) == 0);
+	return c && c->au_kind != AU_NONE && (c->kx_kind == KX_ECDHE || c->kx_kind == KX_DHE);
 }
 
 static void alert(struct raw_result *r, int desc)
