@@ -969,6 +969,16 @@ static void read_line(struct jr *j, json_t *line, struct result *r, int first)
 	}
 }
 
+/* jansson's message quotes the input ("near '...'"), a line break
+ * included: the message is one line, so controls become '?'. */
+static const char *one_line(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 static int blank(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -993,7 +1003,7 @@ static void read_lines(struct jr *j, const char *data, size_t len, struct result
 			if (!line) {
 				j->status = JR_NOT_JSON;
 				err_set(j->e, ERR_PROTOCOL, "not JSON: line %zu: %.200s", lineno,
-				        je.text);
+				        one_line(je.text));
 			} else {
 				j->line = lineno;
 				read_line(j, line, r, first);
@@ -1052,9 +1062,9 @@ static void read_all(struct jr *jp, const char *data, size_t len, struct result 
 
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	/* a document has "endpoints"; a JSON line "endpoint" or "domain" */
-	int one_line =
+	int is_line =
 	    doc && !member(doc, "endpoints") && (member(doc, "endpoint") || member(doc, "domain"));
-	if (one_line) {
+	if (is_line) {
 		read_line(&j, doc, r, 1);
 	} else if (doc) {
 		read_document(&j, doc, r);
@@ -1067,7 +1077,7 @@ static void read_all(struct jr *jp, const char *data, size_t len, struct result 
 		} else {
 			j.status = JR_NOT_JSON;
 			err_set(e, ERR_PROTOCOL, "not JSON: line %d, column %d: %.200s", je.line,
-			        je.column, je.text);
+			        je.column, one_line(je.text));
 		}
 		json_decref(first);
 	}

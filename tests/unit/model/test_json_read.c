@@ -334,6 +334,8 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {"", JR_NOT_JSON, "not JSON"},
     {"garbage", JR_NOT_JSON, "not JSON: line 1"},
+    /* jansson quotes the input, a line break included: still one line */
+    {"{\"schema\": \"a\\\n\"}", JR_NOT_JSON, "invalid escape near"},
     {"{\"schema\": \"mailtls/1\",", JR_NOT_JSON, "not JSON"},
     {"{\"schema\": \"mailtls/1\", \"schema\": \"mailtls/1\"}", JR_NOT_JSON, "duplicate"},
     {"[]", JR_NOT_MAILTLS, "not a mailtls/1 document"},
