@@ -42,7 +42,8 @@ TLS13_SUITES = ("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128
 _STR = r'(NULL|"[^"\\]*")'
 _CIPHER_ROW = re.compile(
     r"^\t\{0x([0-9A-F]{6}), ([01]), (P_[A-Z0-9]+), (0|REG_[A-Z0-9_]+(?: \| REG_[A-Z0-9_]+)*), "
-    r"(\d+), (\d+), " + _STR + r", " + _STR + r", " + r", ".join([_STR] * 4) + r"\},$")
+    r"(\d+), (\d+), (KX_[A-Z0-9_]+), (AU_[A-Z0-9_]+), " + _STR + r", " + _STR + r", " +
+    r", ".join([_STR] * 4) + r"\},$")
 _GROUP_ROW = re.compile(r'^\t\{0x([0-9A-F]{4}), (\d+), (REG_GROUP_[A-Z_]+), ' + _STR + r"\},$")
 
 
@@ -79,12 +80,14 @@ def parse_cipher_table(path=TLS_DIR / "cipher_table.c"):
             "flags": set() if m.group(4) == "0" else set(m.group(4).split(" | ")),
             "bits": int(m.group(5)),
             "kx_bits": int(m.group(6)),
-            "openssl": _cstr(m.group(7)),
-            "iana": _cstr(m.group(8)),
-            "kx": _cstr(m.group(9)),
-            "au": _cstr(m.group(10)),
-            "enc": _cstr(m.group(11)),
-            "mac": _cstr(m.group(12)),
+            "kx_kind": m.group(7),
+            "au_kind": m.group(8),
+            "openssl": _cstr(m.group(9)),
+            "iana": _cstr(m.group(10)),
+            "kx": _cstr(m.group(11)),
+            "au": _cstr(m.group(12)),
+            "enc": _cstr(m.group(13)),
+            "mac": _cstr(m.group(14)),
         }
     # Every row was parsed, and there are as many as the generator wrote.
     assert len(rows) == len(body) == _stated_count(head, "cipher suites")
@@ -268,6 +271,23 @@ def _split_bits(word):
     return m.group(1), int(m.group(2) or 0)
 
 
+def _kx_kind(kx):
+    if kx == "any":
+        return "KX_TLS13"
+    if "/" in kx:
+        return "KX_ECDH_STATIC" if kx.startswith("ECDH") else "KX_DH_STATIC"
+    return {"None": "KX_NONE", "RSA": "KX_RSA", "DH": "KX_DHE", "ECDH": "KX_ECDHE",
+            "PSK": "KX_PSK", "DHEPSK": "KX_DHE_PSK", "ECDHEPSK": "KX_ECDHE_PSK",
+            "RSAPSK": "KX_RSA_PSK", "SRP": "KX_SRP", "KRB5": "KX_KRB5",
+            "GOST": "KX_GOST"}.get(kx, "KX_OTHER")
+
+
+def _au_kind(au):
+    if au.startswith("GOST"):
+        return "AU_GOST"
+    return "AU_ANY" if au == "any" else "AU_" + au.upper()
+
+
 def test_cipher_table_matches_listing(ciphers):
     """Read the listing independently of the generator (plain split) and
     compare every row."""
@@ -292,6 +312,9 @@ def test_cipher_table_matches_listing(ciphers):
         }
         got = {k: row[k] for k in want}
         assert got == want, "%s:%d" % (CIPHER_SRC, n)
+        # The kinds say what the words say (written here independently).
+        assert row["kx_kind"] == _kx_kind(kx), "%s:%d: %s" % (CIPHER_SRC, n, row["kx_kind"])
+        assert row["au_kind"] == _au_kind(f[6][3:]), "%s:%d: %s" % (CIPHER_SRC, n, row["au_kind"])
         assert ("REG_EXPORT" in row["flags"]) == (len(f) == 10 and f[9] == "export")
     assert seen == len(ciphers)
 
