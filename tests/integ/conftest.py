@@ -15,6 +15,7 @@ root (`make asan` passes build-asan/mailtls).
 """
 
 import datetime as dt
+import difflib
 import json
 import os
 import re
@@ -72,7 +73,21 @@ def _run_json(args, timeout=60):
     except ValueError as e:
         pytest.fail("stdout is not one JSON document (%s); rc=%d\nstdout:\n%s\nstderr:\n%s"
                     % (e, rc, out[:2000], err[:2000]))
+    if args[0] in ("check", "domain"):
+        _renders_back(out)
     return rc, doc, err
+
+
+def _renders_back(out):
+    """Every report the suite produces reads back into the model and is
+    written again byte for byte (`mailtls render - -o json`)."""
+    p = subprocess.run([str(mailtls_path()), "render", "-", "-o", "json"], input=out.encode(),
+                       capture_output=True, timeout=60, cwd=REPO)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 0 and not SANITIZER_RE.search(err), "render failed:\n" + err
+    back = p.stdout.decode("utf-8", "replace")
+    assert back == out, "render -o json changed the report:\n%s" % "".join(
+        difflib.unified_diff(out.splitlines(True), back.splitlines(True), "run", "render", n=1))
 
 
 @pytest.fixture(scope="session")
