@@ -21,6 +21,7 @@
 #include <string.h>
 #include "core/mem.h"
 #include "model/domain.h"
+#include "tls/verify.h"
 
 #define SCHEMA "mailtls/1"
 #define SCHEMA_PREFIX "mailtls/"
@@ -462,6 +463,7 @@ static void read_verify_error(struct jr *j, json_t *o, void *arg)
 	GET_INT(o, "code", ANY_LONG, 0, v->code);
 	GET_INT(o, "depth", ANY_INT, 0, v->depth);
 	get_str(j, o, "message", &v->message);
+	v->kind = tls_verify_of_code(v->code); /* as tls/ossl.c fills it */
 }
 
 static void read_tls(struct jr *j, json_t *o, struct tls_summary *t)
