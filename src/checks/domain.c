@@ -42,17 +42,17 @@ static const struct mx_host *mx_of(const struct domain_info *d, const char *host
 	return NULL;
 }
 
-static int sts_mode_is(const struct domain_info *d, const char *mode)
+static int sts_mode_is(const struct domain_info *d, enum sts_mode mode)
 {
-	return d->sts.valid && d->sts.mode && strcmp(d->sts.mode, mode) == 0;
+	return d->sts.valid && d->sts.mode == mode;
 }
 
 /* The public-CA verdict matters to senders only under MTA-STS: elsewhere on
  * an MX (no policy, or DANE, which has its own verdict) a trust finding is
  * lowered, and says why. */
-static void lower_trust_findings(struct endpoint *ep, const char *policy)
+static void lower_trust_findings(struct endpoint *ep, enum auth_policy policy)
 {
-	if (strcmp(policy, "none") != 0 && strcmp(policy, "dane") != 0)
+	if (policy != AUTH_POLICY_NONE && policy != AUTH_POLICY_DANE)
 		return;
 	for (size_t i = 0; i < ep->nfindings; i++) {
 		struct finding *f = &ep->findings[i];
@@ -63,7 +63,7 @@ static void lower_trust_findings(struct endpoint *ep, const char *policy)
 		size_t n = (old ? strlen(old) : 0) + 200;
 		f->detail = xmalloc(n);
 		snprintf(f->detail, n, "%s%s%s", old ? old : "", old ? "; " : "",
-			 strcmp(policy, "dane") == 0
+			 policy == AUTH_POLICY_DANE
 				 ? "senders that use DANE check the TLSA records instead, and the "
 				   "others do not verify (no MTA-STS)"
 				 : "senders do not verify MX certificates without DANE or MTA-STS");
@@ -77,15 +77,17 @@ void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 	char detail[700];
 	if (!m)
 		return;
-	const char *policy = "none";
+	enum auth_policy policy = AUTH_POLICY_NONE;
 	if (mx_has_dane(d, m))
-		policy = "dane";
-	else if ((sts_mode_is(d, "enforce") || sts_mode_is(d, "testing")) && m->sts_match == 1)
-		policy = sts_mode_is(d, "enforce") ? "mta-sts-enforce" : "mta-sts-testing";
-	str_set(&ep->auth_policy, policy);
+		policy = AUTH_POLICY_DANE;
+	else if ((sts_mode_is(d, STS_MODE_ENFORCE) || sts_mode_is(d, STS_MODE_TESTING)) &&
+		 m->sts_match == 1)
+		policy = sts_mode_is(d, STS_MODE_ENFORCE) ? AUTH_POLICY_MTA_STS_ENFORCE
+							  : AUTH_POLICY_MTA_STS_TESTING;
+	ep->auth_policy = policy;
 	lower_trust_findings(ep, policy);
 
-	if (strcmp(policy, "dane") == 0 && ep->dane.checked && !ep->dane.ok) {
+	if (policy == AUTH_POLICY_DANE && ep->dane.checked && !ep->dane.ok) {
 		snprintf(detail, sizeof detail,
 			 "%s publishes TLSA records at %s, but the server's certificate matches "
 			 "none of them (%s). Senders that use DANE (Postfix, Exim, Microsoft 365, "
@@ -100,14 +102,14 @@ void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 	}
 	/* Under MTA-STS the name must verify against the public CAs
 	 * (RFC 8461 4.2). */
-	int sts = sts_mode_is(d, "enforce") || sts_mode_is(d, "testing");
+	int sts = sts_mode_is(d, STS_MODE_ENFORCE) || sts_mode_is(d, STS_MODE_TESTING);
 	/* Also under DANE: senders without DNSSEC apply the MTA-STS policy. */
 	if (sts && m->sts_match == 1 && ep->tls.done && ep->tls.nverify_errors > 0) {
-		int enforce = sts_mode_is(d, "enforce");
+		int enforce = sts_mode_is(d, STS_MODE_ENFORCE);
 		snprintf(detail, sizeof detail,
 			 "The MTA-STS policy (mode %s) requires a certificate that verifies for "
 			 "%s, and it does not: %s.%s",
-			 d->sts.mode, m->name,
+			 sts_mode_name(d->sts.mode), m->name,
 			 ep->tls.verify_message ? ep->tls.verify_message : "verification failed",
 			 enforce ? " Senders that apply MTA-STS (Gmail, Microsoft 365, ...) will "
 				   "not deliver to this host."
@@ -260,13 +262,13 @@ static void sts_findings(struct domain_info *d, int dane)
 				   "and no redirect.");
 		return;
 	}
-	if (strcmp(d->sts.mode, "testing") == 0)
+	if (d->sts.mode == STS_MODE_TESTING)
 		domain_add_finding(d, "mta-sts-testing", SEV_LOW, "MTA-STS is in testing mode",
 				   "Senders report failures (with TLS-RPT) but still deliver "
 				   "over an unauthenticated or clear-text connection.",
 				   "Once TLS-RPT reports are clean, switch the policy to "
 				   "\"mode: enforce\" and change the TXT record's id.");
-	else if (strcmp(d->sts.mode, "none") == 0)
+	else if (d->sts.mode == STS_MODE_NONE)
 		domain_add_finding(d, "mta-sts-mode-none", SEV_INFO, "MTA-STS mode is none",
 				   "The policy is being withdrawn: it protects nothing.", NULL);
 	if (d->sts.max_age >= 0 && d->sts.max_age < 86400) {
@@ -278,13 +280,13 @@ static void sts_findings(struct domain_info *d, int dane)
 				   detail, "Use a max_age of weeks (RFC 8461 suggests 604800 "
 					   "to 31557600).");
 	}
-	if (strcmp(d->sts.mode, "none") == 0)
+	if (d->sts.mode == STS_MODE_NONE)
 		return;
 	for (size_t i = 0; i < d->nmx; i++) {
 		const struct mx_host *m = &d->mx[i];
 		if (m->sts_match != 0)
 			continue;
-		int enforce = strcmp(d->sts.mode, "enforce") == 0;
+		int enforce = d->sts.mode == STS_MODE_ENFORCE;
 		snprintf(detail, sizeof detail,
 			 "The MX host %s matches no \"mx:\" line of the policy. %s", m->name,
 			 enforce ? "Senders that apply MTA-STS will not deliver to it."
@@ -408,13 +410,14 @@ static void dmarc_findings(struct domain_info *d)
 		return;
 	}
 	/* A parent's record rules a subdomain by its sp= (else p=). */
-	const char *policy = d->dmarc_from && d->dmarc_sp ? d->dmarc_sp : d->dmarc_p;
-	if (policy && strcmp(policy, "none") == 0) {
+	enum dmarc_policy policy =
+	    d->dmarc_from && d->dmarc_sp != DMARC_UNSET ? d->dmarc_sp : d->dmarc_p;
+	if (policy == DMARC_NONE) {
 		if (d->dmarc_from)
 			snprintf(detail, sizeof detail,
 				 "The record of %s applies (%s=none): mail that fails DMARC is "
 				 "delivered as usual, the policy only collects reports.",
-				 d->dmarc_from, d->dmarc_sp ? "sp" : "p");
+				 d->dmarc_from, d->dmarc_sp != DMARC_UNSET ? "sp" : "p");
 		else
 			snprintf(detail, sizeof detail,
 				 "Mail that fails DMARC is delivered as usual: p=none only "
@@ -436,7 +439,7 @@ static void verdict(struct domain_info *d, int dane)
 	char detail[600];
 	if (d->dnssec_unusable) {
 		/* DANE cannot be judged: neither can the verdict. */
-		str_set(&d->verdict, "unknown");
+		d->verdict = VERDICT_UNKNOWN;
 		str_set(&d->verdict_detail,
 			"The resolver cannot validate DNSSEC, so whether DANE protects the "
 			"domain cannot be told; run again with --resolver and a validating "
@@ -446,7 +449,7 @@ static void verdict(struct domain_info *d, int dane)
 	if (!dane && !d->null_mx && sts_undetermined(d)) {
 		/* Without DANE, MTA-STS decides: unknown is all that can be
 		 * said. */
-		str_set(&d->verdict, "unknown");
+		d->verdict = VERDICT_UNKNOWN;
 		if (d->sts.undetermined)
 			snprintf(detail, sizeof detail,
 				 "Whether an MTA-STS policy protects the domain cannot be told: "
@@ -467,20 +470,20 @@ static void verdict(struct domain_info *d, int dane)
 		str_set(&d->verdict_detail, detail);
 		return;
 	}
-	int enforce = sts_mode_is(d, "enforce"), testing = sts_mode_is(d, "testing");
-	const char *v = dane && enforce ? "both"
-			: dane		? "dane"
-			: enforce	? "mta-sts-enforce"
-			: testing	? "mta-sts-testing"
-					: "none";
+	int enforce = sts_mode_is(d, STS_MODE_ENFORCE), testing = sts_mode_is(d, STS_MODE_TESTING);
+	enum verdict v = dane && enforce ? VERDICT_BOTH
+			 : dane		 ? VERDICT_DANE
+			 : enforce	 ? VERDICT_MTA_STS_ENFORCE
+			 : testing	 ? VERDICT_MTA_STS_TESTING
+					 : VERDICT_NONE;
 	if (d->null_mx)
 		snprintf(detail, sizeof detail,
 			 "The domain takes no mail (null MX): nothing to downgrade.");
-	else if (strcmp(v, "both") == 0)
+	else if (v == VERDICT_BOTH)
 		snprintf(detail, sizeof detail,
 			 "DANE protects senders that validate DNSSEC, MTA-STS (enforce) the "
 			 "others: no sender can be downgraded to clear text or an impostor.");
-	else if (strcmp(v, "dane") == 0)
+	else if (v == VERDICT_DANE)
 		snprintf(detail, sizeof detail,
 			 "Senders that validate DNSSEC require TLS and the TLSA-matched "
 			 "certificate; the others (no MTA-STS%s) can be downgraded.",
@@ -497,9 +500,9 @@ static void verdict(struct domain_info *d, int dane)
 		snprintf(detail, sizeof detail,
 			 "Neither DANE nor an MTA-STS policy: an attacker on the path can strip "
 			 "STARTTLS or present any certificate, and senders go on in clear text.");
-	str_set(&d->verdict, v);
+	d->verdict = v;
 	str_set(&d->verdict_detail, detail);
-	if (strcmp(v, "none") == 0 && !d->null_mx && d->nmx > 0)
+	if (v == VERDICT_NONE && !d->null_mx && d->nmx > 0)
 		domain_add_finding(d, "downgrade-unprotected", SEV_MEDIUM,
 				   "Nothing protects this domain's mail from downgrades", detail,
 				   "Publish an MTA-STS policy in enforce mode, and, with DNSSEC, "

@@ -68,8 +68,8 @@ static int has_finding(const struct endpoint *ep, const char *id)
  * by the domain checks). */
 static int name_must_verify(const struct endpoint *ep)
 {
-	if (ep->auth_policy) /* an MX host of `mailtls domain` */
-		return strcmp(ep->auth_policy, "mta-sts-enforce") == 0;
+	if (ep->auth_policy != AUTH_POLICY_UNSET) /* an MX host of `mailtls domain` */
+		return ep->auth_policy == AUTH_POLICY_MTA_STS_ENFORCE;
 	return !(ep->mode == MODE_STARTTLS && ep->starttls && strcmp(ep->starttls, "smtp") == 0 &&
 		 ep->port == 25);
 }
@@ -183,9 +183,9 @@ static const struct {
 static void authentication(struct endpoint *ep, char *letter)
 {
 	int trusted = ep->tls.done && ep->tls.nverify_errors == 0;
-	const char *policy = ep->auth_policy;
+	enum auth_policy policy = ep->auth_policy;
 	char verdict[600];
-	if (policy && strcmp(policy, "dane") == 0) {
+	if (policy == AUTH_POLICY_DANE) {
 		if (!ep->dane.checked)
 			snprintf(verdict, sizeof verdict,
 				 "DANE: unknown: the host has TLSA records, but no DANE handshake "
@@ -205,8 +205,8 @@ static void authentication(struct endpoint *ep, char *letter)
 		return;
 	}
 	int must = name_must_verify(ep);
-	if (policy && strcmp(policy, "none") == 0)
-		policy = NULL;
+	if (policy == AUTH_POLICY_NONE)
+		policy = AUTH_POLICY_UNSET;
 	if (!ep->tls.done && ep->tls.failed_after_hello)
 		snprintf(verdict, sizeof verdict,
 			 "unknown: no handshake completes (the server ends it after its "
@@ -218,22 +218,21 @@ static void authentication(struct endpoint *ep, char *letter)
 	else if (trusted)
 		snprintf(verdict, sizeof verdict, "trusted: the certificate verifies for %s%s",
 			 ep->tls.verify_name ? ep->tls.verify_name : "the name",
-			 policy ? (strcmp(policy, "mta-sts-enforce") == 0
-					   ? " (MTA-STS enforce requires it)"
-					   : " (MTA-STS testing checks it)")
-				: "");
-	else if (policy && strcmp(policy, "mta-sts-enforce") == 0)
+			 policy == AUTH_POLICY_MTA_STS_ENFORCE   ? " (MTA-STS enforce requires it)"
+			 : policy == AUTH_POLICY_MTA_STS_TESTING ? " (MTA-STS testing checks it)"
+								 : "");
+	else if (policy == AUTH_POLICY_MTA_STS_ENFORCE)
 		snprintf(verdict, sizeof verdict,
 			 "not trusted, and the MTA-STS policy (enforce) requires it: "
 			 "senders that apply MTA-STS do not deliver");
-	else if (policy)
+	else if (policy == AUTH_POLICY_MTA_STS_TESTING)
 		snprintf(verdict, sizeof verdict,
 			 "not trusted; the MTA-STS policy is in testing mode, so senders "
 			 "report it and deliver");
 	else if (must)
 		snprintf(verdict, sizeof verdict,
 			 "not trusted, and clients of this port verify the name: it fails");
-	else if (ep->auth_policy)
+	else if (ep->auth_policy != AUTH_POLICY_UNSET)
 		snprintf(verdict, sizeof verdict,
 			 "not trusted; senders accept any certificate on an MX host "
 			 "without DANE or MTA-STS");

@@ -232,7 +232,7 @@ static void on_policy(void *arg, const struct https_resp *resp, const struct err
 			struct sts_policy p = {0};
 			if (sts_policy_parse(resp->body ? resp->body : "", resp->len, &p) == 0) {
 				d->sts.valid = 1;
-				str_set(&d->sts.mode, sts_mode_name(p.mode));
+				d->sts.mode = p.mode;
 				d->sts.max_age = p.max_age;
 				for (size_t i = 0; i < p.nmx; i++)
 					strv_push(&d->sts.mx, &d->sts.nmx, p.mx[i]);
@@ -457,8 +457,8 @@ static void on_dmarc(void *arg, const struct dns_rrset *rs, const struct err *e)
 			struct dmarc m = {0};
 			if (dmarc_parse(txt, len, &m) == 0) {
 				d->dmarc.valid = 1;
-				str_set(&d->dmarc_p, dmarc_policy_name(m.p));
-				str_set(&d->dmarc_sp, dmarc_policy_name(m.sp));
+				d->dmarc_p = m.p;
+				d->dmarc_sp = m.sp;
 				d->dmarc_pct = m.pct;
 				for (size_t i = 0; i < m.nrua; i++)
 					strv_push(&d->dmarc_rua, &d->ndmarc_rua, m.rua[i]);

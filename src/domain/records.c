@@ -457,19 +457,6 @@ void sts_txt_free(struct sts_txt *t)
 
 #define STS_MAX_AGE_MAX 31557600L /* one year, RFC 8461 3.2 */
 
-const char *sts_mode_name(enum sts_mode m)
-{
-	switch (m) {
-	case STS_MODE_NONE:
-		return "none";
-	case STS_MODE_TESTING:
-		return "testing";
-	case STS_MODE_ENFORCE:
-		return "enforce";
-	}
-	return "?";
-}
-
 struct sts_pstate {
 	int version, mode, max_age; /* seen */
 	size_t mx_cap;
@@ -1061,21 +1048,6 @@ void spf_free(struct spf *s)
 }
 
 /* ---- DMARC (RFC 7489 6.3, 6.4) ---- */
-
-const char *dmarc_policy_name(enum dmarc_policy p)
-{
-	switch (p) {
-	case DMARC_NONE:
-		return "none";
-	case DMARC_QUARANTINE:
-		return "quarantine";
-	case DMARC_REJECT:
-		return "reject";
-	case DMARC_UNSET:
-		break;
-	}
-	return NULL;
-}
 
 struct dm_state {
 	struct dmarc *d;

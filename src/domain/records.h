@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include "core/compiler.h"
+#include "model/domain.h" /* enum sts_mode, enum dmarc_policy */
 
 #define REC_ERR_LEN 160
 
@@ -26,7 +27,6 @@ void sts_txt_free(struct sts_txt *t);
  * max_age 0..31557600, mx patterns (at least one unless mode none). Unknown
  * keys are ignored (the RFC says so); duplicated version/mode/max_age are
  * errors. */
-enum sts_mode { STS_MODE_NONE, STS_MODE_TESTING, STS_MODE_ENFORCE };
 struct sts_policy {
 	enum sts_mode mode;
 	long max_age;   /* seconds */
@@ -36,7 +36,6 @@ struct sts_policy {
 };
 int sts_policy_parse(const char *body, size_t len, struct sts_policy *out) WUR;
 void sts_policy_free(struct sts_policy *p);
-const char *sts_mode_name(enum sts_mode m); /* "none", "testing", "enforce" */
 /* Does MX host name `host` (trailing dot allowed, any case) match pattern
  * (RFC 8461 4.1: "*." covers exactly one leftmost label)? 1 yes, 0 no. */
 int sts_mx_match(const char *pattern, const char *host);
@@ -68,7 +67,6 @@ int spf_parse(const char *txt, size_t len, struct spf *out) WUR;
 void spf_free(struct spf *s);
 
 /* _dmarc.DOMAIN TXT "v=DMARC1; p=reject; ..." (RFC 7489 6.3). */
-enum dmarc_policy { DMARC_NONE, DMARC_QUARANTINE, DMARC_REJECT, DMARC_UNSET };
 struct dmarc {
 	enum dmarc_policy p;  /* required: a record without p is invalid */
 	enum dmarc_policy sp; /* DMARC_UNSET: as p */
@@ -83,6 +81,5 @@ struct dmarc {
 int dmarc_is_record(const char *txt, size_t len); /* starts with "v=DMARC1" */
 int dmarc_parse(const char *txt, size_t len, struct dmarc *out) WUR;
 void dmarc_free(struct dmarc *d);
-const char *dmarc_policy_name(enum dmarc_policy p); /* "none", "quarantine", "reject", NULL unset */
 
 #endif

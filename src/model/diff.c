@@ -232,7 +232,7 @@ static int has_mx(const struct domain_info *d, const char *name)
 
 static const char *sts_mode(const struct domain_info *d)
 {
-	return d->sts.valid && d->sts.mode ? d->sts.mode : "none";
+	return d->sts.valid && d->sts.mode != STS_MODE_UNSET ? sts_mode_name(d->sts.mode) : "none";
 }
 
 static void domain_diff(struct diff *d, const struct domain_info *a, const struct domain_info *b)
@@ -245,7 +245,7 @@ static void domain_diff(struct diff *d, const struct domain_info *a, const struc
 		if (!has_mx(b, a->mx[i].name))
 			add(d, DIFF_MX_REMOVED, where, a->mx[i].name, NULL, NULL);
 	value(d, DIFF_MX_DNSSEC, where, NULL, zone_sec_name(a->mx_sec), zone_sec_name(b->mx_sec));
-	value(d, DIFF_VERDICT, where, NULL, a->verdict, b->verdict);
+	value(d, DIFF_VERDICT, where, NULL, verdict_name(a->verdict), verdict_name(b->verdict));
 	/* An MTA-STS policy that could not be fetched this time is unknown,
 	 * not "none": no change is claimed from it. */
 	if (!a->sts.undetermined && !b->sts.undetermined)

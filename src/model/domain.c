@@ -4,6 +4,71 @@
 #include <stdlib.h>
 #include "core/mem.h"
 
+/* Name tables: the one place these values become strings. NULL: unset. */
+static const char *const sts_mode_names[] = {
+    [STS_MODE_UNSET] = NULL,
+    [STS_MODE_NONE] = "none",
+    [STS_MODE_TESTING] = "testing",
+    [STS_MODE_ENFORCE] = "enforce",
+};
+static const char *const dmarc_policy_names[] = {
+    [DMARC_UNSET] = NULL,
+    [DMARC_NONE] = "none",
+    [DMARC_QUARANTINE] = "quarantine",
+    [DMARC_REJECT] = "reject",
+};
+static const char *const verdict_names[] = {
+    [VERDICT_UNSET] = NULL,
+    [VERDICT_NONE] = "none",
+    [VERDICT_MTA_STS_TESTING] = "mta-sts-testing",
+    [VERDICT_MTA_STS_ENFORCE] = "mta-sts-enforce",
+    [VERDICT_DANE] = "dane",
+    [VERDICT_BOTH] = "both",
+    [VERDICT_UNKNOWN] = "unknown",
+};
+
+const char *sts_mode_name(enum sts_mode m)
+{
+	return (unsigned)m < ARRAY_LEN(sts_mode_names) ? sts_mode_names[m] : NULL;
+}
+
+int sts_mode_parse(const char *s, enum sts_mode *out)
+{
+	int i = model_name_index(sts_mode_names, ARRAY_LEN(sts_mode_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum sts_mode)i;
+	return 0;
+}
+
+const char *dmarc_policy_name(enum dmarc_policy p)
+{
+	return (unsigned)p < ARRAY_LEN(dmarc_policy_names) ? dmarc_policy_names[p] : NULL;
+}
+
+int dmarc_policy_parse(const char *s, enum dmarc_policy *out)
+{
+	int i = model_name_index(dmarc_policy_names, ARRAY_LEN(dmarc_policy_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum dmarc_policy)i;
+	return 0;
+}
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned)v < ARRAY_LEN(verdict_names) ? verdict_names[v] : NULL;
+}
+
+int verdict_parse(const char *s, enum verdict *out)
+{
+	int i = model_name_index(verdict_names, ARRAY_LEN(verdict_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum verdict)i;
+	return 0;
+}
+
 const char *zone_sec_name(enum zone_sec s)
 {
 	switch (s) {
@@ -72,7 +137,6 @@ void domain_info_free(struct domain_info *d)
 	free(d->sts.location);
 	free(d->sts.body);
 	free(d->sts.error);
-	free(d->sts.mode);
 	strv_free(d->sts.mx, d->sts.nmx);
 	txt_rec_free(&d->tlsrpt);
 	strv_free(d->tlsrpt_rua, d->ntlsrpt_rua);
@@ -80,10 +144,7 @@ void domain_info_free(struct domain_info *d)
 	strv_free(d->spf_problems, d->nspf_problems);
 	txt_rec_free(&d->dmarc);
 	free(d->dmarc_from);
-	free(d->dmarc_p);
-	free(d->dmarc_sp);
 	strv_free(d->dmarc_rua, d->ndmarc_rua);
-	free(d->verdict);
 	free(d->dnssec_unusable);
 	free(d->verdict_detail);
 	findings_free(d->findings, d->nfindings);

@@ -11,6 +11,29 @@
 /* DNSSEC status of an answer. */
 enum zone_sec { SEC_UNKNOWN, SEC_INSECURE, SEC_SECURE, SEC_BOGUS };
 const char *zone_sec_name(enum zone_sec s); /* NULL, "insecure", "secure", "bogus" */
+/* MTA-STS policy mode (RFC 8461 5): STS_MODE_UNSET when there is no
+ * policy. */
+enum sts_mode { STS_MODE_UNSET, STS_MODE_NONE, STS_MODE_TESTING, STS_MODE_ENFORCE };
+const char *sts_mode_name(enum sts_mode m); /* NULL unset, "none", "testing", "enforce" */
+int sts_mode_parse(const char *s, enum sts_mode *out) WUR;
+/* DMARC policy (RFC 7489 6.3 p= and sp=): DMARC_UNSET when absent. */
+enum dmarc_policy { DMARC_UNSET, DMARC_NONE, DMARC_QUARANTINE, DMARC_REJECT };
+const char *dmarc_policy_name(enum dmarc_policy p); /* NULL unset, "none", "quarantine", "reject" */
+int dmarc_policy_parse(const char *s, enum dmarc_policy *out) WUR;
+/* The domain's downgrade resistance (docs/domain.md); VERDICT_UNKNOWN:
+ * DNSSEC or MTA-STS cannot be judged; VERDICT_UNSET: not computed. */
+enum verdict {
+	VERDICT_UNSET,
+	VERDICT_NONE,
+	VERDICT_MTA_STS_TESTING,
+	VERDICT_MTA_STS_ENFORCE,
+	VERDICT_DANE,
+	VERDICT_BOTH,
+	VERDICT_UNKNOWN,
+};
+/* NULL unset, "none", "mta-sts-testing", "mta-sts-enforce", "dane", "both", "unknown" */
+const char *verdict_name(enum verdict v);
+int verdict_parse(const char *s, enum verdict *out) WUR;
 /* How an SPF record ends, in words: "-all (fail)", ..., "without all". */
 const char *spf_all_words(char qualifier);
 
@@ -71,7 +94,7 @@ struct domain_info {
 		int undetermined;     /* the fetch timed out or the connection broke:
 				       * whether the policy works is unknown */
 		int valid;
-		char *mode;           /* "enforce", "testing", "none" */
+		enum sts_mode mode;   /* STS_MODE_UNSET unless valid */
 		long max_age;
 		char **mx;
 		size_t nmx;
@@ -92,15 +115,14 @@ struct domain_info {
 	/* DMARC */
 	struct txt_rec dmarc;
 	char *dmarc_from;     /* the parent domain whose record applies, NULL: own */
-	char *dmarc_p, *dmarc_sp;
+	enum dmarc_policy dmarc_p, dmarc_sp; /* DMARC_UNSET: no record, no sp= */
 	int dmarc_pct;
 	char **dmarc_rua;
 	size_t ndmarc_rua;
 
 	char *dnssec_unusable; /* the resolver cannot validate DNSSEC: why (every
 				  DNSSEC status is then SEC_UNKNOWN) */
-	char *verdict;        /* none | mta-sts-testing | mta-sts-enforce | dane | both
-				 | unknown (DNSSEC cannot be judged) */
+	enum verdict verdict;
 	char *verdict_detail;
 	struct finding *findings;
 	size_t nfindings, capfindings;

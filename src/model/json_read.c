@@ -8,8 +8,10 @@
  * kept with its path ("endpoints[0].ciphers[3].code"), and everything after
  * it is skipped cheaply. Missing fields are absent (additive changes keep
  * mailtls/1); wrong types, out-of-range numbers and unknown names in closed
- * sets are errors. Strings that a renderer prints without escaping (cipher
- * names, the key, the grade letter, the downgrade verdict: values this
+ * sets are errors: a closed set the model holds as an enum (MTA-STS mode,
+ * DMARC policy, verdict, MX policy) is read through its parse function, the
+ * inverse of the name table the writer used. Strings that a renderer prints
+ * without escaping (cipher names, the key, the grade letter: values this
  * program makes) must be printable ASCII, so a hostile document cannot
  * reach a terminal or a page through them. */
 #include "model/json_read.h"
@@ -349,6 +351,20 @@ static void get_sev(struct jr *j, json_t *o, const char *k, enum severity *sev)
 	if (j->status == JR_OK && (!s || severity_parse(s, sev) != 0))
 		fail(j, k, "expected a severity (ok, info, low, medium, high, critical)");
 }
+
+/* A closed set's name into its enum through parse (the model's name
+ * table): null leaves the unset value (0), missing leaves it as it is, an
+ * unknown name is an error. */
+#define GET_ENUM(o, k, parse, lvalue, what)                                                        \
+	do {                                                                                       \
+		json_t *v_ = member((o), (k));                                                     \
+		const char *s_ = get_name(j, (o), (k));                                            \
+		typeof(lvalue) e_ = 0;                                                             \
+		if (j->status == JR_OK && v_ && s_ && parse(s_, &e_) != 0)                        \
+			fail(j, (k), what);                                                        \
+		else if (j->status == JR_OK && v_)                                                 \
+			(lvalue) = e_;                                                             \
+	} while (0)
 
 /* Run the reader f on each object of the array o[k]. */
 typedef void (*each_fn)(struct jr *j, json_t *item, void *arg);
@@ -738,7 +754,8 @@ static void read_endpoint(struct jr *j, json_t *o, void *arg)
 		pop(j, mark);
 	}
 	get_tri(j, o, "client_renegotiation", &ep->client_reneg);
-	get_str(j, o, "auth_policy", &ep->auth_policy);
+	GET_ENUM(o, "auth_policy", auth_policy_parse, ep->auth_policy,
+	         "expected an MX policy (none, dane, mta-sts-enforce, mta-sts-testing) or null");
 	IN_OBJ(o, "dane", read_dane, ep);
 	get_strv(j, o, "sigalgs", &ep->sigalgs, &ep->nsigalgs);
 	IN_OBJ(o, "server_defaults", read_defaults, ep);
@@ -837,7 +854,8 @@ static void read_sts_fetch(struct jr *j, json_t *o, struct domain_info *d)
 static void read_sts_policy(struct jr *j, json_t *o, struct domain_info *d)
 {
 	d->sts.valid = 1;
-	get_str(j, o, "mode", &d->sts.mode);
+	GET_ENUM(o, "mode", sts_mode_parse, d->sts.mode,
+	         "expected an MTA-STS mode (none, testing, enforce) or null");
 	GET_INT(o, "max_age", ANY_LONG, -1, d->sts.max_age);
 	get_strv(j, o, "mx", &d->sts.mx, &d->sts.nmx);
 }
@@ -875,16 +893,19 @@ static void read_dmarc(struct jr *j, json_t *o, struct domain_info *d)
 {
 	IN_OBJ(o, "record", read_txt, &d->dmarc);
 	get_str(j, o, "from", &d->dmarc_from);
-	get_str(j, o, "p", &d->dmarc_p);
-	get_str(j, o, "sp", &d->dmarc_sp);
+	GET_ENUM(o, "p", dmarc_policy_parse, d->dmarc_p,
+	         "expected a DMARC policy (none, quarantine, reject) or null");
+	GET_ENUM(o, "sp", dmarc_policy_parse, d->dmarc_sp,
+	         "expected a DMARC policy (none, quarantine, reject) or null");
 	GET_INT(o, "pct", ANY_INT, -1, d->dmarc_pct);
 	get_strv(j, o, "rua", &d->dmarc_rua, &d->ndmarc_rua);
 }
 
 static void read_verdict(struct jr *j, json_t *o, struct domain_info *d)
 {
-	/* the text report prints the level as it is */
-	get_token(j, o, "level", &d->verdict);
+	GET_ENUM(o, "level", verdict_parse, d->verdict,
+	         "expected a verdict (none, mta-sts-testing, mta-sts-enforce, dane, both, "
+	         "unknown) or null");
 	get_str(j, o, "detail", &d->verdict_detail);
 }
 

@@ -13,6 +13,36 @@ const char *severity_name(enum severity s)
 	return (unsigned)s < ARRAY_LEN(sev_names) ? sev_names[s] : "?";
 }
 
+int model_name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const auth_policy_names[] = {
+    [AUTH_POLICY_UNSET] = NULL,
+    [AUTH_POLICY_NONE] = "none",
+    [AUTH_POLICY_DANE] = "dane",
+    [AUTH_POLICY_MTA_STS_ENFORCE] = "mta-sts-enforce",
+    [AUTH_POLICY_MTA_STS_TESTING] = "mta-sts-testing",
+};
+
+const char *auth_policy_name(enum auth_policy p)
+{
+	return (unsigned)p < ARRAY_LEN(auth_policy_names) ? auth_policy_names[p] : NULL;
+}
+
+int auth_policy_parse(const char *s, enum auth_policy *out)
+{
+	int i = model_name_index(auth_policy_names, ARRAY_LEN(auth_policy_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum auth_policy)i;
+	return 0;
+}
+
 int severity_parse(const char *s, enum severity *out)
 {
 	for (size_t i = 0; i < ARRAY_LEN(sev_names); i++) {
@@ -98,7 +128,6 @@ static void endpoint_free(struct endpoint *ep)
 	strv_free(ep->sigalgs, ep->nsigalgs);
 	strv_free(ep->defaults.extensions, ep->defaults.nextensions);
 	free(ep->auth_verdict);
-	free(ep->auth_policy);
 	free(ep->dane.message);
 	free(ep->dlg.greeting);
 	strv_free(ep->dlg.caps_pre, ep->dlg.ncaps_pre);

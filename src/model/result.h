@@ -15,6 +15,22 @@
 enum severity { SEV_OK, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out) WUR;
+/* The index of s in a name table of n entries (NULL entries never match),
+ * -1 when s is NULL or not there: every closed set's parse. */
+int model_name_index(const char *const *names, size_t n, const char *s);
+
+/* What makes senders verify an MX endpoint (`mailtls domain`):
+ * AUTH_POLICY_UNSET when the endpoint is not an MX host of a domain run. */
+enum auth_policy {
+	AUTH_POLICY_UNSET,
+	AUTH_POLICY_NONE,
+	AUTH_POLICY_DANE,
+	AUTH_POLICY_MTA_STS_ENFORCE,
+	AUTH_POLICY_MTA_STS_TESTING,
+};
+/* NULL unset, "none", "dane", "mta-sts-enforce", "mta-sts-testing" */
+const char *auth_policy_name(enum auth_policy p);
+int auth_policy_parse(const char *s, enum auth_policy *out) WUR;
 
 enum tls_mode { MODE_IMPLICIT, MODE_STARTTLS };
 
@@ -228,11 +244,9 @@ struct endpoint {
 		int depth;       /* where in the chain it matched, -1 none */
 		char *message;   /* why it failed, or what matched */
 	} dane;
-	/* What makes senders verify this MX endpoint (`mailtls domain`):
-	 * "none", "dane", "mta-sts-enforce", "mta-sts-testing"; NULL when the
-	 * endpoint is not an MX host of a domain run. Set by the domain
+	/* What makes senders verify this MX endpoint; set by the domain
 	 * checks. */
-	char *auth_policy;
+	enum auth_policy auth_policy;
 
 	struct {
 		int connections;

@@ -133,9 +133,9 @@ static void summary(FILE *out, const struct endpoint *ep)
 		h(out, ep->auth_verdict);
 		fputs("</p>", out);
 	}
-	if (ep->auth_policy) {
+	if (ep->auth_policy != AUTH_POLICY_UNSET) {
 		fputs("<p>MX policy: ", out);
-		h(out, ep->auth_policy);
+		h(out, auth_policy_name(ep->auth_policy));
 		fputs("</p>", out);
 	}
 	/* What to fix first: the worst findings first. */
@@ -332,9 +332,9 @@ static void domain_html(FILE *out, const struct domain_info *d)
 	h(out, d->name);
 	fputs("</h1><section><h2>Downgrade resistance</h2><p><span class=\"downgrade dv-", out);
 	/* the class name is ours: one of the five verdicts, or "unknown" */
-	h(out, d->verdict ? d->verdict : "unknown");
+	h(out, d->verdict != VERDICT_UNSET ? verdict_name(d->verdict) : "unknown");
 	fputs("\">", out);
-	h(out, d->verdict ? d->verdict : "unknown");
+	h(out, d->verdict != VERDICT_UNSET ? verdict_name(d->verdict) : "unknown");
 	fputs("</span></p><p>", out);
 	h(out, d->verdict_detail);
 	fputs("</p>", out);
@@ -405,7 +405,7 @@ static void domain_html(FILE *out, const struct domain_info *d)
 	if (d->sts.url)
 		row2(out, "Policy URL", d->sts.url);
 	if (d->sts.valid) {
-		snprintf(tmp, sizeof tmp, "mode %s, max_age %ld", d->sts.mode, d->sts.max_age);
+		snprintf(tmp, sizeof tmp, "mode %s, max_age %ld", sts_mode_name(d->sts.mode), d->sts.max_age);
 		row2(out, "Policy", tmp);
 		for (size_t i = 0; i < d->sts.nmx; i++)
 			row2(out, "mx", d->sts.mx[i]);

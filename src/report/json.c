@@ -216,7 +216,7 @@ static json_t *endpoint_json(const struct endpoint *ep)
 				    json_pack("{s:o,s:o}", "session_id", tri(ep->resume_id), "ticket",
 					      tri(ep->resume_ticket)));
 		json_object_set_new(j, "client_renegotiation", tri(ep->client_reneg));
-		json_object_set_new(j, "auth_policy", jstr(ep->auth_policy));
+		json_object_set_new(j, "auth_policy", jstr(auth_policy_name(ep->auth_policy)));
 		json_object_set_new(
 			j, "dane",
 			!ep->dane.checked

@@ -35,7 +35,7 @@ static json_t *mx_json(const struct mx_host *m)
 
 static json_t *sts_json(const struct domain_info *d)
 {
-	json_t *policy = d->sts.valid ? json_pack("{s:o,s:I,s:o}", "mode", jstr(d->sts.mode),
+	json_t *policy = d->sts.valid ? json_pack("{s:o,s:I,s:o}", "mode", jstr(sts_mode_name(d->sts.mode)),
 						  "max_age", (json_int_t)d->sts.max_age, "mx",
 						  strv_json(d->sts.mx, d->sts.nmx))
 				      : json_null();
@@ -62,7 +62,7 @@ json_t *domain_json(const struct domain_info *d)
 	char all[2] = {d->spf_all, '\0'};
 	json_t *j = json_object();
 	json_object_set_new(j, "name", jstr(d->name));
-	json_object_set_new(j, "verdict", json_pack("{s:o,s:o}", "level", jstr(d->verdict),
+	json_object_set_new(j, "verdict", json_pack("{s:o,s:o}", "level", jstr(verdict_name(d->verdict)),
 						    "detail", jstr(d->verdict_detail)));
 	json_object_set_new(j, "mx", json_pack("{s:o,s:o,s:b,s:b,s:o}", "dnssec",
 					       sec_json(d->mx_sec), "error", jstr(d->mx_error),
@@ -79,7 +79,7 @@ json_t *domain_json(const struct domain_info *d)
 	json_object_set_new(j, "dmarc",
 			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "record", txt_json(&d->dmarc),
 				      "from", jstr(d->dmarc_from), "p",
-				      jstr(d->dmarc_p), "sp", jstr(d->dmarc_sp), "pct",
+				      jstr(dmarc_policy_name(d->dmarc_p)), "sp", jstr(dmarc_policy_name(d->dmarc_sp)), "pct",
 				      d->dmarc_pct < 0 ? json_null() : json_integer(d->dmarc_pct),
 				      "rua", strv_json(d->dmarc_rua, d->ndmarc_rua)));
 	json_object_set_new(j, "findings", findings_json(d->findings, d->nfindings));

@@ -138,9 +138,9 @@ static void summary(struct tx *t, const struct endpoint *ep)
 		label(t, "Trust");
 		wrap(t, ep->auth_verdict, 16, 16);
 	}
-	if (ep->auth_policy) {
+	if (ep->auth_policy != AUTH_POLICY_UNSET) {
 		label(t, "MX policy");
-		wrap(t, ep->auth_policy, 16, 16);
+		wrap(t, auth_policy_name(ep->auth_policy), 16, 16);
 	}
 	label(t, "Verdict");
 	if (ep->nerrors && !ep->tls.done)
@@ -565,7 +565,7 @@ static void domain_policies(struct tx *t, const struct domain_info *d)
 	if (d->sts.valid) {
 		struct buf b;
 		buf_init(&b, 4096);
-		addf(&b, "mode %s, max_age %ld, mx:", d->sts.mode, d->sts.max_age);
+		addf(&b, "mode %s, max_age %ld, mx:", sts_mode_name(d->sts.mode), d->sts.max_age);
 		for (size_t i = 0; i < d->sts.nmx; i++)
 			addf(&b, " %s", d->sts.mx[i]);
 		line(t, "Policy", buf_cstr(&b));
@@ -599,7 +599,7 @@ static void domain_text(struct tx *t, const struct domain_info *d)
 	section(t, "Summary");
 	label(t, "Downgrade");
 	fprintf(t->out, "%s%s%s\n", t->o->color ? "\033[1m" : "",
-		d->verdict ? d->verdict : "unknown", t->o->color ? "\033[0m" : "");
+		d->verdict != VERDICT_UNSET ? verdict_name(d->verdict) : "unknown", t->o->color ? "\033[0m" : "");
 	if (d->verdict_detail)
 		line(t, "", d->verdict_detail);
 	label(t, "Verdict");

@@ -65,7 +65,7 @@ static struct mx_host *mx_host(const char *name, int pref, int dane)
 	return m;
 }
 
-static void sts_policy(const char *mode, long max_age)
+static void sts_policy(enum sts_mode mode, long max_age)
 {
 	str_set(&D->sts.url, "https://mta-sts.example.com/.well-known/mta-sts.txt");
 	D->sts.fetched = 1;
@@ -73,7 +73,7 @@ static void sts_policy(const char *mode, long max_age)
 	str_set(&D->sts.content_type, "text/plain");
 	str_set(&D->sts.body, "version: STSv1\nmode: enforce\nmx: " MX1 "\nmax_age: 604800\n");
 	D->sts.valid = 1;
-	str_set(&D->sts.mode, mode);
+	D->sts.mode = mode;
 	D->sts.max_age = max_age;
 }
 
@@ -88,7 +88,7 @@ static int setup(void **state UNUSED)
 
 	txt_one(&D->sts_txt, "v=STSv1; id=20240101000000");
 	str_set(&D->sts_id, "20240101000000");
-	sts_policy("enforce", 604800);
+	sts_policy(STS_MODE_ENFORCE, 604800);
 	strv_push(&D->sts.mx, &D->sts.nmx, MX1);
 
 	txt_one(&D->tlsrpt, "v=TLSRPTv1; rua=mailto:tlsrpt@example.com");
@@ -99,7 +99,7 @@ static int setup(void **state UNUSED)
 	D->spf_lookups = 1;
 
 	txt_one(&D->dmarc, "v=DMARC1; p=reject; rua=mailto:dmarc@example.com");
-	str_set(&D->dmarc_p, "reject");
+	D->dmarc_p = DMARC_REJECT;
 	D->dmarc_pct = 100;
 	strv_push(&D->dmarc_rua, &D->ndmarc_rua, "mailto:dmarc@example.com");
 	return 0;
@@ -144,8 +144,7 @@ static void no_sts(void)
 	D->sts.fetched = 0;
 	D->sts.status = 0;
 	D->sts.valid = 0;
-	free(D->sts.mode);
-	D->sts.mode = NULL;
+	D->sts.mode = STS_MODE_UNSET;
 	D->sts.max_age = -1;
 	sts_mx(NULL, NULL);
 }
@@ -250,14 +249,14 @@ static void only(const char *id, ...)
 static void run(void)
 {
 	check_domain(D);
-	assert_non_null(D->verdict);
+	assert_int_not_equal(D->verdict, VERDICT_UNSET);
 	assert_non_null(D->verdict_detail);
 }
 
 static void verdict_is(const char *v)
 {
 	run();
-	assert_string_equal(D->verdict, v);
+	assert_string_equal(verdict_name(D->verdict), v);
 }
 
 /* ------------------------------------------------------------------ MX endpoints */
@@ -404,7 +403,7 @@ static void test_verdict_none(void **state UNUSED)
 static void test_verdict_mta_sts_testing(void **state UNUSED)
 {
 	no_dane();
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	verdict_is("mta-sts-testing");
 	expect("mta-sts-testing", SEV_LOW);
 	absent("mta-sts-missing");
@@ -431,7 +430,7 @@ static void test_verdict_dane(void **state UNUSED)
 /* DANE with MTA-STS in testing mode is "dane", not "both". */
 static void test_verdict_dane_with_sts_testing(void **state UNUSED)
 {
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	verdict_is("dane");
 	expect("mta-sts-testing", SEV_LOW);
 }
@@ -520,9 +519,9 @@ static void test_dane_unusable_malformed(void **state UNUSED)
 		clear_tlsa(&D->mx[0]);
 		mx_add_tlsa(&D->mx[0], bad[i].u, bad[i].s, bad[i].m, bad[i].hex);
 		run();
-		if (strcmp(D->verdict, "mta-sts-enforce") != 0 || !find("dane-unusable"))
+		if (D->verdict != VERDICT_MTA_STS_ENFORCE || !find("dane-unusable"))
 			fail_msg("TLSA %d %d %d (%zu hex digits): verdict %s, dane-unusable %s",
-				 bad[i].u, bad[i].s, bad[i].m, strlen(bad[i].hex), D->verdict,
+				 bad[i].u, bad[i].s, bad[i].m, strlen(bad[i].hex), verdict_name(D->verdict),
 				 find("dane-unusable") ? "raised" : "missing");
 		expect("dane-unusable", SEV_MEDIUM);
 	}
@@ -655,7 +654,7 @@ static void test_mx_lookup_failed(void **state UNUSED)
 	txt_one(&D->spf, "v=spf1 -all");
 	D->spf_all = '-';
 	txt_one(&D->dmarc, "v=DMARC1; p=reject");
-	str_set(&D->dmarc_p, "reject");
+	D->dmarc_p = DMARC_REJECT;
 	verdict_is("none");
 	const char *detail = expect("mx-lookup-failed", SEV_HIGH);
 	assert_non_null(strstr(detail, "example.net"));
@@ -824,7 +823,7 @@ static void test_spf_missing(void **state UNUSED)
 
 static void test_dmarc_p_none(void **state UNUSED)
 {
-	str_set(&D->dmarc_p, "none");
+	D->dmarc_p = DMARC_NONE;
 	run();
 	expect("dmarc-p-none", SEV_LOW);
 	only("dmarc-p-none", NULL);
@@ -860,8 +859,7 @@ static void test_dmarc_invalid(void **state UNUSED)
 	txt_reset(&D->dmarc);
 	strv_push(&D->dmarc.txt, &D->dmarc.ntxt, "v=DMARC1; p=maybe");
 	str_set(&D->dmarc.parse_error, "p=maybe is not none, quarantine or reject");
-	free(D->dmarc_p);
-	D->dmarc_p = NULL;
+	D->dmarc_p = DMARC_UNSET;
 	run();
 	const char *detail = expect("dmarc-invalid", SEV_HIGH);
 	assert_non_null(strstr(detail, "p=maybe"));
@@ -871,8 +869,7 @@ static void test_dmarc_invalid(void **state UNUSED)
 static void test_dmarc_missing(void **state UNUSED)
 {
 	txt_reset(&D->dmarc);
-	free(D->dmarc_p);
-	D->dmarc_p = NULL;
+	D->dmarc_p = DMARC_UNSET;
 	D->dmarc_pct = -1;
 	run();
 	expect("dmarc-missing", SEV_MEDIUM);
@@ -999,7 +996,7 @@ static void test_sts_policy_invalid(void **state UNUSED)
 
 static void test_sts_testing(void **state UNUSED)
 {
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	no_dane();
 	run();
 	expect("mta-sts-testing", SEV_LOW);
@@ -1009,7 +1006,7 @@ static void test_sts_testing(void **state UNUSED)
 /* mode none: withdrawn; an unlisted host is not reported then. */
 static void test_sts_mode_none(void **state UNUSED)
 {
-	str_set(&D->sts.mode, "none");
+	D->sts.mode = STS_MODE_NONE;
 	sts_mx(NULL, NULL);
 	no_dane();
 	verdict_is("none");
@@ -1050,7 +1047,7 @@ static void test_sts_mx_not_covered(void **state UNUSED)
 	teardown(NULL);
 	setup(NULL);
 	mx_host(MX2, 20, 1);
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	run();
 	expect("mta-sts-mx-not-covered", SEV_MEDIUM);
 }
@@ -1112,8 +1109,8 @@ static void test_auth_policy(void **state UNUSED)
 	struct endpoint *other = mx_endpoint("smtp.elsewhere.example");
 
 	run_eps();
-	assert_string_equal(dane->auth_policy, "dane");
-	assert_null(other->auth_policy); /* not an MX host of the domain */
+	assert_string_equal(auth_policy_name(dane->auth_policy), "dane");
+	assert_int_equal(other->auth_policy, AUTH_POLICY_UNSET); /* not an MX host of the domain */
 
 	/* enforce, testing, and a host the policy does not list */
 	teardown(NULL);
@@ -1122,32 +1119,32 @@ static void test_auth_policy(void **state UNUSED)
 	mx_host(MX2, 20, 0);
 	struct endpoint *e1 = mx_endpoint(MX1), *e2 = mx_endpoint("MX2.Example.COM");
 	run_eps();
-	assert_string_equal(e1->auth_policy, "mta-sts-enforce");
-	assert_string_equal(e2->auth_policy, "none");
+	assert_string_equal(auth_policy_name(e1->auth_policy), "mta-sts-enforce");
+	assert_string_equal(auth_policy_name(e2->auth_policy), "none");
 
 	teardown(NULL);
 	setup(NULL);
 	no_dane();
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	e1 = mx_endpoint(MX1);
 	run_eps();
-	assert_string_equal(e1->auth_policy, "mta-sts-testing");
+	assert_string_equal(auth_policy_name(e1->auth_policy), "mta-sts-testing");
 
 	/* mode none, no policy */
 	teardown(NULL);
 	setup(NULL);
 	no_dane();
-	str_set(&D->sts.mode, "none");
+	D->sts.mode = STS_MODE_NONE;
 	e1 = mx_endpoint(MX1);
 	run_eps();
-	assert_string_equal(e1->auth_policy, "none");
+	assert_string_equal(auth_policy_name(e1->auth_policy), "none");
 	teardown(NULL);
 	setup(NULL);
 	no_dane();
 	no_sts();
 	e1 = mx_endpoint(MX1);
 	run_eps();
-	assert_string_equal(e1->auth_policy, "none");
+	assert_string_equal(auth_policy_name(e1->auth_policy), "none");
 }
 
 /* DANE decides even with an MTA-STS policy ("both"); TLSA records without
@@ -1157,7 +1154,7 @@ static void test_auth_policy_dane_needs_signed_mx(void **state UNUSED)
 	D->mx_sec = SEC_INSECURE;
 	struct endpoint *ep = mx_endpoint(MX1);
 	run_eps();
-	assert_string_equal(ep->auth_policy, "mta-sts-enforce");
+	assert_string_equal(auth_policy_name(ep->auth_policy), "mta-sts-enforce");
 }
 
 static void test_dane_mismatch(void **state UNUSED)
@@ -1213,7 +1210,7 @@ static void test_sts_cert_invalid(void **state UNUSED)
 	teardown(NULL);
 	setup(NULL);
 	no_dane();
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	ep = mx_endpoint(MX1);
 	untrusted(ep);
 	run_eps();
@@ -1264,7 +1261,7 @@ static void test_sts_cert_invalid_under_both(void **state UNUSED)
 	dane_result(ep, 1);
 	untrusted(ep);
 	run_eps();
-	assert_string_equal(D->verdict, "both");
+	assert_string_equal(verdict_name(D->verdict), "both");
 	ep_expect(ep, "mta-sts-mx-cert-invalid", SEV_HIGH);
 }
 
@@ -1340,7 +1337,7 @@ static void test_grade_sts_enforce_trusted(void **state UNUSED)
 static void test_grade_sts_testing_untrusted_not_capped(void **state UNUSED)
 {
 	no_dane();
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	struct endpoint *ep = mx_endpoint(MX1);
 	untrusted(ep);
 	run_eps();
@@ -1353,7 +1350,7 @@ static void test_grade_sts_testing_untrusted_not_capped(void **state UNUSED)
 	teardown(NULL);
 	setup(NULL);
 	no_dane();
-	str_set(&D->sts.mode, "testing");
+	D->sts.mode = STS_MODE_TESTING;
 	ep = mx_endpoint(MX1);
 	run_eps();
 	assert_string_equal(ep->auth_verdict, "trusted: the certificate verifies for " MX1
@@ -1368,7 +1365,7 @@ static void test_grade_none_untrusted_not_capped(void **state UNUSED)
 	struct endpoint *ep = mx_endpoint(MX1);
 	untrusted(ep);
 	run_eps();
-	assert_string_equal(ep->auth_policy, "none");
+	assert_string_equal(auth_policy_name(ep->auth_policy), "none");
 	assert_string_equal(ep->grade, "A");
 	assert_int_equal(ep->ngrade_caps, 0);
 	assert_string_equal(ep->auth_verdict, PORT25_VERDICT);
@@ -1381,7 +1378,7 @@ static void test_grade_none_untrusted_not_capped(void **state UNUSED)
 	ep = mx_endpoint(MX2);
 	untrusted(ep);
 	run_eps();
-	assert_string_equal(ep->auth_policy, "none");
+	assert_string_equal(auth_policy_name(ep->auth_policy), "none");
 	assert_string_equal(ep->grade, "A");
 	assert_string_equal(ep->auth_verdict, PORT25_VERDICT);
 	expect("mta-sts-mx-not-covered", SEV_HIGH);
@@ -1410,9 +1407,9 @@ static void test_checks_run(void **state UNUSED)
 	dane_result(ep, 0);
 	checks_cfg_defaults(&cfg);
 	checks_run(g_r, &cfg);
-	assert_string_equal(D->verdict, "both");
+	assert_string_equal(verdict_name(D->verdict), "both");
 	assert_int_equal(D->mx[0].sts_match, 1);
-	assert_string_equal(ep->auth_policy, "dane");
+	assert_string_equal(auth_policy_name(ep->auth_policy), "dane");
 	ep_expect(ep, "dane-mismatch", SEV_HIGH);
 	assert_string_equal(ep->grade, "F");
 	assert_true(has_cap(ep, CAP_DANE));

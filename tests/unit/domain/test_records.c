@@ -337,6 +337,7 @@ static void test_sts_mode_name(void **state UNUSED)
 	assert_string_equal(sts_mode_name(STS_MODE_NONE), "none");
 	assert_string_equal(sts_mode_name(STS_MODE_TESTING), "testing");
 	assert_string_equal(sts_mode_name(STS_MODE_ENFORCE), "enforce");
+	assert_null(sts_mode_name(STS_MODE_UNSET)); /* no policy */
 }
 
 static void test_sts_mx_match(void **state UNUSED)

@@ -316,10 +316,13 @@ static void test_domain_fields(void **state UNUSED)
 	assert_int_equal(d->spf_all, '-');
 	assert_int_equal(d->dmarc_pct, 50);
 	assert_int_equal(d->nfindings, 5);
-	assert_string_equal(d->verdict, "dane");
+	assert_int_equal(d->verdict, VERDICT_DANE);
+	assert_int_equal(d->sts.mode, STS_MODE_TESTING);
+	assert_int_equal(d->dmarc_p, DMARC_QUARANTINE);
+	assert_int_equal(d->dmarc_sp, DMARC_UNSET);
 	assert_true(r->eps[0]->dane.checked);
 	assert_false(r->eps[0]->dane.ok);
-	assert_string_equal(r->eps[0]->auth_policy, "dane");
+	assert_int_equal(r->eps[0]->auth_policy, AUTH_POLICY_DANE);
 	result_free(r);
 }
 
@@ -400,7 +403,20 @@ static const struct bad_case bad_cases[] = {
      JR_INVALID, "domain.spf.all"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"verdict\": {\"level\": "
      "\"\\u009b31m\"}}}",
-     JR_INVALID, "domain.verdict.level: expected printable ASCII"},
+     JR_INVALID, "domain.verdict.level: expected a verdict"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"verdict\": {\"level\": "
+     "\"dane!\"}}}",
+     JR_INVALID, "domain.verdict.level: expected a verdict"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mta_sts\": {\"policy\": "
+     "{\"mode\": \"Enforce\"}}}}",
+     JR_INVALID, "domain.mta_sts.policy.mode: expected an MTA-STS mode"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"dmarc\": {\"p\": "
+     "\"reject\", \"sp\": \"drop\"}}}",
+     JR_INVALID, "domain.dmarc.sp: expected a DMARC policy"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"dmarc\": {\"p\": 1}}}",
+     JR_INVALID, "domain.dmarc.p: expected a string"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}",
+     JR_INVALID, "endpoints[0].auth_policy: expected an MX policy"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
      "{\"records\": [{\"usage\": null, \"data\": 3}]}}]}}}",
      JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},
@@ -522,6 +538,37 @@ static void test_unescape_edges(void **state UNUSED)
 	result_free(r);
 }
 
+/* Every closed set's name table: each value's name parses back to it, the
+ * unset value has no name, and names are exact (case, unknown words). */
+#define NAMES_ROUND_TRIP(type, unset, last, name, parse)                                           \
+	do {                                                                                       \
+		type v_;                                                                           \
+		assert_null(name(unset));                                                          \
+		for (int i_ = (int)(unset) + 1; i_ <= (int)(last); i_++) {                         \
+			assert_non_null(name((type)i_));                                           \
+			assert_int_equal(parse(name((type)i_), &v_), 0);                           \
+			assert_int_equal(v_, i_);                                                  \
+		}                                                                                  \
+		assert_int_equal(parse("", &v_), -1);                                              \
+		assert_int_equal(parse("NONE", &v_), -1);                                          \
+		assert_int_equal(parse(NULL, &v_), -1);                                            \
+	} while (0)
+
+static void test_name_tables(void **state UNUSED)
+{
+	NAMES_ROUND_TRIP(enum sts_mode, STS_MODE_UNSET, STS_MODE_ENFORCE, sts_mode_name,
+	                 sts_mode_parse);
+	NAMES_ROUND_TRIP(enum dmarc_policy, DMARC_UNSET, DMARC_REJECT, dmarc_policy_name,
+	                 dmarc_policy_parse);
+	NAMES_ROUND_TRIP(enum verdict, VERDICT_UNSET, VERDICT_UNKNOWN, verdict_name,
+	                 verdict_parse);
+	NAMES_ROUND_TRIP(enum auth_policy, AUTH_POLICY_UNSET, AUTH_POLICY_MTA_STS_TESTING,
+	                 auth_policy_name, auth_policy_parse);
+	assert_string_equal(verdict_name(VERDICT_MTA_STS_TESTING), "mta-sts-testing");
+	assert_string_equal(auth_policy_name(AUTH_POLICY_MTA_STS_ENFORCE), "mta-sts-enforce");
+	assert_null(verdict_name((enum verdict)99));
+}
+
 int main(void)
 {
 	static const struct rt_case rt[] = {
@@ -542,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_quick_not_enumerated),
 	    cmocka_unit_test(test_domain_fields),
 	    cmocka_unit_test(test_bad_documents),
+	    cmocka_unit_test(test_name_tables),
 	    cmocka_unit_test(test_too_big),
 	    cmocka_unit_test(test_huge_arrays),
 	    cmocka_unit_test(test_memory_cap),

@@ -293,7 +293,7 @@ static void domain_info_fill(struct domain_info *d)
 			      "mx: *.mail.example.com\r\nmax_age: 86400\r\n# " SCRIPT " " HYPERLINK
 			      " " ANSI_CLEAR " \xff " CSI_C1 "1m " RLO "txt\r\n");
 	d->sts.valid = 1;
-	str_set(&d->sts.mode, "testing");
+	d->sts.mode = STS_MODE_TESTING;
 	d->sts.max_age = 86400;
 	strv_push(&d->sts.mx, &d->sts.nmx, "mx1.example.com");
 	strv_push(&d->sts.mx, &d->sts.nmx, "*.mail.example.com");
@@ -317,11 +317,11 @@ static void domain_info_fill(struct domain_info *d)
 
 	txt_add(&d->dmarc, SEC_SECURE,
 		"v=DMARC1; p=quarantine; pct=50; rua=mailto:" SCRIPT "@example.com");
-	str_set(&d->dmarc_p, "quarantine");
+	d->dmarc_p = DMARC_QUARANTINE;
 	d->dmarc_pct = 50;
 	strv_push(&d->dmarc_rua, &d->ndmarc_rua, "mailto:" SCRIPT "@example.com");
 
-	str_set(&d->verdict, "dane");
+	d->verdict = VERDICT_DANE;
 	str_set(&d->verdict_detail,
 		"Senders that validate DNSSEC require TLS and the TLSA-matched certificate; the "
 		"others (no MTA-STS in enforce mode) can be downgraded.");
@@ -422,7 +422,7 @@ static void dane_endpoint(struct result *r)
 	str_set(&c->spki_sha256, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
 	cert_add_san(c, "DNS:mx1.example.com");
 
-	str_set(&ep->auth_policy, "dane");
+	ep->auth_policy = AUTH_POLICY_DANE;
 	ep->dane.checked = 1;
 	ep->dane.ok = 0;
 	ep->dane.usage = 3;
