@@ -8,17 +8,20 @@
 #include <string.h>
 #include <strings.h>
 
-/* The weakest hash a certificate's signature uses, from OpenSSL's long
- * name of the algorithm ("sha1WithRSAEncryption", "ecdsa-with-SHA1"). */
-static const char *weak_hash(const char *sig)
+/* A broken hash in a certificate's signature: the MD family (named MD5
+ * in the finding, all of them forgeable) and SHA-1; NULL when none. */
+static const char *weak_hash(enum sig_hash h)
 {
-	if (!sig)
-		return NULL;
-	if (strcasestr(sig, "md5") || strcasestr(sig, "md2") || strcasestr(sig, "md4"))
+	switch (h) {
+	case SIG_HASH_MD2:
+	case SIG_HASH_MD4:
+	case SIG_HASH_MD5:
 		return "MD5";
-	if (strcasestr(sig, "sha1") || strcasestr(sig, "SHA1"))
+	case SIG_HASH_SHA1:
 		return "SHA-1";
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 static void expiry(struct endpoint *ep, const struct cert_entry *c, int warn_days)
@@ -41,26 +44,26 @@ static void strength(struct endpoint *ep, const struct cert_entry *c)
 {
 	char detail[512];
 	int weak = 0;
-	if (c->key_type && strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048)
+	if (c->key_type == KEY_TYPE_RSA && c->key_bits < 2048)
 		weak = 1;
-	else if (c->key_type && strcmp(c->key_type, "DSA") == 0 && c->key_bits < 2048)
+	else if (c->key_type == KEY_TYPE_DSA && c->key_bits < 2048)
 		weak = 1;
-	else if (c->key_type && strcmp(c->key_type, "EC") == 0 && c->key_bits < 224)
+	else if (c->key_type == KEY_TYPE_EC && c->key_bits < 224)
 		weak = 1;
 	if (weak) {
 		snprintf(detail, sizeof detail, "\"%.200s\" has a %s key of %d bits", c->subject,
-			 c->key_type, c->key_bits);
+			 key_type_name(c->key_type), c->key_bits);
 		ep_add_finding(ep, "cert-weak-key", SEV_HIGH, "A certificate key is too small",
 			       detail,
 			       "Issue a new certificate with an RSA key of 2048 bits or more, or an "
 			       "ECDSA P-256 key.");
 	}
 	/* A root's self-signature is not checked by anyone: it does not count. */
-	const char *h = c->self_signed && c->depth > 0 ? NULL : weak_hash(c->sig_alg);
+	const char *h = c->self_signed && c->depth > 0 ? NULL : weak_hash(c->sig_hash);
 	if (h) {
 		snprintf(detail, sizeof detail, "\"%.200s\" is signed with %s (%s)", c->subject, h,
 			 c->sig_alg);
-		ep_add_finding(ep, "cert-weak-signature", strcmp(h, "MD5") == 0 ? SEV_CRITICAL : SEV_HIGH,
+		ep_add_finding(ep, "cert-weak-signature", c->sig_hash != SIG_HASH_SHA1 ? SEV_CRITICAL : SEV_HIGH,
 			       "A certificate is signed with a broken hash", detail,
 			       "Reissue the certificate; every public CA signs with SHA-256 or "
 			       "better today.");
@@ -83,30 +86,30 @@ static void ocsp(struct endpoint *ep)
 			       "must-staple for them. Other servers: enable stapling.");
 		return;
 	}
-	if (!t->ocsp_cert_status && t->ocsp_status && strcmp(t->ocsp_status, "successful") == 0) {
+	if (t->ocsp_cert_status == OCSP_CERT_UNSET && t->ocsp_status == OCSP_ST_SUCCESSFUL) {
 		ep_add_finding(ep, "ocsp-not-good", SEV_MEDIUM,
 			       "The stapled OCSP response says nothing about this certificate",
 			       "the response holds no status for the server's certificate (it is "
 			       "about another one)",
 			       "Fix the staple source: it must fetch the response for the certificate "
 			       "the server presents.");
-	} else if (t->ocsp_cert_status && strcmp(t->ocsp_cert_status, "good") != 0) {
+	} else if (t->ocsp_cert_status != OCSP_CERT_UNSET && t->ocsp_cert_status != OCSP_CERT_GOOD) {
 		snprintf(detail, sizeof detail, "the stapled OCSP response says: %s",
-			 t->ocsp_cert_status);
+			 ocsp_cert_status_name(t->ocsp_cert_status));
 		ep_add_finding(ep, "ocsp-not-good",
-			       strcmp(t->ocsp_cert_status, "revoked") == 0 ? SEV_CRITICAL : SEV_MEDIUM,
+			       t->ocsp_cert_status == OCSP_CERT_REVOKED ? SEV_CRITICAL : SEV_MEDIUM,
 			       "The stapled OCSP response is not \"good\"", detail,
 			       "Replace a revoked certificate at once; otherwise check the staple "
 			       "source.");
 	} else if ((t->ocsp_expires_s != OCSP_UNKNOWN && t->ocsp_expires_s <= 0) ||
-		   (t->ocsp_status && strcmp(t->ocsp_status, "successful"))) {
+		   (t->ocsp_status != OCSP_ST_UNSET && t->ocsp_status != OCSP_ST_SUCCESSFUL)) {
 		if (t->ocsp_expires_s != OCSP_UNKNOWN && t->ocsp_expires_s <= 0)
 			snprintf(detail, sizeof detail,
 				 "the stapled response expired %ld s ago (nextUpdate passed)",
 				 -t->ocsp_expires_s);
 		else
 			snprintf(detail, sizeof detail, "OCSP response status: %s",
-				 t->ocsp_status ? t->ocsp_status : "?");
+				 t->ocsp_status != OCSP_ST_UNSET ? ocsp_status_name(t->ocsp_status) : "?");
 		ep_add_finding(ep, "ocsp-stale", SEV_MEDIUM, "The stapled OCSP response is unusable",
 			       detail, "Refresh the stapled response (it must be current).");
 	}

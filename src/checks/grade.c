@@ -32,12 +32,13 @@ static int kx_score(int bits)
 static int kx_bits(const struct endpoint *ep)
 {
 	int bits = 4096;
-	if (ep->ncerts && ep->certs[0].key_type) {
+	if (ep->ncerts && ep->certs[0].key_type != KEY_TYPE_UNSET) {
 		const struct cert_entry *c = &ep->certs[0];
 		/* EC keys: 256-bit curve ~ 3072-bit RSA (NIST SP 800-57) */
-		int eq = strcmp(c->key_type, "EC") == 0 ? (c->key_bits >= 384 ? 7680 : c->key_bits >= 256 ? 3072 : 1024)
-			 : strcmp(c->key_type, "RSA") == 0 || strcmp(c->key_type, "DSA") == 0 ? c->key_bits
-			 : 3072;
+		int eq = c->key_type == KEY_TYPE_EC
+			     ? (c->key_bits >= 384 ? 7680 : c->key_bits >= 256 ? 3072 : 1024)
+		     : c->key_type == KEY_TYPE_RSA || c->key_type == KEY_TYPE_DSA ? c->key_bits
+										  : 3072;
 		if (eq < bits)
 			bits = eq;
 	}

@@ -174,7 +174,7 @@ static void findings(struct diff *d, const char *where, const struct finding *a,
 static const struct cert_entry *leaf(const struct endpoint *ep)
 {
 	for (size_t i = 0; i < ep->ncerts; i++)
-		if (ep->certs[i].depth == 0 && (!ep->certs[i].chain || same(ep->certs[i].chain, "default")))
+		if (ep->certs[i].depth == 0 && ep->certs[i].chain == CHAIN_DEFAULT)
 			return &ep->certs[i];
 	return NULL;
 }

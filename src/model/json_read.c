@@ -9,7 +9,8 @@
  * it is skipped cheaply. Missing fields are absent (additive changes keep
  * mailtls/1); wrong types, out-of-range numbers and unknown names in closed
  * sets are errors: a closed set the model holds as an enum (MTA-STS mode,
- * DMARC policy, verdict, MX policy) is read through its parse function, the
+ * DMARC policy, verdict, MX policy, certificate chain, OCSP statuses) is
+ * read through its parse function, the
  * inverse of the name table the writer used. Strings that a renderer prints
  * without escaping (cipher names, the key, the grade letter: values this
  * program makes) must be printable ASCII, so a hostile document cannot
@@ -512,8 +513,12 @@ static void read_tls(struct jr *j, json_t *o, struct tls_summary *t)
 	if (s) {
 		size_t mark = push(j, "ocsp", -1);
 		get_bool(j, s, "stapled", &t->ocsp_stapled);
-		get_str(j, s, "status", &t->ocsp_status);
-		get_str(j, s, "cert_status", &t->ocsp_cert_status);
+		GET_ENUM(s, "status", ocsp_status_parse, t->ocsp_status,
+		         "expected an OCSP response status (successful, malformedrequest, "
+		         "internalerror, trylater, sigrequired, unauthorized, (UNKNOWN), "
+		         "unparsable) or null");
+		GET_ENUM(s, "cert_status", ocsp_cert_status_parse, t->ocsp_cert_status,
+		         "expected an OCSP certificate status (good, revoked, unknown) or null");
 		/* LONG_MIN is the model's "unknown" (OCSP_UNKNOWN) */
 		GET_INT(s, "age_s", LONG_MIN + 1, LONG_MAX, OCSP_UNKNOWN, t->ocsp_age_s);
 		GET_INT(s, "expires_s", LONG_MIN + 1, LONG_MAX, OCSP_UNKNOWN, t->ocsp_expires_s);
@@ -564,7 +569,7 @@ static void read_cert(struct jr *j, json_t *o, void *arg)
 	struct cert_entry *c = ep_add_cert(arg);
 
 	GET_INT(o, "depth", ANY_INT, 0, c->depth);
-	get_token(j, o, "chain", &c->chain);
+	GET_ENUM(o, "chain", cert_chain_parse, c->chain, "expected a chain (default, ecdsa, rsa)");
 	get_str(j, o, "subject", &c->subject);
 	get_str(j, o, "issuer", &c->issuer);
 	get_str(j, o, "serial", &c->serial);
@@ -572,9 +577,18 @@ static void read_cert(struct jr *j, json_t *o, void *arg)
 	get_str(j, o, "not_after", &c->not_after);
 	get_token(j, o, "key", &c->key);
 	get_str(j, o, "sig_alg", &c->sig_alg);
+	c->sig_hash = sig_hash_of_alg(c->sig_alg); /* as tlsdesc.c fills it */
 	get_str(j, o, "sha256", &c->sha256);
 	get_strv(j, o, "san", &c->san, &c->nsan);
-	get_str(j, o, "key_type", &c->key_type);
+	char *kt = NULL;
+	get_str(j, o, "key_type", &kt);
+	/* the set is OpenSSL's: a name not in the table is kept as it is */
+	if (kt && key_type_parse(kt, &c->key_type) != 0) {
+		c->key_type = KEY_TYPE_OTHER;
+		c->key_type_other = kt;
+		kt = NULL;
+	}
+	free(kt);
 	GET_INT(o, "key_bits", ANY_INT, 0, c->key_bits);
 	GET_INT(o, "days_left", ANY_LONG, 0, c->days_left);
 	get_str(j, o, "spki_sha256", &c->spki_sha256);

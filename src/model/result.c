@@ -43,6 +43,100 @@ int auth_policy_parse(const char *s, enum auth_policy *out)
 	return 0;
 }
 
+#define NAME_FNS(prefix, type, table)                                                              \
+	const char *prefix##_name(type v)                                                          \
+	{                                                                                          \
+		return (unsigned)v < ARRAY_LEN(table) ? table[v] : NULL;                           \
+	}                                                                                          \
+	int prefix##_parse(const char *s, type *out)                                               \
+	{                                                                                          \
+		int i = model_name_index(table, ARRAY_LEN(table), s);                              \
+		if (i < 0)                                                                         \
+			return -1;                                                                 \
+		*out = (type)i;                                                                    \
+		return 0;                                                                          \
+	}
+
+static const char *const key_type_names[] = {
+    [KEY_TYPE_UNSET] = NULL,	   [KEY_TYPE_RSA] = "RSA",	   [KEY_TYPE_EC] = "EC",
+    [KEY_TYPE_DSA] = "DSA",	   [KEY_TYPE_ED25519] = "Ed25519", [KEY_TYPE_ED448] = "Ed448",
+    [KEY_TYPE_UNKNOWN] = "unknown", [KEY_TYPE_OTHER] = NULL,
+};
+NAME_FNS(key_type, enum key_type, key_type_names)
+
+const char *cert_key_type_name(const struct cert_entry *c)
+{
+	return c->key_type == KEY_TYPE_OTHER ? c->key_type_other : key_type_name(c->key_type);
+}
+
+static const char *const cert_chain_names[] = {
+    [CHAIN_DEFAULT] = "default",
+    [CHAIN_ECDSA] = "ecdsa",
+    [CHAIN_RSA] = "rsa",
+};
+NAME_FNS(cert_chain, enum cert_chain, cert_chain_names)
+
+static const char *const sig_hash_names[] = {
+    [SIG_HASH_UNSET] = NULL,	   [SIG_HASH_MD2] = "MD2",	   [SIG_HASH_MD4] = "MD4",
+    [SIG_HASH_MD5] = "MD5",	   [SIG_HASH_SHA1] = "SHA-1",	   [SIG_HASH_SHA224] = "SHA-224",
+    [SIG_HASH_SHA256] = "SHA-256", [SIG_HASH_SHA384] = "SHA-384", [SIG_HASH_SHA512] = "SHA-512",
+    [SIG_HASH_OTHER] = NULL,
+};
+
+const char *sig_hash_name(enum sig_hash h)
+{
+	return (unsigned)h < ARRAY_LEN(sig_hash_names) ? sig_hash_names[h] : NULL;
+}
+
+/* OpenSSL's long names of the signature algorithms with one of these
+ * hashes (OBJ_find_sigid_algs), as tls descriptions store them. */
+static const struct {
+	const char *alg;
+	enum sig_hash hash;
+} sig_algs[] = {
+    {"md2WithRSAEncryption", SIG_HASH_MD2},	{"md4WithRSAEncryption", SIG_HASH_MD4},
+    {"md5WithRSAEncryption", SIG_HASH_MD5},	{"md5WithRSA", SIG_HASH_MD5},
+    {"sha1WithRSAEncryption", SIG_HASH_SHA1},	{"sha1WithRSA", SIG_HASH_SHA1},
+    {"dsaWithSHA1", SIG_HASH_SHA1},		{"dsaWithSHA1-old", SIG_HASH_SHA1},
+    {"ecdsa-with-SHA1", SIG_HASH_SHA1},		{"sha224WithRSAEncryption", SIG_HASH_SHA224},
+    {"ecdsa-with-SHA224", SIG_HASH_SHA224},	{"dsa_with_SHA224", SIG_HASH_SHA224},
+    {"sha256WithRSAEncryption", SIG_HASH_SHA256}, {"ecdsa-with-SHA256", SIG_HASH_SHA256},
+    {"dsa_with_SHA256", SIG_HASH_SHA256},	{"sha384WithRSAEncryption", SIG_HASH_SHA384},
+    {"ecdsa-with-SHA384", SIG_HASH_SHA384},	{"sha512WithRSAEncryption", SIG_HASH_SHA512},
+    {"ecdsa-with-SHA512", SIG_HASH_SHA512},
+};
+
+enum sig_hash sig_hash_of_alg(const char *sig_alg)
+{
+	if (!sig_alg)
+		return SIG_HASH_UNSET;
+	for (size_t i = 0; i < ARRAY_LEN(sig_algs); i++)
+		if (strcmp(sig_alg, sig_algs[i].alg) == 0)
+			return sig_algs[i].hash;
+	return SIG_HASH_OTHER;
+}
+
+static const char *const ocsp_status_names[] = {
+    [OCSP_ST_UNSET] = NULL,
+    [OCSP_ST_SUCCESSFUL] = "successful",
+    [OCSP_ST_MALFORMED_REQUEST] = "malformedrequest",
+    [OCSP_ST_INTERNAL_ERROR] = "internalerror",
+    [OCSP_ST_TRY_LATER] = "trylater",
+    [OCSP_ST_SIG_REQUIRED] = "sigrequired",
+    [OCSP_ST_UNAUTHORIZED] = "unauthorized",
+    [OCSP_ST_UNKNOWN_CODE] = "(UNKNOWN)",
+    [OCSP_ST_UNPARSABLE] = "unparsable",
+};
+NAME_FNS(ocsp_status, enum ocsp_status, ocsp_status_names)
+
+static const char *const ocsp_cert_status_names[] = {
+    [OCSP_CERT_UNSET] = NULL,
+    [OCSP_CERT_GOOD] = "good",
+    [OCSP_CERT_REVOKED] = "revoked",
+    [OCSP_CERT_UNKNOWN] = "unknown",
+};
+NAME_FNS(ocsp_cert_status, enum ocsp_cert_status, ocsp_cert_status_names)
+
 int severity_parse(const char *s, enum severity *out)
 {
 	for (size_t i = 0; i < ARRAY_LEN(sev_names); i++) {
@@ -106,8 +200,7 @@ static void cert_free(struct cert_entry *c)
 	for (size_t i = 0; i < c->nsan; i++)
 		free(c->san[i]);
 	free(c->san);
-	free(c->chain);
-	free(c->key_type);
+	free(c->key_type_other);
 	free(c->spki_sha256);
 	free(c->pem);
 	strv_free(c->ocsp_uris, c->nocsp_uris);
@@ -147,8 +240,6 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->tls.verify_name);
 	free(ep->tls.clear_text_answer);
 	free(ep->tls.failed_alert_name);
-	free(ep->tls.ocsp_status);
-	free(ep->tls.ocsp_cert_status);
 	for (size_t i = 0; i < ep->tls.nverify_errors; i++)
 		free(ep->tls.verify_errors[i].message);
 	free(ep->tls.verify_errors);

@@ -82,6 +82,48 @@ struct dh_info {
 	char *common;      /* name of the well-known prime, NULL when unique */
 };
 
+/* A certificate's public key algorithm; KEY_TYPE_OTHER keeps OpenSSL's
+ * short name in cert_entry.key_type_other (the set is OpenSSL's). */
+enum key_type {
+	KEY_TYPE_UNSET,
+	KEY_TYPE_RSA,
+	KEY_TYPE_EC,
+	KEY_TYPE_DSA,
+	KEY_TYPE_ED25519,
+	KEY_TYPE_ED448,
+	KEY_TYPE_UNKNOWN, /* no key could be read */
+	KEY_TYPE_OTHER,
+};
+/* NULL unset and other, "RSA", "EC", "DSA", "Ed25519", "Ed448", "unknown" */
+const char *key_type_name(enum key_type k);
+int key_type_parse(const char *s, enum key_type *out) WUR;
+
+/* Which handshake found a certificate: the main one, or the one asking for
+ * the other key type (ECDSA or RSA suites only). */
+enum cert_chain { CHAIN_DEFAULT, CHAIN_ECDSA, CHAIN_RSA };
+const char *cert_chain_name(enum cert_chain c); /* "default", "ecdsa", "rsa" */
+int cert_chain_parse(const char *s, enum cert_chain *out) WUR;
+
+/* The hash of a certificate's signature algorithm. SIG_HASH_OTHER: none
+ * of these, or intrinsic (Ed25519), or in parameters (RSA-PSS). */
+enum sig_hash {
+	SIG_HASH_UNSET,
+	SIG_HASH_MD2,
+	SIG_HASH_MD4,
+	SIG_HASH_MD5,
+	SIG_HASH_SHA1,
+	SIG_HASH_SHA224,
+	SIG_HASH_SHA256,
+	SIG_HASH_SHA384,
+	SIG_HASH_SHA512,
+	SIG_HASH_OTHER,
+};
+const char *sig_hash_name(enum sig_hash h); /* "MD5", "SHA-1", ...; NULL unset, other */
+/* From OpenSSL's long name of the signature algorithm ("sha1WithRSAEncryption"):
+ * what the JSON reader has (the document keeps the name, not the hash);
+ * SIG_HASH_UNSET for NULL, SIG_HASH_OTHER for a name not in the table. */
+enum sig_hash sig_hash_of_alg(const char *sig_alg);
+
 struct cert_entry {
 	int depth; /* 0 = leaf, as sent by the server */
 	char *subject;
@@ -90,12 +132,14 @@ struct cert_entry {
 	char *not_before; /* ISO 8601 UTC */
 	char *not_after;
 	char *key;        /* "RSA 2048", "EC P-256", "Ed25519" */
-	char *sig_alg;
+	char *sig_alg;    /* OpenSSL's long name, for display */
+	enum sig_hash sig_hash; /* what checks look at */
 	char *sha256;     /* fingerprint, hex upper-case with colons */
 	char **san;
 	size_t nsan;
-	char *chain;      /* which handshake found it: "default", "ecdsa", "rsa" */
-	char *key_type;   /* "RSA", "EC", "DSA", "ED25519", ... */
+	enum cert_chain chain;
+	enum key_type key_type;
+	char *key_type_other; /* OpenSSL's name of a KEY_TYPE_OTHER key */
 	int key_bits;
 	long days_left;   /* until notAfter, negative when expired */
 	char *spki_sha256; /* SHA-256 of the SubjectPublicKeyInfo, lower-case hex
@@ -108,6 +152,9 @@ struct cert_entry {
 	char *pem;
 };
 
+/* The key type's name: the table's, or OpenSSL's for KEY_TYPE_OTHER. */
+const char *cert_key_type_name(const struct cert_entry *c);
+
 struct verify_error {
 	long code; /* OpenSSL's X509_V_ERR_*, as the JSON report gives it */
 	enum tls_verify kind; /* what checks look at */
@@ -116,6 +163,29 @@ struct verify_error {
 };
 
 #define OCSP_UNKNOWN LONG_MIN
+
+/* A stapled OCSP response's status (RFC 6960 4.2.1), as OpenSSL names it;
+ * OCSP_ST_UNKNOWN_CODE a value outside the RFC, OCSP_ST_UNPARSABLE a
+ * response that could not be decoded. */
+enum ocsp_status {
+	OCSP_ST_UNSET,
+	OCSP_ST_SUCCESSFUL,
+	OCSP_ST_MALFORMED_REQUEST,
+	OCSP_ST_INTERNAL_ERROR,
+	OCSP_ST_TRY_LATER,
+	OCSP_ST_SIG_REQUIRED,
+	OCSP_ST_UNAUTHORIZED,
+	OCSP_ST_UNKNOWN_CODE,
+	OCSP_ST_UNPARSABLE,
+};
+/* NULL unset, "successful", "malformedrequest", "internalerror", "trylater",
+ * "sigrequired", "unauthorized", "(UNKNOWN)", "unparsable" */
+const char *ocsp_status_name(enum ocsp_status s);
+int ocsp_status_parse(const char *s, enum ocsp_status *out) WUR;
+/* The leaf's status in it (RFC 6960 2.2); unset: the response has none. */
+enum ocsp_cert_status { OCSP_CERT_UNSET, OCSP_CERT_GOOD, OCSP_CERT_REVOKED, OCSP_CERT_UNKNOWN };
+const char *ocsp_cert_status_name(enum ocsp_cert_status s); /* NULL, "good", "revoked", "unknown" */
+int ocsp_cert_status_parse(const char *s, enum ocsp_cert_status *out) WUR;
 
 struct tls_summary {
 	int done;         /* a handshake completed */
@@ -132,8 +202,8 @@ struct tls_summary {
 	size_t nverify_errors;
 	double handshake_ms;
 	int ocsp_stapled;        /* a CertificateStatus came */
-	char *ocsp_status;       /* "successful", "unauthorized", ... */
-	char *ocsp_cert_status;  /* "good", "revoked", "unknown" */
+	enum ocsp_status ocsp_status;     /* of the stapled response */
+	enum ocsp_cert_status ocsp_cert_status; /* of the leaf in it */
 	long ocsp_age_s;         /* since thisUpdate; OCSP_UNKNOWN */
 	long ocsp_expires_s;     /* until nextUpdate, negative when past; OCSP_UNKNOWN */
 	int secure_reneg;        /* RFC 5746 (TLS <= 1.2): 1, 0, -1 unknown */

@@ -97,7 +97,8 @@ static json_t *tls_json(const struct endpoint *ep)
 		return json_null();
 	json_object_set_new(j, "ocsp",
 			    json_pack("{s:b,s:o,s:o,s:o,s:o}", "stapled", t->ocsp_stapled, "status",
-				      jstr(t->ocsp_status), "cert_status", jstr(t->ocsp_cert_status),
+				      jstr(ocsp_status_name(t->ocsp_status)), "cert_status",
+				      jstr(ocsp_cert_status_name(t->ocsp_cert_status)),
 				      "age_s",
 				      t->ocsp_age_s == OCSP_UNKNOWN ? json_null() : json_integer(t->ocsp_age_s),
 				      "expires_s",
@@ -133,12 +134,12 @@ static json_t *dialogue_json(const struct endpoint *ep)
 static json_t *cert_json(const struct cert_entry *c)
 {
 	json_t *j = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "depth", c->depth,
-			      "chain", jstr(c->chain ? c->chain : "default"), "subject",
+			      "chain", jstr(cert_chain_name(c->chain)), "subject",
 			      jstr(c->subject), "issuer", jstr(c->issuer), "serial",
 			      jstr(c->serial), "not_before", jstr(c->not_before), "not_after",
 			      jstr(c->not_after), "key", jstr(c->key), "sig_alg", jstr(c->sig_alg),
 			      "sha256", jstr(c->sha256), "san", strv_json(c->san, c->nsan));
-	json_object_set_new(j, "key_type", jstr(c->key_type));
+	json_object_set_new(j, "key_type", jstr(cert_key_type_name(c)));
 	json_object_set_new(j, "key_bits", json_integer(c->key_bits));
 	json_object_set_new(j, "days_left", json_integer(c->days_left));
 	json_object_set_new(j, "spki_sha256", jstr(c->spki_sha256));

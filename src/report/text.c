@@ -200,9 +200,9 @@ static void dialogue(struct tx *t, const struct endpoint *ep)
 		wrap(t, buf_cstr(&b), 16, 16);
 		label(t, "OCSP staple");
 		fprintf(t->out, "%s", s->ocsp_stapled ? "yes" : "no");
-		if (s->ocsp_cert_status) {
+		if (s->ocsp_cert_status != OCSP_CERT_UNSET) {
 			fputs(", ", t->out);
-			put(t, s->ocsp_cert_status);
+			put(t, ocsp_cert_status_name(s->ocsp_cert_status));
 		}
 		fputc('\n', t->out);
 		label(t, "Session");
@@ -364,8 +364,8 @@ static void certificates(struct tx *t, const struct endpoint *ep)
 		const struct cert_entry *c = &ep->certs[i];
 		char head[48];
 		snprintf(head, sizeof head, "#%d%s%s", c->depth,
-			 c->chain && strcmp(c->chain, "default") ? " " : "",
-			 c->chain && strcmp(c->chain, "default") ? c->chain : "");
+			 c->chain != CHAIN_DEFAULT ? " " : "",
+			 c->chain != CHAIN_DEFAULT ? cert_chain_name(c->chain) : "");
 		label(t, head);
 		wrap(t, c->subject, 16, 16);
 		label(t, "  issuer");

@@ -27,7 +27,7 @@ struct tlsaux {
 	struct dns_addr addr;
 	struct hsprobe_params base;
 	struct aux_step steps[AUX_COUNT];
-	const char *alt_label;
+	enum cert_chain alt_label;
 };
 
 /* Signature algorithms that make a server pick one certificate type. */
@@ -49,9 +49,9 @@ static void launch(struct aux_step *st)
 	prm.reneg = 0;
 	switch (st->kind) {
 	case AUX_ALT_CERT:
-		prm.sess_opts.cipher_list = strcmp(a->alt_label, "ecdsa") == 0 ? "aECDSA" : "aRSA";
+		prm.sess_opts.cipher_list = a->alt_label == CHAIN_ECDSA ? "aECDSA" : "aRSA";
 		prm.sess_opts.sigalgs =
-			strcmp(a->alt_label, "ecdsa") == 0 ? ecdsa_sigalgs : rsa_sigalgs;
+			a->alt_label == CHAIN_ECDSA ? ecdsa_sigalgs : rsa_sigalgs;
 		break;
 	case AUX_RESUME_ID:
 	case AUX_RESUME_TICKET:
@@ -153,10 +153,8 @@ struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoi
 	a->addr = *addr;
 	a->base = *base;
 	/* Look for the other kind of certificate than the one we got. */
-	a->alt_label = ep->ncerts && ep->certs[0].key_type &&
-				       strcmp(ep->certs[0].key_type, "EC") == 0
-			       ? "rsa"
-			       : "ecdsa";
+	a->alt_label =
+	    ep->ncerts && ep->certs[0].key_type == KEY_TYPE_EC ? CHAIN_RSA : CHAIN_ECDSA;
 	for (int k = 0; k < AUX_COUNT; k++) {
 		a->steps[k].a = a;
 		a->steps[k].kind = (enum aux_kind)k;

@@ -149,11 +149,39 @@ static char *spki_sha256(X509 *x)
 	return hex;
 }
 
-static void describe_cert(struct endpoint *ep, X509 *x, const char *chain, int depth)
+/* The hash of the signature algorithm, from OpenSSL's table of them. */
+static enum sig_hash sig_hash_of(X509 *x)
+{
+	int md = NID_undef, pk = NID_undef;
+	if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk))
+		return SIG_HASH_OTHER;
+	switch (md) {
+	case NID_md2:
+		return SIG_HASH_MD2;
+	case NID_md4:
+		return SIG_HASH_MD4;
+	case NID_md5:
+		return SIG_HASH_MD5;
+	case NID_sha1:
+		return SIG_HASH_SHA1;
+	case NID_sha224:
+		return SIG_HASH_SHA224;
+	case NID_sha256:
+		return SIG_HASH_SHA256;
+	case NID_sha384:
+		return SIG_HASH_SHA384;
+	case NID_sha512:
+		return SIG_HASH_SHA512;
+	default:
+		return SIG_HASH_OTHER;
+	}
+}
+
+static void describe_cert(struct endpoint *ep, X509 *x, enum cert_chain chain, int depth)
 {
 	struct cert_entry *c = ep_add_cert(ep);
 	c->depth = depth;
-	c->chain = xstrdup(chain);
+	c->chain = chain;
 	c->subject = name_text(X509_get_subject_name(x));
 	c->issuer = name_text(X509_get_issuer_name(x));
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
@@ -166,15 +194,18 @@ static void describe_cert(struct endpoint *ep, X509 *x, const char *chain, int d
 	c->key = key_text(x);
 	EVP_PKEY *pk = X509_get0_pubkey(x);
 	int kid = pk ? EVP_PKEY_get_base_id(pk) : 0;
-	c->key_type = xstrdup(kid == EVP_PKEY_RSA	? "RSA"
-			      : kid == EVP_PKEY_EC	? "EC"
-			      : kid == EVP_PKEY_DSA	? "DSA"
-			      : kid == EVP_PKEY_ED25519 ? "Ed25519"
-			      : kid == EVP_PKEY_ED448	? "Ed448"
-			      : kid			? OBJ_nid2sn(kid)
-							: "unknown");
+	c->key_type = kid == EVP_PKEY_RSA	  ? KEY_TYPE_RSA
+		      : kid == EVP_PKEY_EC	  ? KEY_TYPE_EC
+		      : kid == EVP_PKEY_DSA	  ? KEY_TYPE_DSA
+		      : kid == EVP_PKEY_ED25519 ? KEY_TYPE_ED25519
+		      : kid == EVP_PKEY_ED448	  ? KEY_TYPE_ED448
+		      : kid			  ? KEY_TYPE_OTHER
+						  : KEY_TYPE_UNKNOWN;
+	if (c->key_type == KEY_TYPE_OTHER)
+		c->key_type_other = xstrdup(OBJ_nid2sn(kid));
 	c->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	c->sig_alg = xstrdup(OBJ_nid2ln(X509_get_signature_nid(x)));
+	c->sig_hash = sig_hash_of(x);
 	int days = 0, secs = 0;
 	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1) {
 		/* Whole days left, rounded down: expired 12 hours ago is -1. */
@@ -303,10 +334,10 @@ void tlsdesc_session(struct ossl_sess *s, struct endpoint *ep)
 
 	describe_ocsp(s, ep);
 	t->secure_reneg = ossl_sess_secure_reneg(s);
-	(void)tlsdesc_chain(s, ep, "default");
+	(void)tlsdesc_chain(s, ep, CHAIN_DEFAULT);
 }
 
-int tlsdesc_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain)
+int tlsdesc_chain(struct ossl_sess *s, struct endpoint *ep, enum cert_chain chain)
 {
 	STACK_OF(X509) *certs = SSL_get_peer_cert_chain(ossl_sess_ssl(s));
 	if (!certs || sk_X509_num(certs) == 0)
@@ -328,6 +359,28 @@ int tlsdesc_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain)
 	return 1;
 }
 
+/* OCSPResponseStatus (RFC 6960 4.2.1) as the model's enum; a value
+ * outside the RFC is what OpenSSL calls "(UNKNOWN)". */
+static enum ocsp_status ocsp_status_of(int st)
+{
+	switch (st) {
+	case OCSP_RESPONSE_STATUS_SUCCESSFUL:
+		return OCSP_ST_SUCCESSFUL;
+	case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST:
+		return OCSP_ST_MALFORMED_REQUEST;
+	case OCSP_RESPONSE_STATUS_INTERNALERROR:
+		return OCSP_ST_INTERNAL_ERROR;
+	case OCSP_RESPONSE_STATUS_TRYLATER:
+		return OCSP_ST_TRY_LATER;
+	case OCSP_RESPONSE_STATUS_SIGREQUIRED:
+		return OCSP_ST_SIG_REQUIRED;
+	case OCSP_RESPONSE_STATUS_UNAUTHORIZED:
+		return OCSP_ST_UNAUTHORIZED;
+	default:
+		return OCSP_ST_UNKNOWN_CODE;
+	}
+}
+
 /* The stapled OCSP response: its status, the leaf's status, its age. */
 static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
 {
@@ -339,11 +392,11 @@ static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
 	t->ocsp_stapled = 1;
 	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, n);
 	if (!resp) {
-		str_set(&t->ocsp_status, "unparsable");
+		t->ocsp_status = OCSP_ST_UNPARSABLE;
 		return;
 	}
 	int st = OCSP_response_status(resp);
-	str_set(&t->ocsp_status, OCSP_response_status_str(st));
+	t->ocsp_status = ocsp_status_of(st);
 	OCSP_BASICRESP *basic = st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(resp)
 								      : NULL;
 	/* The status of the leaf itself (RFC 6960 4.2.1: the response may hold
@@ -356,7 +409,9 @@ static void describe_ocsp(struct ossl_sess *s, struct endpoint *ep)
 	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
 	if (basic && id &&
 	    OCSP_resp_find_status(basic, id, &cs, &reason, &rev, &thisupd, &nextupd) == 1) {
-		str_set(&t->ocsp_cert_status, OCSP_cert_status_str(cs));
+		t->ocsp_cert_status = cs == V_OCSP_CERTSTATUS_GOOD      ? OCSP_CERT_GOOD
+				      : cs == V_OCSP_CERTSTATUS_REVOKED ? OCSP_CERT_REVOKED
+									: OCSP_CERT_UNKNOWN;
 		int days, secs;
 		if (thisupd && ASN1_TIME_diff(&days, &secs, thisupd, NULL) == 1)
 			t->ocsp_age_s = (long)days * 86400 + secs;

@@ -10,6 +10,6 @@
 void tlsdesc_session(struct ossl_sess *s, struct endpoint *ep);
 /* Append the chain the server sent to ep->certs, labelled `chain`, unless
  * its leaf is already there. Returns 1 when it was new. */
-int tlsdesc_chain(struct ossl_sess *s, struct endpoint *ep, const char *chain);
+int tlsdesc_chain(struct ossl_sess *s, struct endpoint *ep, enum cert_chain chain);
 
 #endif

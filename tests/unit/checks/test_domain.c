@@ -290,7 +290,7 @@ static struct endpoint *mx_endpoint(const char *host)
 	c = ep_add_cert(ep);
 	c->depth = 0;
 	str_set(&c->key, "RSA 2048");
-	str_set(&c->key_type, "RSA");
+	c->key_type = KEY_TYPE_RSA;
 	c->key_bits = 2048;
 	return ep;
 }

@@ -106,9 +106,10 @@ static void leaf(struct endpoint *ep, const char *type, int bits)
 	snprintf(key, sizeof key, "%s %d", type, bits);
 	c->depth = 0;
 	str_set(&c->key, key);
-	str_set(&c->key_type, type);
+	assert_int_equal(key_type_parse(type, &c->key_type), 0);
 	c->key_bits = bits;
 	str_set(&c->sig_alg, "sha256WithRSAEncryption");
+	c->sig_hash = SIG_HASH_SHA256;
 }
 
 static void finding(struct endpoint *ep, const char *id, enum severity sev)

@@ -220,6 +220,15 @@ static void test_peer_bytes_unescaped(void **state UNUSED)
 	assert_int_equal(ep->tls.ocsp_age_s, 3600);
 	assert_int_equal(r->eps[1]->tls.ocsp_age_s, OCSP_UNKNOWN);
 	assert_int_equal(ep->tls.cipher_code, 0x1302);
+	/* closed sets read back as the probe fills them */
+	assert_int_equal(ep->tls.ocsp_status, OCSP_ST_SUCCESSFUL);
+	assert_int_equal(ep->tls.ocsp_cert_status, OCSP_CERT_GOOD);
+	assert_int_equal(r->eps[1]->tls.ocsp_status, OCSP_ST_UNSET);
+	assert_int_equal(ep->certs[0].chain, CHAIN_DEFAULT);
+	assert_int_equal(ep->certs[0].key_type, KEY_TYPE_RSA);
+	assert_int_equal(ep->certs[0].sig_hash, SIG_HASH_SHA256);
+	assert_int_equal(ep->certs[1].key_type, KEY_TYPE_EC);
+	assert_int_equal(ep->certs[1].sig_hash, SIG_HASH_SHA384);
 	result_free(r);
 }
 
@@ -240,6 +249,33 @@ static void test_tool_version_kept(void **state UNUSED)
 	free(c.data);
 	render(r, OUT_HTML, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("mailtls 0.0.7&lt;b&gt;</p>")));
+	free(c.data);
+	result_free(r);
+}
+
+/* A key type OpenSSL names beyond the table is kept with its name and
+ * written back as it was; the signature's hash comes from its name. */
+static void test_key_type_other_kept(void **state UNUSED)
+{
+	static const char doc[] =
+	    "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 25, "
+	    "\"certificates\": [{\"depth\": 0, \"chain\": \"ecdsa\", \"key_type\": \"RSASSA-PSS\", "
+	    "\"sig_alg\": \"md2WithRSAEncryption\"}, {\"depth\": 1, \"key_type\": \"unknown\", "
+	    "\"sig_alg\": \"rsassaPss\"}]}]}";
+	struct result *r = read_ok(LIT(doc));
+	const struct endpoint *ep = r->eps[0];
+	struct tu_capture c;
+
+	assert_int_equal(ep->certs[0].chain, CHAIN_ECDSA);
+	assert_int_equal(ep->certs[0].key_type, KEY_TYPE_OTHER);
+	assert_string_equal(cert_key_type_name(&ep->certs[0]), "RSASSA-PSS");
+	assert_int_equal(ep->certs[0].sig_hash, SIG_HASH_MD2);
+	assert_int_equal(ep->certs[1].chain, CHAIN_DEFAULT);
+	assert_int_equal(ep->certs[1].key_type, KEY_TYPE_UNKNOWN);
+	assert_int_equal(ep->certs[1].sig_hash, SIG_HASH_OTHER);
+	render(r, OUT_JSONL, &c);
+	assert_true(tu_contains(c.data, c.len, LIT("\"key_type\":\"RSASSA-PSS\"")));
+	assert_true(tu_contains(c.data, c.len, LIT("\"chain\":\"ecdsa\"")));
 	free(c.data);
 	result_free(r);
 }
@@ -415,6 +451,14 @@ static const struct bad_case bad_cases[] = {
      JR_INVALID, "domain.dmarc.sp: expected a DMARC policy"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"dmarc\": {\"p\": 1}}}",
      JR_INVALID, "domain.dmarc.p: expected a string"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"certificates\": [{\"chain\": \"dsa\"}]}]}",
+     JR_INVALID, "endpoints[0].certificates[0].chain: expected a chain"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"status\": "
+     "\"fine\"}}}]}",
+     JR_INVALID, "endpoints[0].tls.ocsp.status: expected an OCSP response status"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"cert_status\": "
+     "\"Good\"}}}]}",
+     JR_INVALID, "endpoints[0].tls.ocsp.cert_status: expected an OCSP certificate status"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}",
      JR_INVALID, "endpoints[0].auth_policy: expected an MX policy"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
@@ -564,6 +608,26 @@ static void test_name_tables(void **state UNUSED)
 	                 verdict_parse);
 	NAMES_ROUND_TRIP(enum auth_policy, AUTH_POLICY_UNSET, AUTH_POLICY_MTA_STS_TESTING,
 	                 auth_policy_name, auth_policy_parse);
+	NAMES_ROUND_TRIP(enum ocsp_status, OCSP_ST_UNSET, OCSP_ST_UNPARSABLE, ocsp_status_name,
+	                 ocsp_status_parse);
+	NAMES_ROUND_TRIP(enum ocsp_cert_status, OCSP_CERT_UNSET, OCSP_CERT_UNKNOWN,
+	                 ocsp_cert_status_name, ocsp_cert_status_parse);
+	/* no unset value: a certificate comes from the default handshake */
+	enum cert_chain ch;
+	assert_int_equal(cert_chain_parse("rsa", &ch), 0);
+	assert_int_equal(ch, CHAIN_RSA);
+	assert_string_equal(cert_chain_name(CHAIN_DEFAULT), "default");
+	assert_int_equal(cert_chain_parse("RSA", &ch), -1);
+	enum key_type kt;
+	assert_int_equal(key_type_parse("Ed25519", &kt), 0);
+	assert_int_equal(kt, KEY_TYPE_ED25519);
+	assert_int_equal(key_type_parse("RSASSA-PSS", &kt), -1); /* OpenSSL's: kept aside */
+	assert_null(key_type_name(KEY_TYPE_OTHER));
+	assert_int_equal(sig_hash_of_alg("md5WithRSAEncryption"), SIG_HASH_MD5);
+	assert_int_equal(sig_hash_of_alg("ecdsa-with-SHA1"), SIG_HASH_SHA1);
+	assert_int_equal(sig_hash_of_alg("sha256WithRSAEncryption"), SIG_HASH_SHA256);
+	assert_int_equal(sig_hash_of_alg("ED25519"), SIG_HASH_OTHER);
+	assert_int_equal(sig_hash_of_alg(NULL), SIG_HASH_UNSET);
 	assert_string_equal(verdict_name(VERDICT_MTA_STS_TESTING), "mta-sts-testing");
 	assert_string_equal(auth_policy_name(AUTH_POLICY_MTA_STS_ENFORCE), "mta-sts-enforce");
 	assert_null(verdict_name((enum verdict)99));
@@ -586,6 +650,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_bytes_unescaped),
 	    cmocka_unit_test(test_tool_version_kept),
 	    cmocka_unit_test(test_missing_fields_are_absent),
+	    cmocka_unit_test(test_key_type_other_kept),
 	    cmocka_unit_test(test_quick_not_enumerated),
 	    cmocka_unit_test(test_domain_fields),
 	    cmocka_unit_test(test_bad_documents),

@@ -103,8 +103,8 @@ static void graded_endpoint(struct result *r)
 	t->hostname_checked = 1;
 	str_set(&t->verify_name, "mx.example.com");
 	t->ocsp_stapled = 1;
-	str_set(&t->ocsp_status, "successful");
-	str_set(&t->ocsp_cert_status, "good");
+	t->ocsp_status = OCSP_ST_SUCCESSFUL;
+	t->ocsp_cert_status = OCSP_CERT_GOOD;
 	t->ocsp_age_s = 3600;
 	t->ocsp_expires_s = 86400;
 	t->secure_reneg = 1;
@@ -151,17 +151,18 @@ static void graded_endpoint(struct result *r)
 
 	c = ep_add_cert(ep);
 	c->depth = 0;
-	str_set(&c->chain, "default");
+	c->chain = CHAIN_DEFAULT;
 	str_set(&c->subject, "CN=mx.example.com,O=<b>Evil</b> " ANSI_CLEAR "Corp");
 	str_set(&c->issuer, "CN=Example Issuing CA " RLO "1G");
 	str_set(&c->serial, "03A1B2C3D4E5F60718293A4B5C6D7E8F");
 	str_set(&c->not_before, "2026-01-01T00:00:00Z");
 	str_set(&c->not_after, "2026-12-31T23:59:59Z");
 	str_set(&c->key, "RSA 2048");
-	str_set(&c->key_type, "RSA");
+	c->key_type = KEY_TYPE_RSA;
 	c->key_bits = 2048;
 	c->days_left = 300;
 	str_set(&c->sig_alg, "sha256WithRSAEncryption");
+	c->sig_hash = SIG_HASH_SHA256;
 	str_set(&c->sha256, "06:F7:C8:6B:9B:A7:35:97:42:B8:75:EB:32:9A:0F:B4:8D:DC:99:D3:35:0B:19:"
 			    "4B:D6:AA:4E:C8:C0:69:C6:63");
 	str_set(&c->spki_sha256, "58b4a004aa63c897486731a139a176ed9fe409f27d631cddec0812b40bd4fdb8");
@@ -177,17 +178,18 @@ static void graded_endpoint(struct result *r)
 
 	c = ep_add_cert(ep);
 	c->depth = 1;
-	str_set(&c->chain, "default");
+	c->chain = CHAIN_DEFAULT;
 	str_set(&c->subject, "CN=Example Issuing CA " RLO "1G");
 	str_set(&c->issuer, "CN=Example Root " OVERLONG_LT "x");
 	str_set(&c->serial, "01");
 	str_set(&c->not_before, "2025-01-01T00:00:00Z");
 	str_set(&c->not_after, "2030-01-01T00:00:00Z");
 	str_set(&c->key, "EC P-384");
-	str_set(&c->key_type, "EC");
+	c->key_type = KEY_TYPE_EC;
 	c->key_bits = 384;
 	c->days_left = 1461;
 	str_set(&c->sig_alg, "ecdsa-with-SHA384");
+	c->sig_hash = SIG_HASH_SHA384;
 	str_set(&c->sha256, "E2:0B:47:54:41:E8:B2:6B:74:84:7B:0A:56:56:74:70:3A:4F:82:28:58:62:B2:"
 			    "82:A9:21:FD:C2:2D:A6:0A:FB");
 	str_set(&c->spki_sha256, "a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90");
@@ -406,17 +408,18 @@ static void dane_endpoint(struct result *r)
 
 	c = ep_add_cert(ep);
 	c->depth = 0;
-	str_set(&c->chain, "default");
+	c->chain = CHAIN_DEFAULT;
 	str_set(&c->subject, "CN=mx1.example.com");
 	str_set(&c->issuer, "CN=Example CA");
 	str_set(&c->serial, "0A");
 	str_set(&c->not_before, "2026-01-01T00:00:00Z");
 	str_set(&c->not_after, "2026-12-31T23:59:59Z");
 	str_set(&c->key, "RSA 2048");
-	str_set(&c->key_type, "RSA");
+	c->key_type = KEY_TYPE_RSA;
 	c->key_bits = 2048;
 	c->days_left = 300;
 	str_set(&c->sig_alg, "sha256WithRSAEncryption");
+	c->sig_hash = SIG_HASH_SHA256;
 	str_set(&c->sha256, "9C:2B:4E:6D:8F:A1:B3:C5:D7:E9:0B:1D:2F:41:53:65:77:89:9B:AD:BF:C1:D3:"
 			    "E5:F7:09:1B:2D:3F:51:63:75");
 	str_set(&c->spki_sha256, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
