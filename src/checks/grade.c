@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "proto/dialog.h"
 #include "tls/registry.h"
 
 static int proto_score(enum tls_proto p)
@@ -71,8 +72,8 @@ static int name_must_verify(const struct endpoint *ep)
 {
 	if (ep->auth_policy != AUTH_POLICY_UNSET) /* an MX host of `mailtls domain` */
 		return ep->auth_policy == AUTH_POLICY_MTA_STS_ENFORCE;
-	return !(ep->mode == MODE_STARTTLS && ep->starttls && strcmp(ep->starttls, "smtp") == 0 &&
-		 ep->port == 25);
+	return !(ep->mode == MODE_STARTTLS && ep->starttls &&
+		 dlg_proto_find(ep->starttls) == &smtp_proto && ep->port == 25);
 }
 
 /* What the score and the caps look at. */

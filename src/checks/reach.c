@@ -18,9 +18,9 @@ static int is_v6(const char *address)
  * from this machine) is never evidence. */
 static int unreachable(const struct ep_error *e, int family_works)
 {
-	if (strcmp(e->category, "connect") == 0)
+	if (e->category == ERR_CONNECT)
 		return 1;
-	return strcmp(e->category, "timeout") == 0 && family_works;
+	return e->category == ERR_TIMEOUT && family_works;
 }
 
 /* The scanned addresses of ep's host and port, for the detail. */

@@ -66,29 +66,12 @@ static void caps_diff(struct endpoint *ep)
 			       "Capabilities differ before and inside TLS", detail, NULL);
 }
 
-/* How to turn STARTTLS on, for the usual servers of each protocol. */
-static const char *enable_fix(const char *proto)
+/* How to turn STARTTLS on, for the usual servers of the endpoint's
+ * protocol (its struct dlg_proto says); SMTP when none was named. */
+static const char *enable_fix(const struct endpoint *ep)
 {
-	if (!proto || !strcmp(proto, "smtp"))
-		return "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
-		       "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: tls_certificate, "
-		       "tls_privatekey, tls_advertise_hosts = *).";
-	if (!strcmp(proto, "imap") || !strcmp(proto, "pop3") || !strcmp(proto, "sieve") ||
-	    !strcmp(proto, "lmtp"))
-		return "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
-		       "<file, ssl_key = <file).";
-	if (!strcmp(proto, "ftp"))
-		return "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
-		       "TLSEngine on).";
-	if (!strcmp(proto, "postgres"))
-		return "Set ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf.";
-	if (!strcmp(proto, "mysql"))
-		return "Give the server ssl_cert and ssl_key (MariaDB/MySQL [mysqld] section).";
-	if (!strcmp(proto, "ldap"))
-		return "Give slapd olcTLSCertificateFile and olcTLSCertificateKeyFile.";
-	if (!strncmp(proto, "xmpp", 4))
-		return "Load mod_tls with a certificate (Prosody: ssl = { certificate, key }).";
-	return "Enable TLS on the server with a certificate.";
+	const struct dlg_proto *p = ep->starttls ? dlg_proto_find(ep->starttls) : &smtp_proto;
+	return p && p->enable_tls ? p->enable_tls : "Enable TLS on the server with a certificate.";
 }
 
 static void port_mode(struct endpoint *ep)
@@ -214,7 +197,7 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			 g->starttls_sent ? "\"" : "");
 		ep_add_finding(ep, "starttls-not-offered", SEV_HIGH,
 			       "STARTTLS is not offered: everything travels in clear text",
-			       detail, enable_fix(ep->starttls));
+			       detail, enable_fix(ep));
 	}
 
 	if (g->caps_post_known && (find_cap(g->caps_post, g->ncaps_post, "STARTTLS") ||

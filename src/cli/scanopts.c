@@ -426,7 +426,7 @@ int scan_opts_target_error(const struct check_opts *o, const char *msg)
 	if (o->paths[FMT_JSON] || o->paths[FMT_CSV] || o->paths[FMT_HTML] ||
 	    o->stdout_fmt != FMT_TEXT) {
 		struct result *r = result_new();
-		result_add_error(r, "target", err_cat_name(ERR_USAGE), msg);
+		result_add_error(r, "target", ERR_USAGE, msg);
 		if (scan_opts_write_reports(r, o) != 0)
 			log_error("the report could not be written");
 		result_free(r);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void err_set(struct err *e, enum err_cat cat, const char *fmt, ...)
 {
@@ -44,4 +45,15 @@ const char *err_cat_name(enum err_cat cat)
 	if ((unsigned)cat >= ARRAY_LEN(err_names) || err_names[cat] == NULL)
 		return "internal";
 	return err_names[cat];
+}
+
+int err_cat_parse(const char *name, enum err_cat *out)
+{
+	for (size_t i = 0; name && i < ARRAY_LEN(err_names); i++) {
+		if (err_names[i] && strcmp(name, err_names[i]) == 0) {
+			*out = (enum err_cat)i;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -29,5 +29,7 @@ void err_set(struct err *e, enum err_cat cat, const char *fmt, ...) PRINTF(3, 4)
 void err_clear(struct err *e);
 /* Stable lower-case name of a category: "resolve", "timeout"... */
 const char *err_cat_name(enum err_cat cat);
+/* The inverse, for a saved report: 0, or -1 for a name not in the table. */
+int err_cat_parse(const char *name, enum err_cat *out) WUR;
 
 #endif

@@ -395,19 +395,21 @@ struct err_vec {
 static void read_error(struct jr *j, json_t *o, void *arg)
 {
 	struct err_vec *v = arg;
-	char *stage = NULL, *cat = NULL, *msg = NULL;
+	char *stage = NULL, *msg = NULL;
+	enum err_cat cat = ERR_NONE;
 
 	get_str(j, o, "stage", &stage);
-	get_str(j, o, "category", &cat);
+	GET_ENUM(o, "category", err_cat_parse, cat,
+	         "expected an error category (usage, resolve, connect, timeout, protocol, tls, "
+	         "io, limit, local, busy, internal, none)");
 	get_str(j, o, "message", &msg);
 	if (j->status == JR_OK) {
 		if (v->ep)
-			ep_add_error(v->ep, stage ? stage : "", cat ? cat : "", msg ? msg : "");
+			ep_add_error(v->ep, stage ? stage : "", cat, msg ? msg : "");
 		else
-			result_add_error(v->r, stage ? stage : "", cat ? cat : "", msg ? msg : "");
+			result_add_error(v->r, stage ? stage : "", cat, msg ? msg : "");
 	}
 	free(stage);
-	free(cat);
 	free(msg);
 }
 

@@ -163,18 +163,17 @@ static void errors_free(struct ep_error *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].stage);
-		free(v[i].category);
 		free(v[i].message);
 	}
 	free(v);
 }
 
 static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *stage,
-		       const char *category, const char *message)
+		       enum err_cat category, const char *message)
 {
 	struct ep_error *e = xvec_push(v, n, cap, sizeof(*e));
 	e->stage = xstrdup(stage);
-	e->category = xstrdup(category);
+	e->category = category;
 	e->message = xstrdup(message);
 }
 
@@ -289,7 +288,7 @@ void result_free(struct result *r)
 	free(r);
 }
 
-void result_add_error(struct result *r, const char *stage, const char *category,
+void result_add_error(struct result *r, const char *stage, enum err_cat category,
 		      const char *message)
 {
 	error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
@@ -344,7 +343,7 @@ void finding_add_cve(struct finding *f, const char *cve)
 	f->cve[f->ncve++] = xstrdup(cve);
 }
 
-void ep_add_error(struct endpoint *ep, const char *stage, const char *category,
+void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
 		  const char *message)
 {
 	error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include "core/compiler.h"
+#include "core/err.h"
 #include "tls/verify.h"
 #include "tls/wire.h"
 
@@ -53,7 +54,7 @@ struct tline {
 
 struct ep_error {
 	char *stage;   /* "resolve", "connect", "dialogue", "tls", ... */
-	char *category; /* err_cat_name() */
+	enum err_cat category; /* err_cat_name() in reports */
 	char *message;
 };
 
@@ -346,12 +347,12 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 
 /* Free one endpoint that is not part of a result (NULL is fine). */
 void result_free_endpoint(struct endpoint *ep);
-void result_add_error(struct result *r, const char *stage, const char *category,
+void result_add_error(struct result *r, const char *stage, enum err_cat category,
 		      const char *message);
 struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
 			       const char *title, const char *detail, const char *fix);
 void finding_add_cve(struct finding *f, const char *cve);
-void ep_add_error(struct endpoint *ep, const char *stage, const char *category,
+void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
 		  const char *message);
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len);
 struct cert_entry *ep_add_cert(struct endpoint *ep);

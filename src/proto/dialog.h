@@ -54,7 +54,14 @@ struct dlg_proto {
 	 * the one a bare prefix means. */
 	const char *const *greeting;
 	const char *greeting_word;
+	/* How to turn STARTTLS on in its usual servers (a finding's fix), NULL
+	 * when there is no usual advice. */
+	const char *enable_tls;
 };
+
+/* SMTP (RFC 5321): checks compare an endpoint's protocol with it (the MX
+ * port, where senders do not verify names). */
+extern const struct dlg_proto smtp_proto;
 
 struct dlg_cfg {
 	const char *ehlo_name; /* EHLO/LHLO argument */

@@ -91,4 +91,6 @@ const struct dlg_proto ftp_proto = {
 	.implicit_ports = {990},
 	.greeting = ftp_greeting,
 	.greeting_word = "FTP",
+	.enable_tls = "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
+	               "TLSEngine on).",
 };

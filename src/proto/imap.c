@@ -152,4 +152,6 @@ const struct dlg_proto imap_proto = {
 	.ports = {143},
 	.implicit_ports = {993},
 	.greeting = imap_greeting,
+	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+	               "<file, ssl_key = <file).",
 };

@@ -162,4 +162,5 @@ const struct dlg_proto ldap_proto = {
 	.after_tls = ldap_after_tls,
 	.ports = {389},
 	.implicit_ports = {636},
+	.enable_tls = "Give slapd olcTLSCertificateFile and olcTLSCertificateKeyFile.",
 };

@@ -100,4 +100,5 @@ const struct dlg_proto mysql_proto = {
 	.begin = my_begin,
 	.on_input = my_input,
 	.ports = {3306},
+	.enable_tls = "Give the server ssl_cert and ssl_key (MariaDB/MySQL [mysqld] section).",
 };

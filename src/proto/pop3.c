@@ -109,4 +109,6 @@ const struct dlg_proto pop3_proto = {
 	.ports = {110},
 	.implicit_ports = {995},
 	.greeting = pop3_greeting,
+	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+	               "<file, ssl_key = <file).",
 };

@@ -49,4 +49,5 @@ const struct dlg_proto postgres_proto = {
 	.begin = pg_begin,
 	.on_input = pg_input,
 	.ports = {5432},
+	.enable_tls = "Set ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf.",
 };

@@ -112,4 +112,6 @@ const struct dlg_proto sieve_proto = {
 	.bye_state = SV_LOGOUT,
 	.ports = {4190},
 	.greeting = sieve_greeting,
+	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+	               "<file, ssl_key = <file).",
 };

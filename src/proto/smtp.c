@@ -198,6 +198,9 @@ const struct dlg_proto smtp_proto = {
 	.ports = {25, 587, 2525},
 	.implicit_ports = {465},
 	.greeting = smtp_greeting,
+	.enable_tls = "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
+	               "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: tls_certificate, "
+	               "tls_privatekey, tls_advertise_hosts = *).",
 };
 const struct dlg_proto lmtp_proto = {
 	.name = "lmtp",
@@ -210,4 +213,6 @@ const struct dlg_proto lmtp_proto = {
 	.ports = {24},
 	.greeting = smtp_greeting,
 	.greeting_word = "LMTP",
+	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+	               "<file, ssl_key = <file).",
 };

@@ -164,6 +164,7 @@ const struct dlg_proto xmpp_proto = {
 	.after_tls = xmpp_after_tls,
 	.ports = {5222},
 	.implicit_ports = {5223},
+	.enable_tls = "Load mod_tls with a certificate (Prosody: ssl = { certificate, key }).",
 };
 const struct dlg_proto xmpp_server_proto = {
 	.name = "xmpp-server",
@@ -172,4 +173,5 @@ const struct dlg_proto xmpp_server_proto = {
 	.on_input = xmpp_input,
 	.after_tls = xmpp_after_tls,
 	.ports = {5269},
+	.enable_tls = "Load mod_tls with a certificate (Prosody: ssl = { certificate, key }).",
 };

@@ -58,7 +58,7 @@ int report_csv(const struct result *r, FILE *out)
 {
 	int rc = fputs("host,port,address,id,severity,title,detail,cve,fix\r\n", out) == EOF;
 	for (size_t i = 0; i < r->nerrors; i++)
-		rc |= row(out, NULL, NULL, r->errors[i].stage, "error", r->errors[i].category,
+		rc |= row(out, NULL, NULL, r->errors[i].stage, "error", err_cat_name(r->errors[i].category),
 			  r->errors[i].message, "", "");
 	if (r->domain)
 		rc |= finding_rows(out, NULL, r->domain->name, r->domain->findings,
@@ -67,7 +67,7 @@ int report_csv(const struct result *r, FILE *out)
 		const struct endpoint *ep = r->eps[i];
 		rc |= finding_rows(out, ep, NULL, ep->findings, ep->nfindings);
 		for (size_t j = 0; j < ep->nerrors; j++)
-			rc |= row(out, ep, NULL, ep->errors[j].stage, "error", ep->errors[j].category,
+			rc |= row(out, ep, NULL, ep->errors[j].stage, "error", err_cat_name(ep->errors[j].category),
 				  ep->errors[j].message, "", "");
 	}
 	return rc || fflush(out) != 0 ? -1 : 0;

@@ -68,7 +68,7 @@ static json_t *errors_json(const struct ep_error *v, size_t n)
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "stage", jstr(v[i].stage),
-						   "category", jstr(v[i].category), "message",
+						   "category", jstr(err_cat_name(v[i].category)), "message",
 						   jstr(v[i].message)));
 	return a;
 }

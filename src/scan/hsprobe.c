@@ -103,7 +103,7 @@ static void record_error(struct hsprobe *h, const struct err *e)
 	if (h->mode_check)
 		return; /* the original probe's error already says what failed */
 	log_peer_error(h, e, "");
-	ep_add_error(h->ep, hs_stage[h->state], err_cat_name(e->cat), e->msg);
+	ep_add_error(h->ep, hs_stage[h->state], e->cat, e->msg);
 }
 
 /* A 421 means "not now": retry later with fewer parallel connections. */

@@ -93,6 +93,20 @@ static void test_cat_name_out_of_range(void **state UNUSED)
 	assert_string_equal(err_cat_name((enum err_cat)1000), "internal");
 }
 
+/* A saved report's category reads back to the enum it was written from. */
+static void test_cat_parse(void **state UNUSED)
+{
+	enum err_cat c;
+
+	for (int i = ERR_NONE; i <= ERR_INTERNAL; i++) {
+		assert_int_equal(err_cat_parse(err_cat_name((enum err_cat)i), &c), 0);
+		assert_int_equal(c, i);
+	}
+	assert_int_equal(err_cat_parse("Timeout", &c), -1);
+	assert_int_equal(err_cat_parse("", &c), -1);
+	assert_int_equal(err_cat_parse(NULL, &c), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +117,7 @@ int main(void)
 	    cmocka_unit_test(test_cat_names),
 	    cmocka_unit_test(test_every_cat_named),
 	    cmocka_unit_test(test_cat_name_out_of_range),
+	    cmocka_unit_test(test_cat_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

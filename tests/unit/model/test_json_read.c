@@ -466,6 +466,9 @@ static const struct bad_case bad_cases[] = {
      JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"errors\": [{\"stage\": 1}]}", JR_INVALID,
      "errors[0].stage"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"errors\": [{\"stage\": \"connect\", "
+     "\"category\": \"refused\"}]}]}",
+     JR_INVALID, "endpoints[0].errors[0].category: expected an error category"},
     {"{\"schema\": \"mailtls/1\", \"tool\": \"mailtls\"}", JR_INVALID, "tool: expected an object"},
     /* JSON lines: the line is named */
     {"{\"schema\":\"mailtls/1\",\"errors\":[],\"endpoint\":null}\n"

@@ -231,7 +231,7 @@ static void failed_endpoint(struct result *r)
 	str_set(&ep->sni, "mx.example.com");
 	ep->dlg.ran = 1;
 	ep->dlg.silent = 1;
-	ep_add_error(ep, "dialogue", "timeout",
+	ep_add_error(ep, "dialogue", ERR_TIMEOUT,
 		     "no greeting within 15 s " ANSI_CLEAR "-" SCRIPT " \xff");
 	ep->stats.connections = 1;
 	ep->stats.duration_ms = 15000.0;
@@ -241,7 +241,7 @@ static struct result *recorded_scan(void)
 {
 	struct result *r = result_new();
 
-	result_add_error(r, "resolve", "resolve",
+	result_add_error(r, "resolve", ERR_RESOLVE,
 			 "=mx.example.com: AAAA answer " OVERLONG_LT "script> \xff ignored");
 	graded_endpoint(r);
 	failed_endpoint(r);
