@@ -63,7 +63,8 @@ static void strength(struct endpoint *ep, const struct cert_entry *c)
 	if (h) {
 		snprintf(detail, sizeof detail, "\"%.200s\" is signed with %s (%s)", c->subject, h,
 			 c->sig_alg);
-		ep_add_finding(ep, "cert-weak-signature", c->sig_hash != SIG_HASH_SHA1 ? SEV_CRITICAL : SEV_HIGH,
+		ep_add_finding(ep, "cert-weak-signature",
+			       c->sig_hash != SIG_HASH_SHA1 ? SEV_CRITICAL : SEV_HIGH,
 			       "A certificate is signed with a broken hash", detail,
 			       "Reissue the certificate; every public CA signs with SHA-256 or "
 			       "better today.");
