@@ -469,3 +469,21 @@ int scan_opts_finish(struct result *r, const struct check_opts *o, int scanned)
 	result_free(r);
 	return rc;
 }
+
+void scan_opts_output_usage(FILE *out)
+{
+	fputs("Output:\n"
+	      "  --json FILE             write the mailtls/1 JSON report (- for stdout, then\n"
+	      "                          no text report)\n"
+	      "  --csv FILE              one row per finding (RFC 4180; - for stdout)\n"
+	      "  --html FILE             a self-contained HTML page (- for stdout)\n"
+	      "  -o, --output FORMAT     what goes to stdout: text (default), json, csv,\n"
+	      "                          html, jsonl\n"
+	      "  --jsonl                 one JSON line per endpoint on stdout (-o jsonl)\n"
+	      "  -q, --quiet             the summary and the findings that need action only\n"
+	      "  --no-color              no colours (also NO_COLOR=1, or not a terminal)\n"
+	      "  --severity LEVEL        hide findings below LEVEL in every output\n"
+	      "  --transcript            show the clear-text dialogue in the text report\n"
+	      "  --show-certs            print the certificates (PEM) in the text report\n",
+	      out);
+}

@@ -2,6 +2,8 @@
 #ifndef MAILTLS_SCANOPTS_H
 #define MAILTLS_SCANOPTS_H
 
+#include <stdio.h>
+
 #include "checks/checks.h"
 #include "core/compiler.h"
 #include "model/result.h"
@@ -50,5 +52,8 @@ int scan_opts_target_error(const struct check_opts *o, const char *msg);
 /* After the checks: errors to stderr, --severity, the reports, and the
  * exit code (cli.h); frees r. scanned: the scan could start at all. */
 int scan_opts_finish(struct result *r, const struct check_opts *o, int scanned);
+
+/* The "Output:" lines of the usage text (check and render). */
+void scan_opts_output_usage(FILE *out);
 
 #endif

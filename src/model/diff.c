@@ -258,25 +258,28 @@ static void domain_diff(struct diff *d, const struct domain_info *a, const struc
 	findings(d, where, a->findings, a->nfindings, b->findings, b->nfindings);
 }
 
+/* An endpoint on one side only. */
+static void only_in(struct diff *d, enum diff_kind k, const struct endpoint *ep)
+{
+	char where[400];
+	where_of(ep, where, sizeof where);
+	add(d, k, where, NULL, NULL, NULL);
+}
+
 void result_diff(const struct result *a, const struct result *b, struct diff *d)
 {
 	if (a->domain && b->domain)
 		domain_diff(d, a->domain, b->domain);
 	for (size_t i = 0; i < b->neps; i++) {
 		const struct endpoint *old = find_endpoint(a, b->eps[i]);
-		char where[400];
-		where_of(b->eps[i], where, sizeof where);
 		if (old)
 			endpoint_diff(d, old, b->eps[i]);
 		else
-			add(d, DIFF_ENDPOINT_ADDED, where, NULL, NULL, NULL);
+			only_in(d, DIFF_ENDPOINT_ADDED, b->eps[i]);
 	}
 	for (size_t i = 0; i < a->neps; i++)
-		if (!find_endpoint(b, a->eps[i])) {
-			char where[400];
-			where_of(a->eps[i], where, sizeof where);
-			add(d, DIFF_ENDPOINT_REMOVED, where, NULL, NULL, NULL);
-		}
+		if (!find_endpoint(b, a->eps[i]))
+			only_in(d, DIFF_ENDPOINT_REMOVED, a->eps[i]);
 }
 
 void diff_free(struct diff *d)
