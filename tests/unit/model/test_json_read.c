@@ -19,6 +19,7 @@
 #include "model/domain.h"
 #include "model/json_read.h"
 #include "model/result.h"
+#include "report/golden_out.h"
 #include "report/report.h"
 
 /* ------------------------------------------------------------------ files */
@@ -82,44 +83,6 @@ static struct result *read_golden(const char *name)
 
 /* ------------------------------------------------------------------ round trips */
 
-enum out { OUT_TEXT, OUT_TEXT_QUIET, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_HTML, OUT_COUNT };
-static const char *const out_suffix[OUT_COUNT] = {".txt",   "-quiet.txt", ".json",
-                                                  ".jsonl", ".csv",       ".html"};
-
-static void render(const struct result *r, enum out o, struct tu_capture *c)
-{
-	/* test_golden.c's options: colour off, 80 columns */
-	struct text_opts to = {
-	    .transcript = 1, .show_certs = 1, .color = 0, .quiet = 0, .width = 80};
-
-	tu_capture_begin(c);
-	switch (o) {
-	case OUT_TEXT:
-		report_text(r, c->f, &to);
-		break;
-	case OUT_TEXT_QUIET:
-		to.quiet = 1;
-		to.transcript = 0;
-		to.show_certs = 0;
-		report_text(r, c->f, &to);
-		break;
-	case OUT_JSON:
-		assert_int_equal(report_json(r, c->f), 0);
-		break;
-	case OUT_JSONL:
-		assert_int_equal(report_jsonl(r, c->f), 0);
-		break;
-	case OUT_CSV:
-		assert_int_equal(report_csv(r, c->f), 0);
-		break;
-	case OUT_HTML:
-		assert_int_equal(report_html(r, c->f), 0);
-		break;
-	default:
-		fail();
-	}
-	tu_capture_end(c);
-}
 
 struct rt_case {
 	const char *scen; /* "scan", "domain" */
@@ -154,9 +117,9 @@ static void test_round_trip(void **state)
 		char *want;
 		size_t wlen;
 
-		snprintf(want_name, sizeof want_name, "%s%s", rc->scen, out_suffix[o]);
+		snprintf(want_name, sizeof want_name, "%s%s", rc->scen, golden_suffix[o]);
 		slurp(want_name, &want, &wlen);
-		render(r, (enum out)o, &c);
+		golden_render(r, (enum out)o, &c);
 		snprintf(what, sizeof what, "%s read back, written as %s", name, want_name);
 		assert_same(what, c.data, c.len, want, wlen);
 		free(c.data);
@@ -172,10 +135,10 @@ static void test_round_trip_twice(void **state UNUSED)
 	struct result *r = read_golden("domain.jsonl");
 	struct tu_capture c1, c2;
 
-	render(r, OUT_JSON, &c1);
+	golden_render(r, OUT_JSON, &c1);
 	result_free(r);
 	r = read_ok(c1.data, c1.len);
-	render(r, OUT_JSON, &c2);
+	golden_render(r, OUT_JSON, &c2);
 	result_free(r);
 	assert_same("domain.json read twice", c2.data, c2.len, c1.data, c1.len);
 	free(c1.data);
@@ -241,13 +204,13 @@ static void test_tool_version_kept(void **state UNUSED)
 	struct tu_capture c;
 
 	assert_string_equal(r->tool_version, "0.0.7<b>");
-	render(r, OUT_JSON, &c);
+	golden_render(r, OUT_JSON, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("\"version\": \"0.0.7<b>\"")));
 	free(c.data);
-	render(r, OUT_JSONL, &c);
+	golden_render(r, OUT_JSONL, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("\"version\":\"0.0.7<b>\"")));
 	free(c.data);
-	render(r, OUT_HTML, &c);
+	golden_render(r, OUT_HTML, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("mailtls 0.0.7&lt;b&gt;</p>")));
 	free(c.data);
 	result_free(r);
@@ -273,7 +236,7 @@ static void test_key_type_other_kept(void **state UNUSED)
 	assert_int_equal(ep->certs[1].chain, CHAIN_DEFAULT);
 	assert_int_equal(ep->certs[1].key_type, KEY_TYPE_UNKNOWN);
 	assert_int_equal(ep->certs[1].sig_hash, SIG_HASH_OTHER);
-	render(r, OUT_JSONL, &c);
+	golden_render(r, OUT_JSONL, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("\"key_type\":\"RSASSA-PSS\"")));
 	assert_true(tu_contains(c.data, c.len, LIT("\"chain\":\"ecdsa\"")));
 	free(c.data);
@@ -304,7 +267,7 @@ static void test_missing_fields_are_absent(void **state UNUSED)
 	assert_false(ep->dlg.ran);
 	assert_null(r->domain);
 	for (int o = 0; o < OUT_COUNT; o++) {
-		render(r, (enum out)o, &c);
+		golden_render(r, (enum out)o, &c);
 		free(c.data);
 	}
 	result_free(r);
@@ -325,7 +288,7 @@ static void test_quick_not_enumerated(void **state UNUSED)
 	struct tu_capture c;
 
 	assert_false(r->eps[0]->enumerated);
-	render(r, OUT_TEXT, &c);
+	golden_render(r, OUT_TEXT, &c);
 	assert_true(tu_contains(c.data, c.len, LIT("  TLSv1.3 (negotiated)\n")));
 	free(c.data);
 	result_free(r);

@@ -38,6 +38,7 @@
 
 #include "model/domain.h"
 #include "model/result.h"
+#include "report/golden_out.h"
 #include "report/report.h"
 
 #define ANSI_CLEAR "\x1b[2J"
@@ -474,43 +475,10 @@ static struct result *recorded(enum scen s)
 	return s == SC_DOMAIN ? recorded_domain() : recorded_scan();
 }
 
-enum out { OUT_TEXT, OUT_TEXT_QUIET, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_HTML, OUT_COUNT };
-/* golden/<scenario><suffix>: scan.txt, scan-quiet.txt, ..., domain.html */
-static const char *const golden_suffix[OUT_COUNT] = {".txt", "-quiet.txt", ".json",
-						     ".jsonl", ".csv", ".html"};
-
 static void render(enum scen s, enum out o, struct tu_capture *cap)
 {
 	struct result *r = recorded(s);
-	struct text_opts to = {.transcript = 1, .show_certs = 1, .color = 0, .quiet = 0, .width = 80};
-
-	tu_capture_begin(cap);
-	switch (o) {
-	case OUT_TEXT:
-		report_text(r, cap->f, &to);
-		break;
-	case OUT_TEXT_QUIET:
-		to.quiet = 1;
-		to.transcript = 0;
-		to.show_certs = 0;
-		report_text(r, cap->f, &to);
-		break;
-	case OUT_JSON:
-		assert_int_equal(report_json(r, cap->f), 0);
-		break;
-	case OUT_JSONL:
-		assert_int_equal(report_jsonl(r, cap->f), 0);
-		break;
-	case OUT_CSV:
-		assert_int_equal(report_csv(r, cap->f), 0);
-		break;
-	case OUT_HTML:
-		assert_int_equal(report_html(r, cap->f), 0);
-		break;
-	default:
-		fail();
-	}
-	tu_capture_end(cap);
+	golden_render(r, o, cap);
 	result_free(r);
 }
 
