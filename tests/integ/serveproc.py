@@ -5,6 +5,8 @@ exit (no sanitizer report). Used by test_serve.py and test_addresses.py."""
 import json
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -122,3 +124,66 @@ class Serve:
         err = self.err_path.read_text(errors="replace")
         assert not SANITIZER_RE.search(err), "sanitizer report:\n" + err
         return self.proc.returncode, list(self.lines)
+
+
+class SmtpClient:
+    """A raw SMTP client: exact bytes out, replies in (blocking, with a
+    timeout). Used by test_serve.py and test_serve_abuse.py."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=10, family=socket.AF_INET):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect((host, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed; buffered %r" % self.buf[:200])
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r").decode("utf-8", "replace")
+
+    def reply(self):
+        """-> (code, [lines])"""
+        lines = []
+        while True:
+            l = self.line()
+            lines.append(l)
+            if len(l) < 4 or l[3] != "-":
+                return int(l[:3]), lines
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def closed(self, timeout=10):
+        """True once the server has closed (EOF or reset)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+
+    def starttls(self, cafile, name="localhost"):
+        ctx = ssl.create_default_context(cafile=str(cafile))
+        assert self.buf == b"", "bytes before TLS: %r" % self.buf
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=name)
+        return self.sock
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass

@@ -20,7 +20,6 @@ import select
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ import pytest
 
 from conftest import (OPENSSL, REPO, SANITIZER_RE, endpoint, ipv6_loopback_usable,
                       mailtls_path)
-from serveproc import Serve
+from serveproc import Serve, SmtpClient as Smtp
 
 SWAKS = shutil.which("swaks")
 needs_swaks = pytest.mark.skipif(SWAKS is None, reason="swaks is not installed "
@@ -64,66 +63,6 @@ def serve(tmp_path):
 
 # --------------------------------------------------------------------------
 # clients
-
-
-class Smtp:
-    """A raw SMTP client: exact bytes out, replies in."""
-
-    def __init__(self, port, host="127.0.0.1", timeout=10, family=socket.AF_INET):
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect((host, port))
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed; buffered %r" % self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode("utf-8", "replace")
-
-    def reply(self):
-        """-> (code, [lines])"""
-        lines = []
-        while True:
-            l = self.line()
-            lines.append(l)
-            if len(l) < 4 or l[3] != "-":
-                return int(l[:3]), lines
-
-    def cmd(self, line):
-        self.send(line + "\r\n")
-        return self.reply()
-
-    def closed(self, timeout=10):
-        """True once the server has closed (EOF), reading what else comes."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except (socket.timeout, TimeoutError):
-            return False
-        except ConnectionResetError:
-            return True
-
-    def starttls(self, cafile, name="localhost"):
-        ctx = ssl.create_default_context(cafile=str(cafile))
-        self.sock = ctx.wrap_socket(self.sock, server_hostname=name)
-        return self.sock
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 _NEW = re.compile(r"^New, (\S+), Cipher is (\S+)", re.M)

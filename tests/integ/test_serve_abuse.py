@@ -28,7 +28,7 @@ import time
 import pytest
 
 from conftest import mailtls_path
-from serveproc import Serve
+from serveproc import Serve, SmtpClient
 
 # --------------------------------------------------------------------------
 # the build, the fd limit, memory
@@ -170,64 +170,11 @@ def ends(recs):
 # clients
 
 
-class Client:
-    """A raw SMTP client on a blocking socket with a timeout."""
+class Client(SmtpClient):
+    """serveproc's SMTP client, with a longer timeout for 1,000 sessions at once."""
 
     def __init__(self, port, timeout=20):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed; buffered %r" % self.buf[:200])
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode("ascii", "replace")
-
-    def reply(self):
-        """-> (code, [lines])"""
-        lines = []
-        while True:
-            l = self.line()
-            lines.append(l)
-            if len(l) < 4 or l[3] != "-":
-                return int(l[:3]), lines
-
-    def cmd(self, line):
-        self.send(line + "\r\n")
-        return self.reply()
-
-    def closed(self, timeout=10):
-        """True once the server has closed (EOF or reset)."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except (socket.timeout, TimeoutError):
-            return False
-        except ConnectionResetError:
-            return True
-
-    def starttls(self, cafile):
-        ctx = ssl.create_default_context(cafile=str(cafile))
-        assert self.buf == b"", "bytes before TLS: %r" % self.buf
-        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
-        return self.sock
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        super().__init__(port, timeout=timeout)
 
 
 def client_hello(cafile):
