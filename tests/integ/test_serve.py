@@ -16,7 +16,6 @@ References, independent of serve's own account:
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
