@@ -23,6 +23,7 @@ void checks_run(struct result *r, const struct checks_cfg *cfg)
 			all_checks[j](r->eps[i], cfg);
 		if (r->domain)
 			check_domain_endpoint(r->eps[i], r->domain);
+		check_vulns(r->eps[i], cfg);
 		check_grade(r->eps[i], cfg);
 	}
 }

@@ -7,6 +7,7 @@
 
 struct checks_cfg {
 	int warn_days; /* cert-expires-soon below this many days (--warn-days) */
+	int vulns;     /* the vulnerability battery ran: give every entry a verdict */
 };
 
 void checks_cfg_defaults(struct checks_cfg *c);
@@ -29,6 +30,9 @@ void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d);
 /* Across the endpoints of a run: address-unreachable on an address that
  * did not accept connections while others were scanned. */
 void check_reach(struct result *r);
+/* The vulnerability battery's verdicts (docs/vulns.md): after the checks
+ * whose findings it links to, before the grade. */
+void check_vulns(struct endpoint *ep, const struct checks_cfg *cfg);
 /* Last: it reads the other checks' findings. */
 void check_grade(struct endpoint *ep, const struct checks_cfg *cfg);
 

@@ -40,6 +40,8 @@ void cmd_domain_usage(FILE *out)
 	      "  --quick                 the verified handshake (and DANE) only, no\n"
 	      "                          enumeration of protocols and cipher suites\n"
 	      "  --patient               enumerate in full even on a slow MX host\n"
+	      "  --vulns, --no-vulns     run or skip the vulnerability battery (default:\n"
+	      "                          with a full scan, not with --quick)\n"
 	      "  --first-ip              scan only the first address of each MX host\n"
 	      "Limits, output and exit codes: as `mailtls check` (see mailtls help check):\n"
 	      "  --connect-timeout, --read-timeout, --timeout (also the policy fetch),\n"

@@ -36,6 +36,9 @@ enum {
 	OPT_TRANSCRIPT,
 	OPT_QUICK,
 	OPT_PATIENT,
+	OPT_VULNS,
+	OPT_NO_VULNS,
+	OPT_SUBMISSION,
 	OPT_XMPP_DOMAIN,
 	OPT_WARN_DAYS,
 	OPT_NO_COLOR,
@@ -71,6 +74,9 @@ static const struct option long_opts[] = {
 	{"transcript", no_argument, NULL, OPT_TRANSCRIPT},
 	{"quick", no_argument, NULL, OPT_QUICK},
 	{"patient", no_argument, NULL, OPT_PATIENT},
+	{"vulns", no_argument, NULL, OPT_VULNS},
+	{"no-vulns", no_argument, NULL, OPT_NO_VULNS},
+	{"submission", no_argument, NULL, OPT_SUBMISSION},
 	{"xmpp-domain", required_argument, NULL, OPT_XMPP_DOMAIN},
 	{"warn-days", required_argument, NULL, OPT_WARN_DAYS},
 	{"show-certs", no_argument, NULL, OPT_SHOW_CERTS},
@@ -223,7 +229,7 @@ int scan_opts_parse_render(int argc, char **argv, struct check_opts *o)
 
 int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o)
 {
-	int c, rc;
+	int c, rc, vulns = -1;
 	struct dns_addr a;
 
 	scan_cfg_defaults(&o->cfg);
@@ -300,6 +306,13 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 		case OPT_PATIENT:
 			o->cfg.patient = 1;
 			break;
+		case OPT_VULNS:
+		case OPT_NO_VULNS:
+			vulns = c == OPT_VULNS;
+			break;
+		case OPT_SUBMISSION:
+			o->cfg.submission = 1;
+			break;
 		case OPT_WARN_DAYS:
 			if (parse_count(optarg, 3650, &o->checks.warn_days))
 				return cli_usage_error(cmd, "invalid --warn-days '%s' (1-3650)", optarg);
@@ -344,6 +357,8 @@ int scan_opts_parse(int argc, char **argv, const char *cmd, struct check_opts *o
 			  o->cfg.xmpp_domain))
 		return cli_usage_error(cmd, "--implicit, --starttls, --ip, --sni and --xmpp-domain "
 					    "are options of 'mailtls check'");
+	/* The battery comes with a full check; --quick runs none. */
+	o->cfg.vulns = o->checks.vulns = vulns >= 0 ? vulns : !o->cfg.quick;
 	const char *what = o->domain ? "DOMAIN" : "TARGET";
 	if (optind != argc - 1)
 		return cli_usage_error(cmd, optind >= argc ? "no %s given" : "exactly one %s expected",

@@ -440,6 +440,30 @@ static void read_finding(struct jr *j, json_t *o, void *arg)
 	free(fix);
 }
 
+/* The battery's entries (docs/vulns.md); an id the reader does not know
+ * is kept (a newer battery). */
+static void read_vuln(struct jr *j, json_t *o, void *arg)
+{
+	struct endpoint *ep = arg;
+	char *id = NULL;
+	get_str(j, o, "id", &id);
+	if (j->status != JR_OK || !id) {
+		if (j->status == JR_OK)
+			fail(j, "id", "missing");
+		free(id);
+		return;
+	}
+	struct vuln *v = ep_vuln(ep, id);
+	free(id);
+	GET_ENUM(o, "verdict", vuln_verdict_parse, v->verdict,
+	         "expected vulnerable, not-vulnerable, not-applicable or unknown");
+	get_str(j, o, "reason", &v->reason);
+	get_strv(j, o, "cve", &v->cve, &v->ncve);
+	get_str(j, o, "evidence", &v->evidence);
+	GET_INT(o, "connections", 0, INT_MAX, 0, v->connections);
+	get_str(j, o, "finding", &v->finding);
+}
+
 /* ------------------------------------------------------------------ an endpoint */
 
 static void read_dialogue(struct jr *j, json_t *o, struct dialogue *g)
@@ -776,6 +800,7 @@ static void read_endpoint(struct jr *j, json_t *o, void *arg)
 	get_strv(j, o, "sigalgs", &ep->sigalgs, &ep->nsigalgs);
 	IN_OBJ(o, "server_defaults", read_defaults, ep);
 	IN_OBJ(o, "grade", read_grade, ep);
+	each(j, o, "vulnerabilities", read_vuln, ep);
 
 	/* Not in the document: whether the enumeration ran. It sets all six
 	 * protocols and numbers the suites from 1; without it (--quick, or it

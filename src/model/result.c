@@ -216,6 +216,7 @@ void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
 static void endpoint_free(struct endpoint *ep)
 {
 	free(ep->dh.common);
+	vulns_free(ep->vulns, ep->nvulns);
 	strv_free(ep->grade_caps, ep->ngrade_caps);
 	strv_free(ep->sigalgs, ep->nsigalgs);
 	strv_free(ep->defaults.extensions, ep->defaults.nextensions);

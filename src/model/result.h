@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "tls/verify.h"
 #include "tls/wire.h"
+#include "model/vuln.h"
 
 enum severity { SEV_OK, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
 const char *severity_name(enum severity s);
@@ -294,6 +295,10 @@ struct endpoint {
 	size_t ncerts, capcerts;
 	struct finding *findings;
 	size_t nfindings, capfindings;
+	/* The vulnerability battery (model/vuln.h), in docs/vulns.md order;
+	 * none when it did not run (--quick, --no-vulns). */
+	struct vuln *vulns;
+	size_t nvulns, capvulns;
 	struct tline *transcript;
 	size_t ntranscript, captranscript;
 	struct ep_error *errors;
@@ -365,6 +370,9 @@ struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32
 				   const char *iana, const char *openssl, const char *kx,
 				   const char *au, const char *enc, int bits, int order);
 void ep_add_group(struct endpoint *ep, const char *name);
+/* The battery entry with this id, added when there is none yet. */
+struct vuln *ep_vuln(struct endpoint *ep, const char *id);
+struct vuln *ep_vuln_find(const struct endpoint *ep, const char *id);
 /* Could this endpoint be scanned? A verified handshake, or an enumeration
  * that found something offered (a legacy-only server), or no error at all
  * (STARTTLS refused is a finding, not a failure). */

@@ -2,7 +2,8 @@
  * severity, title, detail, cve, fix. Every field goes through esc_csv, which
  * quotes and neutralises spreadsheet formulas. Endpoint errors become rows
  * with severity "error" so a pipeline sees them too. A mail domain's own
- * findings come first, with the domain as host and no port. */
+ * findings come first, with the domain as host and no port. The
+ * vulnerability battery's checks follow each endpoint's findings. */
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -54,6 +55,31 @@ static int finding_rows(FILE *out, const struct endpoint *ep, const char *domain
 	return rc;
 }
 
+/* The battery: one row per check, its verdict in the severity column
+ * (vulnerable, not-vulnerable, not-applicable, unknown: never a severity
+ * name), reason and evidence as the detail, the linked finding as the fix. */
+static int vuln_rows(FILE *out, const struct endpoint *ep)
+{
+	int rc = 0;
+	for (size_t j = 0; j < ep->nvulns; j++) {
+		const struct vuln *v = &ep->vulns[j];
+		char cve[256] = "", title[64], detail[1200], fix[200] = "";
+		size_t used = 0;
+		for (size_t k = 0; k < v->ncve && used < sizeof cve; k++)
+			used += (size_t)snprintf(cve + used, sizeof cve - used, "%s%s", k ? " " : "",
+						 v->cve[k]);
+		snprintf(title, sizeof title, "vulnerability check, %d connection%s", v->connections,
+			 v->connections == 1 ? "" : "s");
+		snprintf(detail, sizeof detail, "%s%s%s", v->reason ? v->reason : "",
+			 v->reason && v->evidence ? "; " : "", v->evidence ? v->evidence : "");
+		if (v->finding)
+			snprintf(fix, sizeof fix, "see finding %s", v->finding);
+		const char *verdict = vuln_verdict_name(v->verdict);
+		rc |= row(out, ep, NULL, v->id, verdict ? verdict : "", title, detail, cve, fix);
+	}
+	return rc;
+}
+
 int report_csv(const struct result *r, FILE *out)
 {
 	int rc = fputs("host,port,address,id,severity,title,detail,cve,fix\r\n", out) == EOF;
@@ -66,6 +92,7 @@ int report_csv(const struct result *r, FILE *out)
 	for (size_t i = 0; i < r->neps; i++) {
 		const struct endpoint *ep = r->eps[i];
 		rc |= finding_rows(out, ep, NULL, ep->findings, ep->nfindings);
+		rc |= vuln_rows(out, ep);
 		for (size_t j = 0; j < ep->nerrors; j++)
 			rc |= row(out, ep, NULL, ep->errors[j].stage, "error", err_cat_name(ep->errors[j].category),
 				  ep->errors[j].message, "", "");

@@ -278,8 +278,49 @@ static void chain(FILE *out, const struct endpoint *ep)
 	fputs("</section>", out);
 }
 
+/* The battery: a row per check; the verdict wears a severity's colour
+ * (vulnerable high, unknown medium, not applicable info, not vulnerable ok). */
+static void vulnerabilities(FILE *out, const struct endpoint *ep)
+{
+	static const char *const cls[] = {"info", "high", "ok", "info", "medium"};
+	if (!ep->nvulns)
+		return;
+	fputs("<section><h2>Vulnerabilities</h2><div class=\"wrap\"><table>"
+	      "<tr><th>Check</th><th>Verdict</th><th>What was seen</th><th>CVE</th>"
+	      "<th>Conn.</th></tr>",
+	      out);
+	for (size_t i = 0; i < ep->nvulns; i++) {
+		const struct vuln *v = &ep->vulns[i];
+		const char *name = vuln_verdict_name(v->verdict);
+		fputs("<tr><td><code>", out);
+		h(out, v->id);
+		fprintf(out, "</code></td><td><span class=\"sev %s\">",
+			(unsigned)v->verdict < ARRAY_LEN(cls) ? cls[v->verdict] : "info");
+		h(out, name ? name : "?");
+		fputs("</span></td><td>", out);
+		h(out, v->reason);
+		if (v->reason && v->evidence)
+			fputs("; ", out);
+		h(out, v->evidence);
+		if (v->finding) {
+			fputs(" <span class=\"muted\">(finding <code>", out);
+			h(out, v->finding);
+			fputs("</code>)</span>", out);
+		}
+		fputs("</td><td>", out);
+		for (size_t k = 0; k < v->ncve; k++) {
+			fputs(k ? " <code>" : "<code>", out);
+			h(out, v->cve[k]);
+			fputs("</code>", out);
+		}
+		fprintf(out, "</td><td>%d</td></tr>", v->connections);
+	}
+	fputs("</table></div></section>", out);
+}
+
 static void rest(FILE *out, const struct endpoint *ep)
 {
+	vulnerabilities(out, ep);
 	if (ep->nfindings) {
 		fputs("<section><h2>All findings</h2><ul class=\"findings\">", out);
 		for (size_t i = 0; i < ep->nfindings; i++)

@@ -255,6 +255,13 @@ static json_t *endpoint_json(const struct endpoint *ep)
 							     strv_json(ep->grade_caps, ep->ngrade_caps),
 							     "authentication", jstr(ep->auth_verdict))
 						 : json_null());
+		if (ep->nvulns) {
+			json_t *vj = vulns_json(ep);
+			if (!vj || json_object_set_new(j, "vulnerabilities", vj)) {
+				json_decref(j);
+				return NULL;
+			}
+		}
 	}
 	return j;
 }

@@ -13,6 +13,8 @@ json_t *strv_json(char **v, size_t n);
 /* -1 null, else a boolean */
 json_t *tri(int v);
 json_t *findings_json(const struct finding *v, size_t n);
+/* The battery's entries; NULL when jansson failed. */
+json_t *vulns_json(const struct endpoint *ep);
 struct domain_info;
 /* The "domain" member of a mailtls/1 document. */
 json_t *domain_json(const struct domain_info *d);

@@ -432,6 +432,40 @@ static void findings_of(struct tx *t, const struct finding *v, size_t n, int qui
 	}
 }
 
+/* The battery: one line per check, its verdict, then what it saw. */
+static void vulnerabilities(struct tx *t, const struct endpoint *ep)
+{
+	static const char *const color[] = {"", "\033[31m", "\033[32m", "\033[2m", "\033[33m"};
+	if (!ep->nvulns)
+		return;
+	section(t, "Vulnerabilities");
+	for (size_t i = 0; i < ep->nvulns; i++) {
+		const struct vuln *v = &ep->vulns[i];
+		const char *name = vuln_verdict_name(v->verdict);
+		fputs("  ", t->out);
+		put(t, v->id);
+		fprintf(t->out, "%*s", (int)(25 > strlen(v->id) ? 25 - strlen(v->id) : 1), "");
+		if (t->o->color && (unsigned)v->verdict < ARRAY_LEN(color))
+			fprintf(t->out, "%s%-15s\033[0m", color[v->verdict], name ? name : "?");
+		else
+			fprintf(t->out, "%-15s", name ? name : "?");
+		struct buf b;
+		buf_init(&b, 4096);
+		addf(&b, "%s%s%s", v->reason ? v->reason : "", v->reason && v->evidence ? "; " : "",
+		     v->evidence ? v->evidence : "");
+		if (v->connections)
+			addf(&b, "%s(%d connection%s)", b.len ? " " : "", v->connections,
+			     v->connections == 1 ? "" : "s");
+		if (v->nleak) {
+			addf(&b, "; leaked bytes, first %zu:", v->nleak);
+			for (size_t k = 0; k < v->nleak; k++)
+				addf(&b, " %02x", v->leak[k]);
+		}
+		wrap(t, buf_cstr(&b), 42, 42);
+		buf_free(&b);
+	}
+}
+
 static void errors(struct tx *t, const struct endpoint *ep)
 {
 	if (ep->nerrors == 0)
@@ -464,6 +498,7 @@ static void endpoint_text(struct tx *t, const struct endpoint *ep)
 		protocols(t, ep);
 		defaults(t, ep);
 		certificates(t, ep);
+		vulnerabilities(t, ep);
 	}
 	findings_of(t, ep->findings, ep->nfindings, t->o->quiet);
 	errors(t, ep);

@@ -17,9 +17,17 @@
 #include "core/mem.h"
 #include "scan/tlsdesc.h"
 
-enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_RENEG, HS_DONE };
-static const char *const hs_stage[] = {"connect", "dialogue",     "tls",
-				       "after-tls", "renegotiation", "done"};
+enum hs_state {
+	HS_CONNECTING,
+	HS_DIALOGUE,
+	HS_HANDSHAKE,
+	HS_AFTER_TLS,
+	HS_RENEG,
+	HS_OWN,
+	HS_DONE
+};
+static const char *const hs_stage[] = {"connect",       "dialogue", "tls", "after-tls",
+				       "renegotiation", "probe",    "done"};
 
 struct hsprobe {
 	struct probe base; /* first: the scheduler sees a struct probe */
@@ -41,6 +49,8 @@ struct hsprobe {
 	int retrying;   /* a clone carries on: report nothing */
 	struct event *silence; /* the early port-mode check (SILENT_PROBE_MS) */
 	struct event *stage_ev; /* the current stage's deadline */
+	struct event *quiet;    /* own mode: hs_own.quiet_ms */
+	int own_done;           /* own mode: start or input said done */
 };
 
 /* A STARTTLS port that has said nothing for this long gets a ClientHello on
@@ -67,6 +77,10 @@ static void finish(struct hsprobe *h)
 		h->prm.on_done(h->prm.done_arg, h->ep, &h->addr);
 	if (h->prm.on_tls && !h->retrying && !h->tls_reported)
 		h->prm.on_tls(h->prm.tls_arg, NULL, &h->raw_err, -1);
+	if (h->prm.own && !h->retrying)
+		h->prm.own->end(h->prm.own->arg,
+				h->own_done || h->raw_err.cat == ERR_NONE ? NULL : &h->raw_err,
+				h->scratch ? &h->scratch->dlg : NULL);
 	if (h->c) {
 		double now = clk_mono_ms();
 		struct endpoint *ep = h->ep;
@@ -95,7 +109,7 @@ static void log_peer_error(const struct hsprobe *h, const struct err *e, const c
 
 static void record_error(struct hsprobe *h, const struct err *e)
 {
-	if (h->prm.raw || h->prm.on_tls) {
+	if (h->prm.raw || h->prm.on_tls || h->prm.own) {
 		if (h->raw_err.cat == ERR_NONE)
 			h->raw_err = *e;
 		return;
@@ -152,12 +166,15 @@ static void check_mode(struct hsprobe *h)
  * twice the read timeout, the TLS handshake within the read timeout. */
 static void aux_report(struct hsprobe *h);
 
-static const char *const stage_what[] = {"connect", "clear-text dialogue", "TLS handshake",
-					 "dialogue inside TLS", "renegotiation", "done"};
+static const char *const stage_what[] = {"connect",       "clear-text dialogue",
+					 "TLS handshake", "dialogue inside TLS",
+					 "renegotiation", "probe's exchange",
+					 "done"};
 
 static int stage_ms(const struct hsprobe *h, enum hs_state st)
 {
-	return st == HS_HANDSHAKE || st == HS_RENEG ? h->prm.lim.read_ms : 2 * h->prm.lim.read_ms;
+	return st == HS_HANDSHAKE || st == HS_RENEG || st == HS_OWN ? h->prm.lim.read_ms
+									: 2 * h->prm.lim.read_ms;
 }
 
 /* The dialogue has said goodbye: an answer that does not come, a close or
@@ -255,6 +272,49 @@ static void feed_raw(struct hsprobe *h, int eof)
 		finish(h);
 }
 
+/* Own mode: the probe's callbacks talk from here on. */
+static void arm_quiet(struct hsprobe *h)
+{
+	if (h->prm.own->quiet_ms <= 0)
+		return;
+	struct timeval tv = clk_tv(h->prm.own->quiet_ms);
+	evtimer_add(h->quiet, &tv);
+}
+
+static void own_step(struct hsprobe *h, enum own_ev ev)
+{
+	if (h->prm.own->input(h->prm.own->arg, h->c, ev) || ev == OWN_EOF) {
+		h->own_done = 1;
+		finish(h);
+		return;
+	}
+	arm_quiet(h);
+}
+
+static void on_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct hsprobe *h = arg;
+	if (h->state == HS_OWN)
+		own_step(h, OWN_QUIET);
+}
+
+static void start_own(struct hsprobe *h)
+{
+	set_stage(h, HS_OWN);
+	if (!h->prm.own->after_tls)
+		buf_reset(conn_input(h->c)); /* never read pre-TLS bytes as TLS */
+	if (h->prm.own->quiet_ms > 0)
+		h->quiet = evtimer_new(sched_base(h->base.sched), on_quiet, h);
+	if (h->prm.own->start(h->prm.own->arg, h->c, h->sess)) {
+		h->own_done = 1;
+		finish(h);
+		return;
+	}
+	arm_quiet(h);
+	if (conn_input(h->c)->len > 0)
+		own_step(h, OWN_DATA); /* arrived with the handshake's last flight */
+}
+
 static void start_tls(struct hsprobe *h)
 {
 	struct err e;
@@ -262,6 +322,10 @@ static void start_tls(struct hsprobe *h)
 	err_clear(&e);
 	if (h->prm.raw) {
 		start_raw(h);
+		return;
+	}
+	if (h->prm.own && !h->prm.own->after_tls) {
+		start_own(h);
 		return;
 	}
 	h->sess = ossl_sess_new(h->prm.octx, h->prm.sni, h->prm.verify_name, &h->prm.sess_opts, &e);
@@ -364,6 +428,10 @@ static void on_conn_error(struct hsprobe *h, const struct err *e)
 		aux_report(h);
 		return;
 	}
+	if (h->state == HS_OWN && e->cat == ERR_IO) {
+		own_step(h, OWN_EOF); /* a reset is the server's answer too */
+		return;
+	}
 	if (h->raw) {
 		/* A close or reset after the hello is the server's refusal. */
 		if (e->cat == ERR_IO && rawhs_eof(h->raw) != RAW_PENDING) {
@@ -408,7 +476,7 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		log_debug("%s [%s]:%u: connected", h->ep->host, h->addr.text, h->ep->port);
 		if (h->prm.proto) {
 			set_stage(h, HS_DIALOGUE);
-			if (h->prm.raw || h->prm.on_tls)
+			if (h->prm.raw || h->prm.on_tls || h->prm.own)
 				h->scratch = xcalloc(1, sizeof(*h->scratch));
 			else if (!h->mode_check && !h->mode_asked &&
 				 h->prm.lim.read_ms > SILENT_PROBE_MS) {
@@ -424,6 +492,10 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		}
 		break;
 	case CONN_EV_HANDSHAKE_DONE:
+		if (h->prm.own) {
+			start_own(h);
+			break;
+		}
 		if (h->prm.on_tls) {
 			aux_handshake_done(h);
 			break;
@@ -441,7 +513,9 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 	case CONN_EV_DATA:
 		if (h->state == HS_RENEG)
 			break; /* application data during renegotiation: ignore */
-		if (h->raw)
+		if (h->state == HS_OWN)
+			own_step(h, OWN_DATA);
+		else if (h->raw)
 			feed_raw(h, 0);
 		else if (h->dlg)
 			on_step(h, dlg_input(h->dlg));
@@ -449,6 +523,10 @@ static void on_conn(struct conn *c, enum conn_ev ev, void *arg)
 			finish(h); /* nothing is expected after an implicit handshake */
 		break;
 	case CONN_EV_EOF:
+		if (h->state == HS_OWN) {
+			own_step(h, OWN_EOF);
+			break;
+		}
 		if (h->raw) {
 			feed_raw(h, 1);
 			break;
@@ -501,6 +579,8 @@ static void hs_free(struct probe *p)
 		event_free(h->silence);
 	if (h->stage_ev)
 		event_free(h->stage_ev);
+	if (h->quiet)
+		event_free(h->quiet);
 	if (h->c)
 		conn_close(h->c);
 	dlg_free(h->dlg);

@@ -12,6 +12,33 @@
 #include "tls/ossl.h"
 #include "tls/rawhs.h"
 
+/* Own mode (the vulnerability probes, scan/vulnscan.h): the connection is
+ * handed to these callbacks where TLS would start -- after the dialogue's
+ * go-ahead, or at once on an implicit-TLS port -- or, with after_tls, once
+ * a verified OpenSSL handshake has completed (conn_write and conn_input then
+ * go through TLS; the dialogue is not resumed). */
+enum own_ev {
+	OWN_DATA,  /* new bytes in conn_input() */
+	OWN_EOF,   /* the server closed (or reset) */
+	OWN_QUIET, /* quiet_ms passed without a byte */
+};
+
+struct hs_own {
+	int after_tls;
+	int quiet_ms; /* OWN_QUIET after this long without a byte, 0 never */
+	/* Send the first bytes: 1 when already done, 0 to wait for input. */
+	int (*start)(void *arg, struct conn *c, struct ossl_sess *s);
+	/* 1 when done (the probe closes), 0 for more. After OWN_EOF the probe
+	 * ends whatever it returns. */
+	int (*input)(void *arg, struct conn *c, enum own_ev ev);
+	/* Exactly once, last: e is NULL when start or input said done (or the
+	 * server closed), else why the probe ended before (connect, dialogue,
+	 * handshake, a deadline). On a STARTTLS port `dlg` holds the clear-text
+	 * dialogue's facts (valid during the call only). */
+	void (*end)(void *arg, const struct err *e, const struct dialogue *dlg);
+	void *arg;
+};
+
 struct hsprobe_params {
 	struct ossl_ctx *octx;
 	struct conn_limits lim;
@@ -48,6 +75,8 @@ struct hsprobe_params {
 	size_t ntlsa;
 	void (*on_tls)(void *arg, struct ossl_sess *s, const struct err *e, int reneg_ok);
 	void *tls_arg;
+	/* Own mode (above): NULL for the other modes. Must outlive the probe. */
+	const struct hs_own *own;
 };
 
 /* A probe that fills ep (OpenSSL mode) (dialogue, tls, protocols, ciphers, groups,

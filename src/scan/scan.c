@@ -11,6 +11,7 @@
 #include "scan/enumerate.h"
 #include "scan/hsprobe.h"
 #include "scan/tlsaux.h"
+#include "scan/vulnscan.h"
 #include "tls/registry.h"
 #include "scan/sched.h"
 #include "tls/ossl.h"
@@ -55,6 +56,8 @@ struct run {
 	size_t nenums, capenums;
 	struct tlsaux **auxes;
 	size_t nauxes, capauxes;
+	struct vscan **vscans;
+	size_t nvscans, capvscans;
 	struct event *budget;  /* --scan-timeout */
 	int expired;
 };
@@ -101,8 +104,14 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 						   sizeof(*slot));
 		*slot = enum_start(run->sched, h, ep, addr, &prm, run->cfg->patient);
 	}
+	struct vscan *vs = NULL;
+	if (run->cfg->vulns) {
+		struct vscan **slot = xvec_push(&run->vscans, &run->nvscans, &run->capvscans,
+						sizeof(*slot));
+		*slot = vs = vscan_start(run->sched, h, ep, addr, &prm);
+	}
 	struct tlsaux **aux = xvec_push(&run->auxes, &run->nauxes, &run->capauxes, sizeof(*aux));
-	*aux = tlsaux_start(run->sched, h, ep, addr, &prm, run->cfg->quick);
+	*aux = tlsaux_start(run->sched, h, ep, addr, &prm, run->cfg->quick, vs);
 }
 
 static void plan(struct trun *tr, const struct dns_addrs *addrs)
@@ -144,7 +153,7 @@ static void plan(struct trun *tr, const struct dns_addrs *addrs)
 		};
 		/* Enumeration and the side handshakes follow the main one; with
 		 * --quick only DANE does, when there are TLSA records. */
-		if (!cfg->quick || t->ntlsa) {
+		if (!cfg->quick || t->ntlsa || cfg->vulns) {
 			prm.on_done = start_enum;
 			prm.done_arg = tr;
 		}
@@ -291,6 +300,9 @@ out:
 	for (size_t i = 0; i < run.nauxes; i++)
 		tlsaux_free(run.auxes[i]);
 	free(run.auxes);
+	for (size_t i = 0; i < run.nvscans; i++)
+		vscan_free(run.vscans[i]);
+	free(run.vscans);
 	free(run.truns);
 	if (run.budget)
 		event_free(run.budget);

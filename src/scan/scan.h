@@ -23,6 +23,8 @@ struct scan_cfg {
 	int max_retries;     /* after a 421 */
 	int quick;           /* the verified handshake only, no enumeration */
 	int patient;         /* enumerate fully even when the server is slow */
+	int vulns;           /* run the vulnerability battery (docs/vulns.md) */
+	int submission;      /* a STARTTLS port that is a submission port (as 587) */
 	const char *resolver;     /* --resolver ADDR[@PORT], NULL: resolv.conf */
 	const char *trust_anchor; /* --trust-anchor FILE, NULL: none */
 };

@@ -27,6 +27,7 @@ struct tlsaux {
 	struct dns_addr addr;
 	struct hsprobe_params base;
 	struct aux_step steps[AUX_COUNT];
+	struct vscan *vs;
 	enum cert_chain alt_label;
 };
 
@@ -109,6 +110,8 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 				break;
 			}
 			st->session = ossl_sess_get1_session(s);
+			if (st->kind == AUX_RESUME_TICKET && a->vs)
+				vp_ticketbleed(a->vs, st->session);
 			st->second = 1;
 			launch(st);
 			break;
@@ -144,7 +147,7 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 
 struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
 			    const struct dns_addr *addr, const struct hsprobe_params *base,
-			    int dane_only)
+			    int dane_only, struct vscan *vs)
 {
 	struct tlsaux *a = xcalloc(1, sizeof(*a));
 	a->sched = s;
@@ -152,6 +155,7 @@ struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoi
 	a->ep = ep;
 	a->addr = *addr;
 	a->base = *base;
+	a->vs = vs;
 	/* Look for the other kind of certificate than the one we got. */
 	a->alt_label =
 	    ep->ncerts && ep->certs[0].key_type == KEY_TYPE_EC ? CHAIN_RSA : CHAIN_ECDSA;

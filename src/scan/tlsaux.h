@@ -6,12 +6,15 @@
 #define MAILTLS_TLSAUX_H
 
 #include "scan/hsprobe.h"
+#include "scan/vulnscan.h"
 
 struct tlsaux;
 
+/* vs: the vulnerability probes, which get the resumption handshake's
+ * ticket (Ticketbleed); NULL when the battery does not run. */
 struct tlsaux *tlsaux_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
 			    const struct dns_addr *addr, const struct hsprobe_params *base,
-			    int dane_only);
+			    int dane_only, struct vscan *vs);
 void tlsaux_free(struct tlsaux *a);
 
 #endif

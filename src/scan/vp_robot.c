@@ -1,0 +1,7 @@
+/* vp_robot.c - ROBOT: not written yet. */
+#include "scan/vulnscan.h"
+
+void vp_robot(struct vscan *vs)
+{
+	(void)vs;
+}

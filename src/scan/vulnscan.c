@@ -1,0 +1,57 @@
+/* vulnscan.c - plan the battery's probes of one endpoint. */
+#include "scan/vulnscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "core/mem.h"
+
+static void (*const probes[])(struct vscan *) = {
+	vp_heartbleed,
+	vp_ccs_injection,
+	vp_robot,
+	vp_fallback_scsv,
+	vp_starttls_injection,
+	vp_starttls_in_tls,
+	vp_submission_policy,
+};
+
+struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
+			  const struct dns_addr *addr, const struct hsprobe_params *base)
+{
+	struct vscan *vs = xcalloc(1, sizeof(*vs));
+	vs->sched = s;
+	vs->host = h;
+	vs->ep = ep;
+	vs->addr = *addr;
+	vs->base = *base;
+	for (size_t i = 0; i < ARRAY_LEN(probes); i++)
+		probes[i](vs);
+	return vs;
+}
+
+void vscan_free(struct vscan *vs)
+{
+	free(vs);
+}
+
+struct hsprobe_params vscan_params(const struct vscan *vs, const struct hs_own *own)
+{
+	struct hsprobe_params prm = vs->base;
+	memset(&prm.sess_opts, 0, sizeof prm.sess_opts);
+	prm.raw = NULL;
+	prm.on_raw = NULL;
+	prm.on_done = NULL;
+	prm.on_tls = NULL;
+	prm.reneg = 0;
+	prm.ntlsa = 0;
+	prm.tlsa = NULL;
+	prm.dane_base = NULL;
+	prm.own = own;
+	return prm;
+}
+
+void vscan_launch(struct vscan *vs, struct vuln *v, const struct hsprobe_params *prm)
+{
+	v->connections++;
+	sched_add(vs->sched, vs->host, hsprobe_new(vs->ep, &vs->addr, prm));
+}
