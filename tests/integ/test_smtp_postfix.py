@@ -1,4 +1,8 @@
-"""`mailtls check --starttls smtp` (and --implicit) against a real Postfix.
+"""`mailtls check --starttls smtp` (and --implicit) against a real Postfix:
+the tests only Postfix runs. The ones Haraka shares (the --quick scan of
+"may", "none" not offering STARTTLS, AUTH before TLS with "auth-clear") are
+parametrised over both MTAs in test_smtp_mta.py, with Postfix's
+expectations there (it imports the helpers and constants below).
 
 Every profile is its own Postfix instance (tests/integ/postfix.py: a
 temporary config, queue and data directory, one smtpd on 127.0.0.1:PORT),
@@ -18,7 +22,8 @@ Profiles:
   wrapper    smtpd_tls_wrappermode = yes (implicit TLS, like 465)
   badkey     certificate and a key that does not match: Postfix disables
              TLS yet advertises STARTTLS, then answers 454
-  auth       Cyrus SASL (PLAIN LOGIN) with smtpd_tls_auth_only = no / yes
+  auth       Cyrus SASL (PLAIN LOGIN) with smtpd_tls_auth_only = yes ("= no":
+             test_smtp_mta.py)
   postscreen postscreen(8) with a 3 s greet pause before smtpd
   limit      smtpd_client_connection_count_limit = 1 (421 when busy)
   proxy      tests/fixtures/strip_proxy.py in front of "may": STARTTLS is
@@ -133,11 +138,6 @@ def _sasl(name, pki, tls_auth_only):
 
 
 @pytest.fixture(scope="module")
-def pf_auth_clear(pki):
-    yield from _running(_sasl("auth-clear", pki, "no"))
-
-
-@pytest.fixture(scope="module")
 def pf_auth_tls_only(pki):
     yield from _running(_sasl("auth-tls-only", pki, "yes"))
 
@@ -225,126 +225,12 @@ def scan_may(run_json, pki, pf_may):
 
 
 @pytest.fixture(scope="module")
-def ref_may(pki, pf_may):
-    return s_client(pf_may, pki.ca, name=HOST, starttls="smtp")
-
-
-@pytest.fixture(scope="module")
 def dialogue_may(pki, pf_may):
     return reference_dialogue(pf_may.host, pf_may.port, pki.ca)
 
 
 # --------------------------------------------------------------------------
 # 1. smtpd_tls_security_level = may
-
-
-def test_may_scans_ok(scan_may):
-    ep = scan_may.ep
-    assert scan_may.rc == 0, scan_may.err
-    assert scan_may.doc["errors"] == [] and ep["errors"] == []
-    assert (ep["host"], ep["port"], ep["address"]) == (HOST, scan_may.pf.port, "127.0.0.1")
-    assert (ep["mode"], ep["starttls"], ep["sni"]) == ("starttls", "smtp", HOST)
-    assert ep["stats"]["connections"] == 1  # --quick
-
-
-def test_may_dialogue_matches_server(scan_may, dialogue_may):
-    g = scan_may.ep["dialogue"]
-    ref = dialogue_may
-    assert ref["greeting"] == (220, [GREETING])
-    assert g["greeting_code"] == 220
-    assert g["greeting"] == GREETING
-    assert 0 <= g["greeting_ms"] < 2000
-    assert g["hello_code"] == ref["hello_code"] == 250
-    assert g["capabilities"] == ref["caps"]
-    assert "STARTTLS" in g["capabilities"]
-    assert g["starttls_advertised"] is True
-    assert g["starttls_masked"] is None
-    assert g["starttls_sent"] is True
-    assert ref["starttls"] == (220, ["2.0.0 Ready to start TLS"])
-    assert g["starttls_code"] == 220
-    assert g["starttls_reply"] == "2.0.0 Ready to start TLS"
-    assert g["pipelined_bytes"] == 0
-    assert g["throttled"] == 0
-    assert g["silent"] is False and g["implicit_answered"] is False
-
-
-def test_may_capabilities_inside_tls(scan_may, dialogue_may):
-    g = scan_may.ep["dialogue"]
-    assert g["capabilities_tls"] == dialogue_may["caps_tls"]
-    assert "STARTTLS" not in g["capabilities_tls"]
-    assert "starttls-readvertised" not in finding_ids(scan_may.ep)
-
-
-def test_may_tls_matches_s_client(scan_may, ref_may, cipher_table):
-    tls = scan_may.ep["tls"]
-    assert tls is not None
-    assert tls["version"] == ref_may.protocol
-    assert tls["cipher_openssl"] == ref_may.cipher
-    assert tls["cipher"] == cipher_table[ref_may.cipher]["iana"]
-    assert tls["cipher_code"] == cipher_table[ref_may.cipher]["code"]
-    assert tls["group"] == ref_may.temp_key
-    assert ref_may.code == 0
-    assert tls["verify"]["code"] == 0
-    assert tls["verify"]["message"] == ref_may.message == "ok"
-    assert tls["verify"]["hostname_checked"] is True
-    assert tls["verify"]["name"] == HOST
-    assert tls["verify"]["errors"] == []
-
-
-def test_may_tls_matches_postfix_log(scan_may):
-    tls = scan_may.ep["tls"]
-    assert scan_may.new_tls, "Postfix logged no TLS session for the scan"
-    assert (tls["version"], tls["cipher_openssl"]) in scan_may.new_tls
-
-
-def test_may_tls_matches_python_ssl(scan_may, dialogue_may):
-    tls = scan_may.ep["tls"]
-    assert (tls["version"], tls["cipher_openssl"]) == (dialogue_may["version"],
-                                                       dialogue_may["cipher"])
-
-
-def test_may_certificate(scan_may, pki):
-    ep = scan_may.ep
-    info = pki.leaf("good").info
-    assert ep["certificates"], "no certificate reported"
-    leaf = ep["certificates"][0]
-    assert leaf["depth"] == 0
-    assert leaf["sha256"] == info["sha256"]
-    assert leaf["serial"] == info["serial"]
-    assert leaf["subject"] == info["subject"] == "CN=localhost"
-    f = finding(ep, "cert-trusted")
-    assert f is not None and f["severity"] == "ok"
-    assert not [i for i in finding_ids(ep) if i in VERIFY_PROBLEMS]
-
-
-def test_may_transcript_order(scan_may):
-    ep = scan_may.ep
-    tr = [(t["dir"], t["text"]) for t in ep["transcript"]]
-    assert tr, "empty transcript"
-    times = [t["t_ms"] for t in ep["transcript"]]
-    assert times == sorted(times)
-    assert tr[0] == ("S", "220 " + GREETING)
-    client = texts(ep, "C")
-    assert len(client) == 4, client
-    assert client[0].startswith("EHLO ") and client[2] == client[0]
-    assert client[1] == "STARTTLS" and client[3] == "QUIT"
-    i_starttls = tr.index(("C", "STARTTLS"))
-    i_ehlo2 = [i for i, t in enumerate(tr) if t == ("C", client[0])][1]
-    assert ("S", "250-STARTTLS") in tr[:i_starttls]
-    assert tr[i_starttls + 1] == ("S", "220 2.0.0 Ready to start TLS")
-    assert i_ehlo2 == i_starttls + 2
-    after = [text for d, text in tr[i_ehlo2:] if d == "S"]
-    assert after[0] == "250-" + MYHOSTNAME
-    assert not [t for t in after if "STARTTLS" in t]
-    assert tr[-2:] == [("C", "QUIT"), ("S", "221 2.0.0 Bye")]
-
-
-def test_may_ehlo_name(run_json, pki, pf_may):
-    rc, doc, err = _check(run_json, pki, pf_may.port, "--starttls", "smtp",
-                          extra=("--ehlo", "client.mailtls.test"))
-    ep = endpoint(doc)
-    assert rc == 0, err
-    assert [t for t in texts(ep, "C") if t.startswith("EHLO")] == ["EHLO client.mailtls.test"] * 2
 
 
 def test_may_by_address_with_sni(run_json, pki, pf_may, scan_may):
@@ -394,22 +280,6 @@ def test_may_full_scan_over_starttls(run_json, pki, pf_may, scan_may):
             == [f for f in finding_ids(scan_may.ep) if f in DIALOGUE_FINDINGS])
 
 
-@pytest.mark.parametrize("fid", [f for f in DIALOGUE_FINDINGS if f != "capabilities-changed"])
-def test_may_has_no_dialogue_finding(scan_may, fid):
-    """A plain, correct Postfix: none of the dialogue findings."""
-    assert fid not in finding_ids(scan_may.ep), finding(scan_may.ep, fid)
-
-
-def test_may_starttls_disappearing_is_no_capability_change(scan_may):
-    """RFC 3207 4.2: STARTTLS must vanish from the EHLO reply inside TLS.
-    That alone is not a change worth a finding; otherwise every correct
-    server carries capabilities-changed. Postfix changes nothing else."""
-    g = scan_may.ep["dialogue"]
-    assert [c for c in g["capabilities"] if c != "STARTTLS"] == g["capabilities_tls"]
-    assert "capabilities-changed" not in finding_ids(scan_may.ep), \
-        finding(scan_may.ep, "capabilities-changed")
-
-
 # --------------------------------------------------------------------------
 # 2. smtpd_tls_security_level = encrypt
 
@@ -445,39 +315,7 @@ def test_encrypt_tls_like_may(run_json, pki, pf_encrypt, scan_may, cipher_table)
 
 
 # --------------------------------------------------------------------------
-# 3. no TLS
-
-
-@pytest.fixture(scope="module")
-def scan_none(run_json, pki, pf_none):
-    return Scan(*_check(run_json, pki, pf_none.port, "--starttls", "smtp"), pf=pf_none)
-
-
-def test_none_starttls_not_offered(scan_none, pf_none, pki):
-    ep = scan_none.ep
-    ref = reference_dialogue(pf_none.host, pf_none.port, pki.ca)
-    assert ref["starttls"] == (502, ["5.5.1 Error: command not implemented"])
-    assert scan_none.rc == 1, scan_none.err
-    f = finding(ep, "starttls-not-offered")
-    assert f is not None and f["severity"] == "high"
-    assert "5.5.1 Error: command not implemented" in f["detail"]
-    assert f["fix"] and "smtpd_tls_security_level" in f["fix"]
-    assert ep["tls"] is None
-    assert ep["certificates"] == []
-    g = ep["dialogue"]
-    assert g["greeting_code"] == 220 and g["hello_code"] == 250
-    assert g["capabilities"] == ref["caps"]
-    assert "STARTTLS" not in g["capabilities"]
-    assert g["capabilities_tls"] is None
-    assert g["starttls_advertised"] is False
-    assert g["starttls_masked"] is None
-    assert g["starttls_sent"] is True
-    assert g["starttls_code"] == 502
-    assert g["starttls_reply"] == "5.5.1 Error: command not implemented"
-    assert texts(ep, "C")[-1] == "QUIT"
-    for fid in ("starttls-stripped", "starttls-refused", "capabilities-changed",
-                "cert-trusted"):
-        assert fid not in finding_ids(ep)
+# 3. no TLS (what the scan reports: test_smtp_mta.py)
 
 
 def test_none_fail_on_critical(run_json, pki, pf_none):
@@ -639,30 +477,8 @@ def test_badkey_starttls_refused(run_json, pki, pf_badkey):
 
 
 @pytest.fixture(scope="module")
-def scan_auth_clear(run_json, pki, pf_auth_clear):
-    return Scan(*_check(run_json, pki, pf_auth_clear.port, "--starttls", "smtp"))
-
-
-@pytest.fixture(scope="module")
 def scan_auth_tls_only(run_json, pki, pf_auth_tls_only):
     return Scan(*_check(run_json, pki, pf_auth_tls_only.port, "--starttls", "smtp"))
-
-
-def test_auth_before_tls(scan_auth_clear, pf_auth_clear, pki):
-    ref = reference_dialogue(pf_auth_clear.host, pf_auth_clear.port, pki.ca)
-    assert AUTH in ref["caps"] and AUTH in ref["caps_tls"]
-    ep = scan_auth_clear.ep
-    g = ep["dialogue"]
-    assert g["capabilities"] == ref["caps"]
-    assert g["capabilities_tls"] == ref["caps_tls"]
-    f = finding(ep, "auth-before-tls")
-    assert f is not None, ep["findings"]
-    assert f["severity"] == "medium"
-    assert AUTH in f["detail"]
-    assert "smtpd_tls_auth_only" in f["fix"]
-    assert "auth-after-tls-only" not in finding_ids(ep)
-    assert scan_auth_clear.rc == 0, scan_auth_clear.err
-    assert ep["tls"] and ep["tls"]["verify"]["code"] == 0
 
 
 def test_auth_after_tls_only(scan_auth_tls_only, pf_auth_tls_only, pki):
@@ -684,12 +500,6 @@ def test_capabilities_changed_auth_inside_tls_only(scan_auth_tls_only):
     assert f is not None, scan_auth_tls_only.ep["findings"]
     assert f["severity"] == "info"
     assert "inside TLS only: " + AUTH in f["detail"]
-
-
-def test_no_auth_findings_without_sasl(scan_may):
-    ids = finding_ids(scan_may.ep)
-    assert not [c for c in scan_may.ep["dialogue"]["capabilities"] if c.startswith("AUTH")]
-    assert "auth-before-tls" not in ids and "auth-after-tls-only" not in ids
 
 
 # --------------------------------------------------------------------------
