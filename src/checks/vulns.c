@@ -219,9 +219,9 @@ static void d_drown(struct endpoint *ep, struct vuln *v)
 		vuln_set(v, VULN_NOT_VULNERABLE, "no SSLv2 here; other services using the same key "
 						 "must not offer it either");
 	}
-	if (spki)
-		vuln_evidence(v, "%s; certificate key SPKI SHA-256 %s",
-			      o > 0 ? "SSLv2 is offered" : "SSLv2 is not offered", spki);
+	if (o >= 0)
+		vuln_evidence(v, "%s%s%s", o > 0 ? "SSLv2 is offered" : "SSLv2 is not offered",
+			      spki ? "; certificate key SPKI SHA-256 " : "", spki ? spki : "");
 }
 
 static void d_beast(struct endpoint *ep, struct vuln *v)
