@@ -6,6 +6,13 @@ greeting, the first line of the EHLO reply, where STARTTLS sits in it, the
 STARTTLS and QUIT replies, the 5xx for an unknown STARTTLS, the server's
 own name for the setting a finding's fix must mention).
 
+References, independent of mailtls: `openssl s_client -starttls smtp`
+(protocol, cipher, group, verify; pinned to one protocol version and one
+suite at a time, what the enumeration must find), Python's ssl + a small
+SMTP client (postfix.reference_dialogue: greeting, capabilities before and
+inside TLS, the STARTTLS reply), the server's own log (the TLS session it
+logged).
+
 The tests only one MTA can run stay in test_smtp_postfix.py and
 test_smtp_haraka.py (their docstrings list the profiles and the references).
 
@@ -19,6 +26,9 @@ Instances (one of each per MTA, started once for the module):
              Haraka offers AUTH in clear text to loopback)
 """
 
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -26,7 +36,7 @@ import pytest
 
 import haraka
 import postfix
-from conftest import endpoint, finding_ids, s_client
+from conftest import OPENSSL, endpoint, finding_ids, s_client
 from haraka import ME, Haraka
 from postfix import MYHOSTNAME, Postfix, reference_dialogue
 from test_smtp_haraka import GREETING_RE, HELLO
@@ -40,6 +50,7 @@ MTAS = ["postfix", "haraka"]
 class Expect:
     label: str                           # in messages
     greeting: Callable[[str], bool]      # the 220 text (without "220 ")
+    greeting_stable: bool                # the same text on every connection
     hello: str                           # first line of the EHLO reply
     starttls_cap_last: bool              # "250 STARTTLS" ends the EHLO reply
     starttls_reply: str                  # the text of the 220 to STARTTLS
@@ -54,6 +65,7 @@ EXPECT = {
     "postfix": Expect(
         label="Postfix",
         greeting=lambda t: t == GREETING,
+        greeting_stable=True,
         hello="250-" + MYHOSTNAME,
         starttls_cap_last=False,         # "250-STARTTLS" inside the reply
         starttls_reply="2.0.0 Ready to start TLS",
@@ -65,6 +77,7 @@ EXPECT = {
     "haraka": Expect(
         label="Haraka",
         greeting=lambda t: GREETING_RE.match(t) is not None,
+        greeting_stable=False,           # it ends with the connection's uuid
         hello="250-" + HELLO,
         starttls_cap_last=True,          # Haraka lists it last
         starttls_reply="Go ahead.",
@@ -350,7 +363,107 @@ def test_no_auth_findings_without_auth(scan):
 
 
 # --------------------------------------------------------------------------
-# 2. STARTTLS not offered
+# 2. the full scan (enumeration through STARTTLS), cross-checked with
+#    s_client pinned to one protocol version and one suite at a time
+
+
+VERSION_FLAG = {"TLSv1.0": "-tls1", "TLSv1.1": "-tls1_1", "TLSv1.2": "-tls1_2",
+                "TLSv1.3": "-tls1_3"}
+
+
+def _s_client_negotiates(srv, flag, suite=None, tls13=False):
+    """Does `openssl s_client -starttls smtp` complete a handshake with this
+    protocol version only (and this one suite, if given)? Security level 0,
+    so nothing is ruled out on the client side. -> the suite, or None."""
+    argv = [OPENSSL, "s_client", "-brief", "-starttls", "smtp", "-connect", srv.hostport,
+            "-servername", HOST, flag]
+    if suite and tls13:
+        argv += ["-ciphersuites", suite]
+    elif suite:
+        argv += ["-cipher", suite + ":@SECLEVEL=0"]
+    else:
+        argv += ["-cipher", "DEFAULT:@SECLEVEL=0"]
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    err = p.stderr.decode(errors="replace")
+    if p.returncode != 0 or "Protocol version:" not in err:
+        return None
+    m = re.search(r"^Ciphersuite: (\S+)", err, re.M)
+    return m.group(1) if m else None
+
+
+@pytest.fixture(scope="module")
+def scan_full(run_json, pki, mta):
+    """Without --quick every enumeration connection runs the SMTP dialogue
+    too."""
+    return Scan(*run_json("check", "--ca-file", pki.ca, "--ip", "127.0.0.1",
+                          "--starttls", "smtp", "%s:%d" % (HOST, mta.srv.port)))
+
+
+@pytest.fixture(scope="module")
+def ref_enum(mta, cipher_table):
+    """{version: offered?} and {version: {codes s_client negotiates alone}},
+    every suite OpenSSL knows tried once with each offered version, except
+    the PSK and SRP ones (s_client would need -psk/-srpuser; neither MTA
+    sets them up, and a PSK or SRP suite mailtls listed would still show up
+    as a difference)."""
+    srv = mta.srv
+    with ThreadPoolExecutor(4) as pool:
+        offered = dict(zip(VERSION_FLAG, pool.map(
+            lambda v: _s_client_negotiates(srv, VERSION_FLAG[v]) is not None, VERSION_FLAG)))
+        suites = {}
+        for version, flag in VERSION_FLAG.items():
+            if not offered[version]:
+                continue
+            tls13 = version == "TLSv1.3"
+            names = [n for n, c in cipher_table.items()
+                     if (c["protocol"] == "TLSv1.3") == tls13
+                     and "PSK" not in c["kx"] and c["kx"] != "SRP"]
+            got = pool.map(lambda n: _s_client_negotiates(srv, flag, n, tls13), names)
+            suites[version] = {cipher_table[n]["code"] for n, g in zip(names, got) if g == n}
+    return offered, suites
+
+
+def test_full_scan_runs(scan_full, scan, mta):
+    """The verified handshake and the dialogue facts stay those of --quick."""
+    x = mta.expect
+    ep = scan_full.ep
+    assert scan_full.rc in (0, 1), scan_full.err
+    assert scan_full.doc["errors"] == [] and ep["errors"] == []
+    assert ep["stats"]["connections"] > 1
+    for k in ("version", "cipher", "group"):
+        assert ep["tls"][k] == scan.ep["tls"][k], k
+    assert ep["tls"]["verify"]["code"] == 0
+    g, q = ep["dialogue"], scan.ep["dialogue"]
+    for k in ("capabilities", "capabilities_tls", "starttls_code", "starttls_reply",
+              "throttled"):
+        assert g[k] == q[k], k
+    assert x.greeting(g["greeting"]), g["greeting"]
+    if x.greeting_stable:
+        assert g["greeting"] == q["greeting"]
+    assert ([f for f in finding_ids(ep) if f in DIALOGUE_FINDINGS]
+            == [f for f in finding_ids(scan.ep) if f in DIALOGUE_FINDINGS])
+
+
+def test_full_scan_protocols_equal_s_client(scan_full, ref_enum):
+    offered, _ = ref_enum
+    mine = {p["name"]: p["offered"] for p in scan_full.ep["protocols"]}
+    assert {v: mine.get(v) for v in VERSION_FLAG} == offered
+    assert mine.get("SSLv2") is False and mine.get("SSLv3") is False
+    assert offered["TLSv1.2"] and offered["TLSv1.3"]  # OpenSSL's and Node.js' defaults
+
+
+def test_full_scan_suites_equal_s_client(scan_full, ref_enum):
+    _, theirs = ref_enum
+    mine = {}
+    for c in scan_full.ep["ciphers"]:
+        mine.setdefault(c["protocol"], set()).add(c["code"])
+    assert mine == theirs, {v: {"mailtls only": sorted(mine.get(v, set()) - theirs.get(v, set())),
+                                "s_client only": sorted(theirs.get(v, set()) - mine.get(v, set()))}
+                            for v in set(mine) | set(theirs)}
+
+
+# --------------------------------------------------------------------------
+# 3. STARTTLS not offered
 
 
 def test_starttls_not_offered(scan_notls, mta_notls, pki):
@@ -388,7 +501,7 @@ def test_starttls_not_offered(scan_notls, mta_notls, pki):
 
 
 # --------------------------------------------------------------------------
-# 3. AUTH PLAIN LOGIN offered in clear text
+# 4. AUTH PLAIN LOGIN offered in clear text
 
 
 def test_auth_before_tls(scan_auth, mta_auth, pki):

@@ -1,8 +1,8 @@
 """`mailtls check --starttls smtp` (and --implicit) against a real Postfix:
-the tests only Postfix runs. The ones Haraka shares (the --quick scan of
-"may", "none" not offering STARTTLS, AUTH before TLS with "auth-clear") are
-parametrised over both MTAs in test_smtp_mta.py, with Postfix's
-expectations there (it imports the helpers and constants below).
+the tests only Postfix runs. The ones Haraka shares (the --quick and the
+full scan of "may", "none" not offering STARTTLS, AUTH before TLS with
+"auth-clear") are parametrised over both MTAs in test_smtp_mta.py, with
+Postfix's expectations there (it imports the helpers and constants below).
 
 Every profile is its own Postfix instance (tests/integ/postfix.py: a
 temporary config, queue and data directory, one smtpd on 127.0.0.1:PORT),
@@ -38,7 +38,7 @@ import time
 import pytest
 
 import postfix
-from conftest import FIXTURES, OPENSSL, endpoint, finding_ids, s_client
+from conftest import FIXTURES, endpoint, finding_ids, s_client
 from postfix import MYHOSTNAME, Postfix, SmtpClient, reference_dialogue
 
 _why = postfix.available()
@@ -230,7 +230,7 @@ def dialogue_may(pki, pf_may):
 
 
 # --------------------------------------------------------------------------
-# 1. smtpd_tls_security_level = may
+# 1. smtpd_tls_security_level = may (its --quick and full scans: test_smtp_mta.py)
 
 
 def test_may_by_address_with_sni(run_json, pki, pf_may, scan_may):
@@ -243,41 +243,6 @@ def test_may_by_address_with_sni(run_json, pki, pf_may, scan_may):
     assert ep["tls"]["verify"]["code"] == 0
     assert ep["tls"]["version"] == scan_may.ep["tls"]["version"]
     assert ep["tls"]["cipher"] == scan_may.ep["tls"]["cipher"]
-
-
-OPENSSL_VERSION_FLAG = {"TLSv1.0": "-tls1", "TLSv1.1": "-tls1_1", "TLSv1.2": "-tls1_2",
-                        "TLSv1.3": "-tls1_3"}
-
-
-def _s_client_accepts(pf, flag):
-    """Does `openssl s_client -starttls smtp` complete a handshake with only
-    this protocol version (security level 0, so TLS 1.0/1.1 may be tried)?"""
-    p = subprocess.run([OPENSSL, "s_client", "-brief", "-starttls", "smtp", "-connect",
-                        pf.hostport, "-servername", HOST, flag, "-cipher", "DEFAULT@SECLEVEL=0"],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
-    return p.returncode == 0 and b"Protocol version:" in p.stderr
-
-
-def test_may_full_scan_over_starttls(run_json, pki, pf_may, scan_may):
-    """Without --quick every enumeration connection runs the SMTP dialogue
-    too; the verified handshake and the dialogue facts stay the same, and the
-    protocol versions agree with s_client forcing each one."""
-    rc, doc, err = _check(run_json, pki, pf_may.port, "--starttls", "smtp", quick=False)
-    ep = endpoint(doc)
-    assert rc != 3, err
-    assert ep["errors"] == []
-    assert ep["stats"]["connections"] > 1
-    for k in ("version", "cipher", "group"):
-        assert ep["tls"][k] == scan_may.ep["tls"][k]
-    assert ep["tls"]["verify"]["code"] == 0
-    g, q = ep["dialogue"], scan_may.ep["dialogue"]
-    for k in ("greeting", "capabilities", "capabilities_tls", "starttls_code", "throttled"):
-        assert g[k] == q[k], k
-    offered = {p["name"]: p["offered"] for p in ep["protocols"]}
-    for name, flag in OPENSSL_VERSION_FLAG.items():
-        assert offered.get(name) == _s_client_accepts(pf_may, flag), name
-    assert ([f for f in finding_ids(ep) if f in DIALOGUE_FINDINGS]
-            == [f for f in finding_ids(scan_may.ep) if f in DIALOGUE_FINDINGS])
 
 
 # --------------------------------------------------------------------------
