@@ -373,13 +373,20 @@ static int input(void *arg, struct conn *c, enum own_ev ev)
 			hello_failed(p, o);
 			return 1;
 		}
+		if (ev == OWN_EOF) {
+			/* closed with its flight: not an answer to our record */
+			verdict(p, VULN_UNKNOWN,
+			        "the server closed the connection right after its ServerHelloDone",
+			        "the connection closed before our record was sent");
+			return 1;
+		}
 		if (send_early(p, c) < 0) {
 			fail_write(p);
 			return 1;
 		}
-		if (in->len == 0 && ev != OWN_EOF)
+		if (in->len == 0)
 			return 0;
-		ev = ev == OWN_EOF ? OWN_EOF : OWN_DATA;
+		ev = OWN_DATA;
 	}
 	if (early_feed(&p->rd, in) < 0)
 		ev = OWN_EOF; /* not TLS: rd.bad decides, whatever else came */
