@@ -16,7 +16,8 @@ static void (*const probes[])(struct vscan *) = {
 };
 
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			  const struct dns_addr *addr, const struct hsprobe_params *base)
+			  const struct dns_addr *addr, const struct hsprobe_params *base,
+			  int submission)
 {
 	struct vscan *vs = xcalloc(1, sizeof(*vs));
 	vs->sched = s;
@@ -24,6 +25,7 @@ struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint
 	vs->ep = ep;
 	vs->addr = *addr;
 	vs->base = *base;
+	vs->submission = submission;
 	for (size_t i = 0; i < ARRAY_LEN(probes); i++)
 		probes[i](vs);
 	return vs;
