@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "scan/tlsdesc.h"
+#include "scan/vp_fallback.h"
 
 enum aux_kind { AUX_ALT_CERT, AUX_RESUME_ID, AUX_RESUME_TICKET, AUX_RENEG, AUX_DANE, AUX_COUNT };
 
@@ -99,14 +100,27 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 	case AUX_RESUME_ID:
 	case AUX_RESUME_TICKET: {
 		int *out = st->kind == AUX_RESUME_ID ? &ep->resume_id : &ep->resume_ticket;
-		if (!s)
-			break; /* unknown: no TLS 1.2 handshake */
+		int ticket_first = st->kind == AUX_RESUME_TICKET && !st->second && a->vs;
+		if (!s) {
+			/* unknown: no TLS 1.2 handshake */
+			if (ticket_first) {
+				char why[600];
+				snprintf(why, sizeof why,
+				         "no TLS 1.2 handshake to get a ticket: %s",
+				         e ? e->msg : "failed");
+				vp_ticketbleed_none(a->vs, VULN_UNKNOWN, why);
+			}
+			break;
+		}
 		if (!st->second) {
 			st->has_ticket = ossl_sess_has_ticket(s);
 			if (st->has_ticket)
 				ep->defaults.ticket_lifetime_s = ossl_sess_ticket_lifetime(s);
 			if (st->kind == AUX_RESUME_TICKET && !st->has_ticket) {
 				*out = 0; /* no ticket issued: nothing to resume */
+				if (ticket_first)
+					vp_ticketbleed_none(a->vs, VULN_NOT_APPLICABLE,
+					                    "no session tickets");
 				break;
 			}
 			st->session = ossl_sess_get1_session(s);

@@ -146,7 +146,10 @@ static void write_extensions(struct wr *w, const struct hello_opts *o, unsigned 
 		wr_close_vec(w, m, 2);
 	}
 	if (o->flags & HF_SESSION_TICKET) {
+		/* RFC 5077 3.2: the ticket is the whole extension_data */
 		ext_open(w, EXT_SESSION_TICKET, &m);
+		if (o->ticket)
+			wr_bytes(w, o->ticket, o->ticket_len);
 		wr_close_vec(w, m, 2);
 	}
 	if (o->version >= V_TLS13) {
@@ -213,6 +216,9 @@ int hello_build(struct buf *out, const struct hello_opts *o)
 	uint8_t sid[32];
 	unsigned g = 0;
 
+	/* RFC 5246 7.4.1.2: SessionID session_id<0..32> */
+	if ((o->session_id && o->session_id_len > 32) || (o->ticket && o->ticket_len > 0xffff))
+		return -1;
 	if (RAND_bytes(random, sizeof random) != 1 || RAND_bytes(sid, sizeof sid) != 1 ||
 	    RAND_bytes((uint8_t *)&g, sizeof g) != 1)
 		return -1;
@@ -225,9 +231,12 @@ int hello_build(struct buf *out, const struct hello_opts *o)
 	wr_u16(&w, o->version >= V_TLS13 ? V_TLS12 : o->version);
 	wr_bytes(&w, random, sizeof random);
 	/* A 32-byte legacy_session_id makes middleboxes treat a TLS 1.3 hello
-	 * like a resumption (RFC 8446 D.4); older versions send none. */
+	 * like a resumption (RFC 8446 D.4); older versions send none. A
+	 * caller's ID (a resumption, Ticketbleed's short one) replaces both. */
 	size_t s = wr_open_vec(&w, 1);
-	if (o->version >= V_TLS13)
+	if (o->session_id)
+		wr_bytes(&w, o->session_id, o->session_id_len);
+	else if (o->version >= V_TLS13)
 		wr_bytes(&w, sid, sizeof sid);
 	wr_close_vec(&w, s, 1);
 	size_t cs = wr_open_vec(&w, 2);

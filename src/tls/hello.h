@@ -75,10 +75,18 @@ struct hello_opts {
 	uint16_t record_version;    /* 0: min(version, TLS 1.0) as most clients */
 	size_t pad_to;              /* pad the hello to this many bytes (0: no
 				       padding): a "TLS 1.3-style long hello" */
+	const uint8_t *session_id;  /* legacy_session_id<0..32> to send; NULL:
+	                               32 random bytes in TLS 1.3, none before */
+	size_t session_id_len;
+	const uint8_t *ticket; /* with HF_SESSION_TICKET: the ticket to
+	                          offer (RFC 5077 3.2); NULL: empty, which
+	                          asks for one */
+	size_t ticket_len;
 };
 
 /* One handshake record carrying the ClientHello (or several records when it
- * exceeds 2^14 bytes). Random and keys are fresh each time. */
+ * exceeds 2^14 bytes). Random and keys are fresh each time. -1 also for a
+ * session ID over 32 bytes or a ticket over 2^16-1. */
 int hello_build(struct buf *out, const struct hello_opts *o) WUR;
 /* SSLv2 CLIENT-HELLO with 3-byte cipher specs (RFC-less; see the SSL 2.0
  * draft), in a 2-byte-header record. */

@@ -761,6 +761,100 @@ static void test_output_cap(void **state UNUSED)
 	buf_free(&out);
 }
 
+/* ------------------------------------------- session ID and ticket given */
+
+static void test_session_id_and_ticket(void **state UNUSED)
+{
+	static const uint8_t sid[] = {0xAB};
+	static const uint8_t ticket[] = "opaque ticket bytes";
+	struct hello_opts o = {.version = V_TLS12,
+	                       .ciphers = suites12,
+	                       .nciphers = 2,
+	                       .flags = HF_SESSION_TICKET,
+	                       .session_id = sid,
+	                       .session_id_len = sizeof sid,
+	                       .ticket = ticket,
+	                       .ticket_len = sizeof ticket - 1};
+	const struct ch_ext *e;
+	struct buf out;
+	struct ch ch;
+
+	build(&o, &out, &ch);
+	assert_int_equal(ch.sid_len, 1);
+	assert_int_equal(ch.sid[0], 0xAB);
+	e = ext_find(&ch, EXT_SESSION_TICKET);
+	assert_non_null(e);
+	assert_int_equal(e->len, sizeof ticket - 1);
+	assert_memory_equal(e->body, ticket, sizeof ticket - 1);
+	ch_free(&ch);
+	buf_free(&out);
+
+	/* A ticket without the flag is not sent; the session ID still is. */
+	o.flags = 0;
+	build(&o, &out, &ch);
+	assert_null(ext_find(&ch, EXT_SESSION_TICKET));
+	assert_false(tu_contains(out.data, out.len, LIT("opaque ticket")));
+	assert_int_equal(ch.sid_len, 1);
+	ch_free(&ch);
+	buf_free(&out);
+
+	/* TLS 1.3: a given ID replaces the 32 random bytes, even an empty one. */
+	o.version = V_TLS13;
+	o.ciphers = suites13;
+	build(&o, &out, &ch);
+	assert_int_equal(ch.sid_len, 1);
+	assert_int_equal(ch.sid[0], 0xAB);
+	ch_free(&ch);
+	buf_free(&out);
+	o.session_id_len = 0;
+	build(&o, &out, &ch);
+	assert_int_equal(ch.sid_len, 0);
+	ch_free(&ch);
+	buf_free(&out);
+}
+
+static void test_session_id_and_ticket_limits(void **state UNUSED)
+{
+	static uint8_t big[0x10000];
+	struct hello_opts o = {.version = V_TLS12,
+	                       .ciphers = suites12,
+	                       .nciphers = 2,
+	                       .flags = HF_SESSION_TICKET,
+	                       .session_id = big,
+	                       .session_id_len = 32};
+	struct buf out;
+	struct ch ch;
+
+	memset(big, 0x5A, sizeof big);
+	build(&o, &out, &ch);
+	assert_int_equal(ch.sid_len, 32);
+	ch_free(&ch);
+	buf_free(&out);
+	/* RFC 5246 7.4.1.2: SessionID<0..32> */
+	o.session_id_len = 33;
+	buf_init(&out, OUT_MAX);
+	assert_int_equal(hello_build(&out, &o), -1);
+	buf_free(&out);
+	o.session_id_len = 1;
+	/* A ticket that fits the extension block... */
+	o.ticket = big;
+	o.ticket_len = 60000;
+	build(&o, &out, &ch);
+	assert_int_equal(ext_find(&ch, EXT_SESSION_TICKET)->len, 60000);
+	ch_free(&ch);
+	buf_free(&out);
+	/* ...one that fits the extension but not the extensions block... */
+	o.ticket_len = 0xffff;
+	buf_init(&out, OUT_MAX);
+	assert_int_equal(hello_build(&out, &o), -1);
+	buf_free(&out);
+	/* ...and one over the extension's 2^16-1. */
+	o.ticket_len = 0x10000;
+	buf_init(&out, OUT_MAX);
+	assert_int_equal(hello_build(&out, &o), -1);
+	buf_free(&out);
+}
+
 /* ----------------------------------------------------------------- SSLv2 */
 
 static void test_sslv2(void **state UNUSED)
@@ -1016,6 +1110,30 @@ static void test_openssl_accepts_split_hello(void **state)
 	assert_int_equal(sh.key_share_group, 0x001d);
 }
 
+static void test_openssl_accepts_sid_and_unknown_ticket(void **state)
+{
+	/* A 1-byte session ID and a ticket it cannot decrypt: a full
+	 * handshake (RFC 5077 3.4), never a refusal of the hello. */
+	static const uint8_t sid[] = {0x42};
+	static const uint8_t ticket[64] = {1, 2, 3};
+	static const uint16_t suites[] = {0xC02B, 0xC02F};
+	struct hello_opts o = {.version = V_TLS12,
+	                       .ciphers = suites,
+	                       .nciphers = 2,
+	                       .flags = HF_EC_POINT_FORMATS | HF_EMS | HF_SESSION_TICKET,
+	                       .session_id = sid,
+	                       .session_id_len = 1,
+	                       .ticket = ticket,
+	                       .ticket_len = sizeof ticket};
+	struct server_hello sh;
+	char sni[256];
+
+	judge_hello(*state, &o, &sh, sni, sizeof sni);
+	assert_int_equal(sh.version, V_TLS12);
+	assert_int_equal(sh.cipher, 0xC02B);
+	assert_int_not_equal(sh.session_id_len, 1); /* not a resumption */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1038,6 +1156,8 @@ int main(void)
 	    cmocka_unit_test(test_many_key_shares_split),
 	    cmocka_unit_test(test_cipher_vector_limits),
 	    cmocka_unit_test(test_output_cap),
+	    cmocka_unit_test(test_session_id_and_ticket),
+	    cmocka_unit_test(test_session_id_and_ticket_limits),
 	    cmocka_unit_test(test_sslv2),
 	    cmocka_unit_test(test_sslv2_limits),
 	    cmocka_unit_test_setup_teardown(test_openssl_accepts_tls12, judge_setup,
@@ -1050,6 +1170,8 @@ int main(void)
 	                                    judge_teardown),
 	    cmocka_unit_test_setup_teardown(test_openssl_accepts_split_hello, judge_setup,
 	                                    judge_teardown),
+	    cmocka_unit_test_setup_teardown(test_openssl_accepts_sid_and_unknown_ticket,
+	                                    judge_setup, judge_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
