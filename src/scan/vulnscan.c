@@ -15,6 +15,16 @@ static void (*const probes[])(struct vscan *) = {
 	vp_submission_policy,
 };
 
+/* The entries the probes fill, made before any probe starts: the array
+ * never grows while probes run, so an entry's address stays valid from a
+ * probe's launch to its last callback. */
+static const char *const probe_ids[] = {
+	"heartbleed",         "ccs-injection",   "ticketbleed",
+	"robot",              "fallback-scsv",   "starttls-injection",
+	"starttls-in-tls",    "plaintext-mail-accepted", "starttls-not-required",
+	"ftp-user-before-tls",
+};
+
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
 			  const struct dns_addr *addr, const struct hsprobe_params *base,
 			  int submission)
@@ -26,6 +36,8 @@ struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint
 	vs->addr = *addr;
 	vs->base = *base;
 	vs->submission = submission;
+	for (size_t i = 0; i < ARRAY_LEN(probe_ids); i++)
+		(void)ep_vuln(ep, probe_ids[i]);
 	for (size_t i = 0; i < ARRAY_LEN(probes); i++)
 		probes[i](vs);
 	return vs;

@@ -18,7 +18,9 @@ struct vscan {
 	int submission; /* --submission: the STARTTLS SMTP port is a submission port */
 };
 
-/* Plan the probes of ep (the verified handshake has run: its facts are in
+/* Plan the probes of ep (its entries for them are made first, and the
+ * array does not move while they run: a probe may keep its entry's
+ * address until its end callback; use only those ids) (the verified handshake has run: its facts are in
  * ep); submission is scan_cfg's flag. vscan_free() after the loop. */
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
 			  const struct dns_addr *addr, const struct hsprobe_params *base,
