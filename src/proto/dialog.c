@@ -34,13 +34,11 @@ struct dlg {
 };
 
 extern const struct dlg_proto smtp_proto, lmtp_proto, imap_proto, pop3_proto, sieve_proto,
-	ftp_proto, nntp_proto, xmpp_proto, xmpp_server_proto, ldap_proto, postgres_proto,
-	mysql_proto;
+    ftp_proto, nntp_proto, xmpp_proto, xmpp_server_proto, ldap_proto, postgres_proto, mysql_proto;
 
 static const struct dlg_proto *const protos[] = {
-	&smtp_proto, &lmtp_proto,        &imap_proto, &pop3_proto,     &sieve_proto,
-	&ftp_proto,  &nntp_proto,        &xmpp_proto, &xmpp_server_proto, &ldap_proto,
-	&postgres_proto, &mysql_proto,
+    &smtp_proto, &lmtp_proto, &imap_proto,        &pop3_proto, &sieve_proto,    &ftp_proto,
+    &nntp_proto, &xmpp_proto, &xmpp_server_proto, &ldap_proto, &postgres_proto, &mysql_proto,
 };
 
 const struct dlg_proto *dlg_proto_find(const char *name)
@@ -100,7 +98,7 @@ const struct dlg_proto *dlg_proto_by_greeting(const char *g, uint16_t port)
 }
 
 struct dlg *dlg_new(const struct dlg_proto *p, const struct dlg_cfg *cfg, struct conn *c,
-		    struct endpoint *ep)
+                    struct endpoint *ep)
 {
 	struct dlg *d = xcalloc(1, sizeof(*d));
 	d->proto = p;
@@ -166,8 +164,8 @@ void dlg_eof(struct dlg *d)
 {
 	if (!d->done && !dlg_said_bye(d) && d->err.cat == ERR_NONE)
 		err_set(&d->err, ERR_IO, "the server closed the connection %s(%s state %s)",
-			d->in_tls ? "inside TLS " : "", d->proto->name,
-			d->proto->state_names[d->state]);
+		        d->in_tls ? "inside TLS " : "", d->proto->name,
+		        d->proto->state_names[d->state]);
 }
 
 static void on_line(void *arg, const char *text, size_t len)
@@ -178,8 +176,8 @@ static void on_line(void *arg, const char *text, size_t len)
 
 int dlg_reply(struct dlg *d, const struct reply **r)
 {
-	switch (reply_feed(&d->r, conn_input(d->c), d->proto->rfc959 ? &dlg_limits_959 : &dlg_limits,
-			   on_line, d)) {
+	switch (reply_feed(&d->r, conn_input(d->c),
+	                   d->proto->rfc959 ? &dlg_limits_959 : &dlg_limits, on_line, d)) {
 	case REPLY_NEED_MORE:
 		return 0;
 	case REPLY_DONE:
@@ -187,17 +185,17 @@ int dlg_reply(struct dlg *d, const struct reply **r)
 		return 1;
 	case REPLY_ERR_LIMIT:
 		err_set(&d->err, ERR_LIMIT,
-			"%s reply over the limits (%zu bytes a line, %zu lines, %zu bytes)",
-			d->proto->name, dlg_limits.max_line, dlg_limits.max_lines,
-			dlg_limits.max_bytes);
+		        "%s reply over the limits (%zu bytes a line, %zu lines, %zu bytes)",
+		        d->proto->name, dlg_limits.max_line, dlg_limits.max_lines,
+		        dlg_limits.max_bytes);
 		return -1;
 	case REPLY_ERR_SYNTAX:
 		break;
 	}
 	err_set(&d->err, ERR_PROTOCOL,
-		"the server's answer is not a %s reply (no 3-digit code, or the code changed "
-		"inside a multi-line reply)",
-		d->proto->name);
+	        "the server's answer is not a %s reply (no 3-digit code, or the code changed "
+	        "inside a multi-line reply)",
+	        d->proto->name);
 	return -1;
 }
 
@@ -210,7 +208,7 @@ int dlg_line(struct dlg *d, const char **text, size_t *len)
 		return 0;
 	case LINE_TOO_LONG:
 		err_set(&d->err, ERR_LIMIT, "%s line longer than %d bytes", d->proto->name,
-			DLG_MAX_LINE);
+		        DLG_MAX_LINE);
 		return -1;
 	case LINE_OK:
 		break;
@@ -218,7 +216,7 @@ int dlg_line(struct dlg *d, const char **text, size_t *len)
 	if (++d->answer_lines > dlg_limits.max_lines ||
 	    (d->answer_bytes += l.len) > dlg_limits.max_bytes) {
 		err_set(&d->err, ERR_LIMIT, "%s answer over the limits (%zu lines, %zu bytes)",
-			d->proto->name, dlg_limits.max_lines, dlg_limits.max_bytes);
+		        d->proto->name, dlg_limits.max_lines, dlg_limits.max_bytes);
 		return -1;
 	}
 	on_line(d, l.text, l.len);
@@ -267,7 +265,8 @@ struct buf *dlg_input_buf(struct dlg *d)
 void dlg_note_recv(struct dlg *d, const void *p, size_t n, const char *what)
 {
 	if (what || !p)
-		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'S', what ? what : "", what ? strlen(what) : 0);
+		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'S', what ? what : "",
+		             what ? strlen(what) : 0);
 	else
 		ep_add_tline(d->ep, conn_elapsed_ms(d->c), 'S', p, n);
 }
@@ -299,6 +298,19 @@ enum dlg_step dlg_command(struct dlg *d, const char *line, int next_state)
 	return DLG_WAIT;
 }
 
+enum dlg_step dlg_starttls_command(struct dlg *d, const char *line, int next_state)
+{
+	const struct dlg_attack *a = d->proto->attack;
+	if (dlg_send(d, line) < 0)
+		return DLG_FAIL;
+	/* Both lines wait in the connection's output queue until the loop
+	 * runs: they leave in one send(). */
+	if (d->cfg.inject && a && a->inject && dlg_send(d, a->inject) < 0)
+		return DLG_FAIL;
+	dlg_set_state(d, next_state);
+	return DLG_WAIT;
+}
+
 enum dlg_step dlg_each_line(struct dlg *d, dlg_line_fn *fn)
 {
 	for (;;) {
@@ -324,6 +336,17 @@ enum dlg_step dlg_each_reply(struct dlg *d, dlg_reply_fn *fn)
 		if (s != DLG_WAIT)
 			return s;
 	}
+}
+
+void dlg_ans_coded(const char *line, struct dlg_ans *out)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = DLG_ANS_PART;
+	if (line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' || line[2] < '0' ||
+	    line[2] > '9' || (line[3] != ' ' && line[3] != '\0'))
+		return;
+	out->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	out->kind = out->code < 400 ? DLG_ANS_OK : DLG_ANS_ERR;
 }
 
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...)
@@ -358,7 +381,7 @@ int dlg_state(const struct dlg *d)
 void dlg_set_state(struct dlg *d, int state)
 {
 	log_debug("%s: state %s -> %s", d->proto->name, d->proto->state_names[d->state],
-		  d->proto->state_names[state]);
+	          d->proto->state_names[state]);
 	d->state = state;
 }
 

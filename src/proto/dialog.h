@@ -27,9 +27,51 @@ enum dlg_step {
 	DLG_FAIL,      /* could not go on: dlg_error() says why */
 };
 
+/* One line a server sent, as the STARTTLS attacks read it
+ * (scan/vp_starttls.c, proto/stattack.h): the end of an answer or a part of
+ * one, and which of the attacks' commands it answers when the protocol
+ * tags its answers (IMAP's tag, ManageSieve's TAG response code). */
+enum dlg_ans_kind {
+	DLG_ANS_PART, /* no answer's end: a continuation, untagged data, a capability */
+	DLG_ANS_OK,   /* the end of a positive answer */
+	DLG_ANS_ERR,  /* the end of a negative answer */
+};
+enum dlg_tag { DLG_TAG_NONE, DLG_TAG_INJECT, DLG_TAG_PROBE, DLG_TAG_STARTTLS };
+struct dlg_ans {
+	enum dlg_ans_kind kind;
+	int code;         /* the reply code (SMTP, FTP, NNTP), else 0 */
+	enum dlg_tag tag; /* whose answer by its tag; NONE when untagged */
+	/* IMAP's untagged status responses (RFC 9051 7.1), its greeting on
+	 * an implicit-TLS port: 1 OK or PREAUTH, -1 BYE, 0 none (a part). */
+	int status;
+};
+
+/* What the STARTTLS attacks send in a line-based protocol (docs/vulns.md
+ * starttls-injection, starttls-in-tls). Commands go without CRLF. */
+struct dlg_attack {
+	/* Pipelined after STARTTLS in the same write (dlg_cfg.inject): a
+	 * harmless command with an answer of its own (never a password). */
+	const char *inject;
+	/* The same command sent inside TLS when nothing came: its answer is
+	 * told from the injected one's by its tag where the protocol has tags. */
+	const char *probe;
+	/* STARTTLS as sent again inside TLS. */
+	const char *starttls;
+	/* The hello verb (EHLO, LHLO) sent inside TLS before STARTTLS (RFC
+	 * 3207 4.2: the session starts over), NULL none. */
+	const char *hello;
+	/* The go-ahead's reply code (220, 234, 382); 0: any positive answer. */
+	int go_code;
+	/* Answers the server sends unasked once STARTTLS's handshake is done
+	 * (ManageSieve's capabilities and OK, RFC 5804 2.2: 1). */
+	int own_after_tls;
+	/* Sort one line (without its ending); pure. */
+	void (*answer)(const char *line, struct dlg_ans *out);
+};
+
 struct dlg_proto {
-	const char *name;                  /* "smtp" */
-	const char *const *state_names;    /* for logs, indexed by state */
+	const char *name;               /* "smtp" */
+	const char *const *state_names; /* for logs, indexed by state */
 	/* After TCP connect; client-first protocols send here. */
 	enum dlg_step (*begin)(struct dlg *d);
 	/* New bytes arrived (clear text or inside TLS). Consume what you use
@@ -57,6 +99,9 @@ struct dlg_proto {
 	/* How to turn STARTTLS on in its usual servers (a finding's fix), NULL
 	 * when there is no usual advice. */
 	const char *enable_tls;
+	/* The STARTTLS attacks' commands; NULL for a protocol without a
+	 * line-based STARTTLS (LDAP, PostgreSQL, MySQL, XMPP). */
+	const struct dlg_attack *attack;
 };
 
 /* SMTP (RFC 5321): checks compare an endpoint's protocol with it (the MX
@@ -66,6 +111,9 @@ extern const struct dlg_proto smtp_proto;
 struct dlg_cfg {
 	const char *ehlo_name; /* EHLO/LHLO argument */
 	const char *xmpp_domain;
+	/* starttls-injection: the protocol's attack->inject line goes out in
+	 * the same write as STARTTLS (dlg_starttls_command). */
+	int inject;
 };
 
 const struct dlg_proto *dlg_proto_find(const char *name);
@@ -80,7 +128,7 @@ const struct dlg_proto *dlg_proto_by_port(uint16_t port, int *implicit);
 const struct dlg_proto *dlg_proto_by_greeting(const char *greeting, uint16_t port);
 
 struct dlg *dlg_new(const struct dlg_proto *p, const struct dlg_cfg *cfg, struct conn *c,
-		    struct endpoint *ep);
+                    struct endpoint *ep);
 void dlg_free(struct dlg *d);
 enum dlg_step dlg_begin(struct dlg *d);
 enum dlg_step dlg_input(struct dlg *d);
@@ -117,6 +165,9 @@ void dlg_starttls_answer(struct dlg *d, int ok, int code, const char *text);
 enum dlg_step dlg_fail(struct dlg *d, enum err_cat cat, const char *fmt, ...) PRINTF(3, 4);
 /* Send a command line and move to next_state: DLG_WAIT, or DLG_FAIL. */
 enum dlg_step dlg_command(struct dlg *d, const char *line, int next_state);
+/* The same for the STARTTLS command: with cfg.inject, the protocol's
+ * injected line follows it in the same write (one TCP segment). */
+enum dlg_step dlg_starttls_command(struct dlg *d, const char *line, int next_state);
 /* Hand each complete line (or coded reply) to fn until fn returns
  * something else than DLG_WAIT or more bytes are needed: the input loop
  * of a line-based protocol. */
@@ -124,6 +175,10 @@ typedef enum dlg_step dlg_line_fn(struct dlg *d, const char *line);
 typedef enum dlg_step dlg_reply_fn(struct dlg *d, const struct reply *r);
 enum dlg_step dlg_each_line(struct dlg *d, dlg_line_fn *fn);
 enum dlg_step dlg_each_reply(struct dlg *d, dlg_reply_fn *fn);
+/* dlg_attack.answer for coded replies (RFC 5321 4.2, RFC 959 4.2, RFC 3977
+ * 3.2): "ddd text" ends an answer (positive below 400), "ddd-text" and
+ * lines without a code are parts of one. */
+void dlg_ans_coded(const char *line, struct dlg_ans *out);
 /* The server's go-ahead has arrived: note anything it sent after it. */
 void dlg_note_pending(struct dlg *d);
 int dlg_state(const struct dlg *d);

@@ -36,13 +36,13 @@ static enum dlg_step on_reply(struct dlg *d, const struct reply *r)
 		if (r->code == 220)
 			return dlg_command(d, "FEAT", FT_FEAT);
 		return dlg_fail(d, r->code == 421 ? ERR_BUSY : ERR_PROTOCOL,
-				"the server refused the session: %d %s", r->code, first);
+		                "the server refused the session: %d %s", r->code, first);
 	case FT_FEAT:
 		g->hello_code = r->code;
 		if (r->code == 211)
 			store_feat(d, r);
 		g->starttls_sent = 1;
-		return dlg_command(d, "AUTH TLS", FT_AUTH);
+		return dlg_starttls_command(d, "AUTH TLS", FT_AUTH);
 	case FT_AUTH:
 		dlg_starttls_answer(d, r->code == 234, r->code, first);
 		if (r->code == 234) {
@@ -76,21 +76,32 @@ static enum dlg_step ftp_after_tls(struct dlg *d)
 	return dlg_command(d, "FEAT", FT_FEAT_TLS);
 }
 
+/* NOOP (RFC 959 4.1.3) needs no login; never a password. RFC 4217 4:
+ * 234 is AUTH TLS's go-ahead. */
+static const struct dlg_attack ftp_attack = {
+    .inject = "NOOP",
+    .probe = "NOOP",
+    .starttls = "AUTH TLS",
+    .go_code = 234,
+    .answer = dlg_ans_coded,
+};
+
 /* RFC 959 5.4: 220 service ready, like SMTP; the text says FTP. */
 static const char *const ftp_greeting[] = {"220", NULL};
 
 const struct dlg_proto ftp_proto = {
-	.name = "ftp",
-	.state_names = ftp_states,
-	.begin = ftp_begin,
-	.on_input = ftp_input,
-	.after_tls = ftp_after_tls,
-	.rfc959 = 1,
-	.bye_state = FT_QUIT,
-	.ports = {21},
-	.implicit_ports = {990},
-	.greeting = ftp_greeting,
-	.greeting_word = "FTP",
-	.enable_tls = "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
-	               "TLSEngine on).",
+    .name = "ftp",
+    .state_names = ftp_states,
+    .begin = ftp_begin,
+    .on_input = ftp_input,
+    .after_tls = ftp_after_tls,
+    .rfc959 = 1,
+    .bye_state = FT_QUIT,
+    .ports = {21},
+    .implicit_ports = {990},
+    .greeting = ftp_greeting,
+    .greeting_word = "FTP",
+    .enable_tls = "Enable AUTH TLS (vsftpd: ssl_enable=YES with rsa_cert_file; ProFTPD: "
+                  "TLSEngine on).",
+    .attack = &ftp_attack,
 };

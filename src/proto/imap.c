@@ -9,14 +9,16 @@
 #include "proto/util.h"
 
 enum imap_state { IM_GREETING, IM_CAPA, IM_STARTTLS, IM_CAPA_TLS, IM_LOGOUT };
-static const char *const imap_states[] = {"greeting", "capability", "starttls",
-					  "capability-tls", "logout"};
+static const char *const imap_states[] = {"greeting", "capability", "starttls", "capability-tls",
+                                          "logout"};
 static const char *const imap_tags[] = {"", "a1", "a2", "a3", "a4"};
 
 static enum dlg_step send_cmd(struct dlg *d, int state, const char *cmd)
 {
 	char line[64];
 	snprintf(line, sizeof line, "%s %s", imap_tags[state], cmd);
+	if (state == IM_STARTTLS)
+		return dlg_starttls_command(d, line, state);
 	return dlg_command(d, line, state);
 }
 
@@ -59,8 +61,8 @@ static void store_caps(struct dlg *d, const char *list)
 		if (!logindisabled)
 			snprintf(what, sizeof what, "the LOGIN command (no LOGINDISABLED)");
 		if (has_token(list, "AUTH=PLAIN") || has_token(list, "AUTH=LOGIN"))
-			snprintf(what + strlen(what), sizeof what - strlen(what), "%sAUTH=PLAIN/LOGIN",
-				 what[0] ? " and " : "");
+			snprintf(what + strlen(what), sizeof what - strlen(what),
+			         "%sAUTH=PLAIN/LOGIN", what[0] ? " and " : "");
 		if (what[0])
 			g->auth_clear = xstrdup(what);
 	}
@@ -92,7 +94,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 			return send_cmd(d, IM_LOGOUT, "LOGOUT");
 		}
 		return dlg_fail(d, word_is(line, "* BYE", NULL) ? ERR_BUSY : ERR_PROTOCOL,
-				"the server refused the session: %s", line);
+		                "the server refused the session: %s", line);
 	}
 	if (word_is(line, "* CAPABILITY", NULL)) {
 		if (dlg_state(d) == IM_CAPA || dlg_state(d) == IM_CAPA_TLS)
@@ -139,19 +141,52 @@ static enum dlg_step imap_after_tls(struct dlg *d)
 	return send_cmd(d, IM_CAPA_TLS, "CAPABILITY");
 }
 
+/* The STARTTLS attacks' commands carry tags of their own, so an answer
+ * says which one it answers (RFC 9051 2.2.2). */
+static void imap_answer(const char *line, struct dlg_ans *out)
+{
+	static const struct {
+		const char *tag;
+		enum dlg_tag which;
+	} tags[] = {
+	    {"mtlsi", DLG_TAG_INJECT}, {"mtlsp", DLG_TAG_PROBE}, {"mtlss", DLG_TAG_STARTTLS}};
+	size_t n = strcspn(line, " ");
+	memset(out, 0, sizeof *out);
+	out->kind = DLG_ANS_PART;
+	/* "* ..." untagged data, "+ ..." a continuation request */
+	if (word_is(line, "* OK", NULL) || word_is(line, "* PREAUTH", NULL))
+		out->status = 1;
+	else if (word_is(line, "* BYE", NULL))
+		out->status = -1;
+	if (n == 0 || line[n] != ' ' || line[0] == '*' || line[0] == '+')
+		return;
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+		if (strlen(tags[i].tag) == n && strncasecmp(line, tags[i].tag, n) == 0)
+			out->tag = tags[i].which;
+	out->kind = word_is(line + n + 1, "OK", NULL) ? DLG_ANS_OK : DLG_ANS_ERR;
+}
+
+static const struct dlg_attack imap_attack = {
+    .inject = "mtlsi NOOP",
+    .probe = "mtlsp NOOP",
+    .starttls = "mtlss STARTTLS",
+    .answer = imap_answer,
+};
+
 /* RFC 9051 7.1: the greeting is an untagged OK or PREAUTH. */
 static const char *const imap_greeting[] = {"* OK", "* PREAUTH", NULL};
 
 const struct dlg_proto imap_proto = {
-	.name = "imap",
-	.state_names = imap_states,
-	.begin = imap_begin,
-	.on_input = imap_input,
-	.after_tls = imap_after_tls,
-	.bye_state = IM_LOGOUT,
-	.ports = {143},
-	.implicit_ports = {993},
-	.greeting = imap_greeting,
-	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
-	               "<file, ssl_key = <file).",
+    .name = "imap",
+    .state_names = imap_states,
+    .begin = imap_begin,
+    .on_input = imap_input,
+    .after_tls = imap_after_tls,
+    .bye_state = IM_LOGOUT,
+    .ports = {143},
+    .implicit_ports = {993},
+    .greeting = imap_greeting,
+    .attack = &imap_attack,
+    .enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+                  "<file, ssl_key = <file).",
 };

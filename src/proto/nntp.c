@@ -8,11 +8,18 @@
 #include "proto/dialog.h"
 #include "proto/util.h"
 
-enum nntp_state { NN_GREETING, NN_CAPA, NN_CAPA_LIST, NN_STARTTLS, NN_CAPA_TLS,
-		  NN_CAPA_TLS_LIST, NN_QUIT };
-static const char *const nntp_states[] = {"greeting", "capabilities", "capabilities-list",
-					  "starttls", "capabilities-tls", "capabilities-tls-list",
-					  "quit"};
+enum nntp_state {
+	NN_GREETING,
+	NN_CAPA,
+	NN_CAPA_LIST,
+	NN_STARTTLS,
+	NN_CAPA_TLS,
+	NN_CAPA_TLS_LIST,
+	NN_QUIT
+};
+static const char *const nntp_states[] = {"greeting", "capabilities",     "capabilities-list",
+                                          "starttls", "capabilities-tls", "capabilities-tls-list",
+                                          "quit"};
 
 static enum dlg_step after_caps(struct dlg *d)
 {
@@ -21,7 +28,7 @@ static enum dlg_step after_caps(struct dlg *d)
 		return dlg_command(d, "QUIT", NN_QUIT);
 	}
 	dlg_ep(d)->dlg.starttls_sent = 1;
-	return dlg_command(d, "STARTTLS", NN_STARTTLS);
+	return dlg_starttls_command(d, "STARTTLS", NN_STARTTLS);
 }
 
 static void one_cap(struct dlg *d, const char *line)
@@ -62,7 +69,7 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 		if (code == 200 || code == 201)
 			return dlg_command(d, "CAPABILITIES", NN_CAPA);
 		return dlg_fail(d, code == 400 ? ERR_BUSY : ERR_PROTOCOL,
-				"the server refused the session: %s", line);
+		                "the server refused the session: %s", line);
 	case NN_CAPA:
 	case NN_CAPA_TLS:
 		if (dlg_state(d) == NN_CAPA)
@@ -105,17 +112,28 @@ static enum dlg_step nntp_after_tls(struct dlg *d)
 	return dlg_command(d, "CAPABILITIES", NN_CAPA_TLS);
 }
 
+/* DATE (RFC 3977 7.1) is harmless in every state; RFC 4642 2.2.1: 382 is
+ * STARTTLS's go-ahead. */
+static const struct dlg_attack nntp_attack = {
+    .inject = "DATE",
+    .probe = "DATE",
+    .starttls = "STARTTLS",
+    .go_code = 382,
+    .answer = dlg_ans_coded,
+};
+
 /* RFC 3977 5.1.1: 200 posting allowed, 201 prohibited. */
 static const char *const nntp_greeting[] = {"200", "201", NULL};
 
 const struct dlg_proto nntp_proto = {
-	.name = "nntp",
-	.state_names = nntp_states,
-	.begin = nntp_begin,
-	.on_input = nntp_input,
-	.after_tls = nntp_after_tls,
-	.bye_state = NN_QUIT,
-	.ports = {119},
-	.implicit_ports = {563},
-	.greeting = nntp_greeting,
+    .name = "nntp",
+    .state_names = nntp_states,
+    .begin = nntp_begin,
+    .on_input = nntp_input,
+    .after_tls = nntp_after_tls,
+    .bye_state = NN_QUIT,
+    .ports = {119},
+    .implicit_ports = {563},
+    .greeting = nntp_greeting,
+    .attack = &nntp_attack,
 };

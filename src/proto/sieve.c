@@ -33,8 +33,8 @@ static void one_cap(struct dlg *d, const char *line)
 	if (word_is(text, "STARTTLS", NULL))
 		g->starttls_advertised = 1;
 	g->auth_pre |= sasl;
-	if (word_is(text, "SASL", NULL) && (has_token(text + 4, "PLAIN") ||
-					    has_token(text + 4, "LOGIN")) && !g->auth_clear)
+	if (word_is(text, "SASL", NULL) &&
+	    (has_token(text + 4, "PLAIN") || has_token(text + 4, "LOGIN")) && !g->auth_clear)
 		g->auth_clear = xstrdup(text);
 }
 
@@ -61,14 +61,14 @@ static enum dlg_step on_line(struct dlg *d, const char *line)
 		}
 		if (!ok)
 			return dlg_fail(d, is_response(line, "BYE") ? ERR_BUSY : ERR_PROTOCOL,
-					"the server refused the session: %s", line);
+			                "the server refused the session: %s", line);
 		if (dlg_state(d) == SV_CAPA_TLS) {
 			g->caps_post_known = 1;
 			return dlg_command(d, "LOGOUT", SV_LOGOUT);
 		}
 		g->hello_code = 1;
 		g->starttls_sent = 1;
-		return dlg_command(d, "STARTTLS", SV_STARTTLS);
+		return dlg_starttls_command(d, "STARTTLS", SV_STARTTLS);
 	case SV_STARTTLS:
 		dlg_starttls_answer(d, ok, 0, line);
 		if (ok) {
@@ -100,18 +100,46 @@ static enum dlg_step sieve_after_tls(struct dlg *d)
 	return DLG_WAIT;
 }
 
+/* RFC 5804 1.3: OK, NO and BYE end an answer; NOOP's tag comes back in a
+ * TAG response code (2.11), which tells its answer from the OK that ends
+ * the capabilities the server sends by itself after STARTTLS. */
+static void sieve_answer(const char *line, struct dlg_ans *out)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = DLG_ANS_PART;
+	if (is_response(line, "OK"))
+		out->kind = DLG_ANS_OK;
+	else if (is_response(line, "NO") || is_response(line, "BYE"))
+		out->kind = DLG_ANS_ERR;
+	else
+		return;
+	if (strcasestr(line, "(TAG \"mtlsi\")"))
+		out->tag = DLG_TAG_INJECT;
+	else if (strcasestr(line, "(TAG \"mtlsp\")"))
+		out->tag = DLG_TAG_PROBE;
+}
+
+static const struct dlg_attack sieve_attack = {
+    .inject = "NOOP \"mtlsi\"",
+    .probe = "NOOP \"mtlsp\"",
+    .starttls = "STARTTLS",
+    .own_after_tls = 1,
+    .answer = sieve_answer,
+};
+
 /* RFC 5804 1.7: the greeting is the capability list. */
 static const char *const sieve_greeting[] = {"\"IMPLEMENTATION\"", NULL};
 
 const struct dlg_proto sieve_proto = {
-	.name = "sieve",
-	.state_names = sieve_states,
-	.begin = sieve_begin,
-	.on_input = sieve_input,
-	.after_tls = sieve_after_tls,
-	.bye_state = SV_LOGOUT,
-	.ports = {4190},
-	.greeting = sieve_greeting,
-	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
-	               "<file, ssl_key = <file).",
+    .name = "sieve",
+    .state_names = sieve_states,
+    .begin = sieve_begin,
+    .on_input = sieve_input,
+    .after_tls = sieve_after_tls,
+    .bye_state = SV_LOGOUT,
+    .ports = {4190},
+    .greeting = sieve_greeting,
+    .attack = &sieve_attack,
+    .enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+                  "<file, ssl_key = <file).",
 };

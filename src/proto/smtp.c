@@ -10,8 +10,8 @@
 #include "proto/dialog.h"
 
 enum smtp_state { SM_GREETING, SM_EHLO, SM_HELO, SM_STARTTLS, SM_EHLO_TLS, SM_QUIT };
-static const char *const smtp_states[] = {"greeting", "ehlo", "helo", "starttls", "ehlo-tls",
-					  "quit"};
+static const char *const smtp_states[] = {"greeting", "ehlo",     "helo",
+                                          "starttls", "ehlo-tls", "quit"};
 
 struct smtp_flavour {
 	const char *hello; /* EHLO or LHLO */
@@ -103,10 +103,10 @@ static enum dlg_step on_greeting(struct dlg *d, const struct reply *r)
 		return send_hello(d, flavour(d)->hello, SM_EHLO);
 	if (r->code == 421)
 		return dlg_fail(d, ERR_BUSY, "the server is busy or limits connections: %d %s",
-				r->code, g->greeting);
+		                r->code, g->greeting);
 	if (r->code == 554)
 		return dlg_fail(d, ERR_PROTOCOL, "the server refused the session: %d %s", r->code,
-				g->greeting);
+		                g->greeting);
 	return dlg_fail(d, ERR_PROTOCOL, "unexpected greeting %d %s", r->code, g->greeting);
 }
 
@@ -118,16 +118,16 @@ static enum dlg_step on_hello(struct dlg *d, const struct reply *r)
 		if (dlg_state(d) == SM_EHLO)
 			store_caps(d, r, 0);
 		g->starttls_sent = 1;
-		return dlg_command(d, "STARTTLS", SM_STARTTLS);
+		return dlg_starttls_command(d, "STARTTLS", SM_STARTTLS);
 	}
 	if (r->code == 421)
 		return dlg_fail(d, ERR_BUSY, "the server closed the session: %d %s", r->code,
-				r->nlines ? r->lines[0] : "");
+		                r->nlines ? r->lines[0] : "");
 	if (dlg_state(d) == SM_EHLO && flavour(d)->helo_fallback)
 		return send_hello(d, "HELO", SM_HELO);
 	return dlg_fail(d, ERR_PROTOCOL, "%s refused: %d %s",
-			dlg_state(d) == SM_EHLO ? flavour(d)->hello : "HELO", r->code,
-			r->nlines ? r->lines[0] : "");
+	                dlg_state(d) == SM_EHLO ? flavour(d)->hello : "HELO", r->code,
+	                r->nlines ? r->lines[0] : "");
 }
 
 static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
@@ -137,7 +137,7 @@ static enum dlg_step on_starttls(struct dlg *d, const struct reply *r)
 	 * answer to STARTTLS, so no refusal: retry later, like a greeting. */
 	if (r->code == 421)
 		return dlg_fail(d, ERR_BUSY, "the server closed the session: %d %s", r->code,
-				r->nlines ? r->lines[0] : "");
+		                r->nlines ? r->lines[0] : "");
 	g->starttls_code = r->code;
 	str_set(&g->starttls_reply, r->nlines ? r->lines[0] : "");
 	if (r->code == 220) {
@@ -184,35 +184,56 @@ static enum dlg_step smtp_input(struct dlg *d)
 	return dlg_each_reply(d, on_reply);
 }
 
+/* The STARTTLS attacks: NOOP (RFC 5321 4.1.1.9) is harmless in every
+ * state; RFC 3207 4.2: EHLO again inside TLS before anything else. */
+static const struct dlg_attack smtp_attack = {
+    .inject = "NOOP",
+    .probe = "NOOP",
+    .starttls = "STARTTLS",
+    .hello = "EHLO",
+    .go_code = 220,
+    .answer = dlg_ans_coded,
+};
+static const struct dlg_attack lmtp_attack = {
+    .inject = "NOOP",
+    .probe = "NOOP",
+    .starttls = "STARTTLS",
+    .hello = "LHLO",
+    .go_code = 220,
+    .answer = dlg_ans_coded,
+};
+
 /* RFC 5321 4.2: 220 service ready (LMTP, RFC 2033, greets the same way). */
 static const char *const smtp_greeting[] = {"220", NULL};
 
 const struct dlg_proto smtp_proto = {
-	.name = "smtp",
-	.state_names = smtp_states,
-	.begin = smtp_begin,
-	.on_input = smtp_input,
-	.after_tls = smtp_after_tls,
-	.priv = &smtp_f,
-	.bye_state = SM_QUIT,
-	.ports = {25, 587, 2525},
-	.implicit_ports = {465},
-	.greeting = smtp_greeting,
-	.enable_tls = "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
-	               "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: tls_certificate, "
-	               "tls_privatekey, tls_advertise_hosts = *).",
+    .name = "smtp",
+    .state_names = smtp_states,
+    .begin = smtp_begin,
+    .on_input = smtp_input,
+    .after_tls = smtp_after_tls,
+    .priv = &smtp_f,
+    .bye_state = SM_QUIT,
+    .ports = {25, 587, 2525},
+    .implicit_ports = {465},
+    .greeting = smtp_greeting,
+    .enable_tls = "Enable STARTTLS with a certificate (Postfix: smtpd_tls_cert_file, "
+                  "smtpd_tls_key_file, smtpd_tls_security_level = may; Exim: tls_certificate, "
+                  "tls_privatekey, tls_advertise_hosts = *).",
+    .attack = &smtp_attack,
 };
 const struct dlg_proto lmtp_proto = {
-	.name = "lmtp",
-	.state_names = smtp_states,
-	.begin = smtp_begin,
-	.on_input = smtp_input,
-	.after_tls = smtp_after_tls,
-	.priv = &lmtp_f,
-	.bye_state = SM_QUIT,
-	.ports = {24},
-	.greeting = smtp_greeting,
-	.greeting_word = "LMTP",
-	.enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
-	               "<file, ssl_key = <file).",
+    .name = "lmtp",
+    .state_names = smtp_states,
+    .begin = smtp_begin,
+    .on_input = smtp_input,
+    .after_tls = smtp_after_tls,
+    .priv = &lmtp_f,
+    .bye_state = SM_QUIT,
+    .ports = {24},
+    .greeting = smtp_greeting,
+    .greeting_word = "LMTP",
+    .enable_tls = "Enable TLS with a certificate (Dovecot: ssl = yes or required, ssl_cert = "
+                  "<file, ssl_key = <file).",
+    .attack = &lmtp_attack,
 };
