@@ -7,8 +7,9 @@ an early ChangeCipherSpec and fails the next record's MAC), implicit and
 behind SMTP STARTTLS; negative on openssl s_server (OpenSSL 3: no heartbeat
 support, early CCS refused with unexpected_message) and on a real Postfix
 (STARTTLS); not-applicable on a TLS 1.3-only s_server; unknown, never safe,
-on a server that breaks off its flight. testssl.sh (`-H -I`) is run on the
-s_server and both implicit fakes and must give the same verdicts.
+on a server that breaks off its flight or closes. testssl.sh (`-H -I`) is
+run on the s_server and on both fakes, implicit and STARTTLS (`-t smtp`), and
+must give the same verdicts.
 """
 
 import json
@@ -156,6 +157,17 @@ def test_flight_broken_off_is_unknown(pki, check):
         assert v["connections"] == 1
 
 
+def test_close_after_hello_is_unknown(fake_server, check):
+    """A close instead of a ServerHello could be a refusal or throttling:
+    unknown, with the reason."""
+    doc = check("127.0.0.1:%d" % fake_server("close"))
+    for vid in IDS:
+        v = vulns(doc)[vid]
+        assert v["verdict"] == "unknown", v
+        assert v["reason"] == "the server closed the connection after our ClientHello"
+        assert v["connections"] == 1
+
+
 # --------------------------------------------------------------------------
 # negatives on real servers
 
@@ -199,11 +211,14 @@ def test_postfix_not_vulnerable(pki, run_json):
 # testssl.sh on the same servers
 
 
-def run_testssl_vulns(hostport, out_dir):
-    """testssl.sh -H -I -> {"heartbleed": finding, "CCS": finding}."""
+def run_testssl_vulns(hostport, starttls, out_dir):
+    """testssl.sh -H -I [-t smtp] -> {"heartbleed": finding, "CCS": finding}."""
     path = Path(out_dir) / "testssl.json"
     argv = [TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "-H", "-I",
-            "--jsonfile", str(path), hostport]
+            "--jsonfile", str(path)]
+    if starttls:
+        argv += ["-t", "smtp"]
+    argv.append(hostport)
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
     (Path(out_dir) / "testssl.out").write_bytes(p.stdout + p.stderr)
     assert path.exists(), "testssl.sh wrote no JSON:\n" + (p.stdout + p.stderr).decode(
@@ -229,22 +244,24 @@ def verdict_of_testssl(finding):
 @pytest.mark.skipif(not TESTSSL, reason="testssl.sh is needed (scripts/install-deps)")
 def test_same_verdicts_as_testssl(fakes, sserver, check, tmp_path):
     targets = {
-        "s_server": sserver("good").hostport,
-        "heartbleed-fake": fakes("heartbleed").hostport,
-        "ccs-fake": fakes("ccs").hostport,
+        "s_server": (sserver("good").hostport, False),
+        "heartbleed-fake": (fakes("heartbleed").hostport, False),
+        "ccs-fake": (fakes("ccs").hostport, False),
+        "heartbleed-fake-starttls": (fakes("heartbleed", True).hostport, True),
+        "ccs-fake-starttls": (fakes("ccs", True).hostport, True),
     }
-    ours = {name: vulns(check(hp)) for name, hp in targets.items()}
+    ours = {name: vulns(check(hp, st)) for name, (hp, st) in targets.items()}
     theirs, errors = {}, []
 
-    def run(name, hp):
+    def run(name, hp, starttls):
         try:
             d = tmp_path / name
             d.mkdir()
-            theirs[name] = run_testssl_vulns(hp, d)
+            theirs[name] = run_testssl_vulns(hp, starttls, d)
         except Exception as e:  # reported below, with the others
             errors.append("%s: %r" % (name, e))
 
-    threads = [threading.Thread(target=run, args=kv) for kv in targets.items()]
+    threads = [threading.Thread(target=run, args=(name,) + t) for name, t in targets.items()]
     for t in threads:
         t.start()
     for t in threads:
@@ -257,5 +274,6 @@ def test_same_verdicts_as_testssl(fakes, sserver, check, tmp_path):
             assert got == want, "%s %s: mailtls %s, testssl.sh %r" % (
                 name, our_id, got, theirs[name][ts_id])
     # and the cases are not all alike: each fake is positive for its own
-    assert ours["heartbleed-fake"]["heartbleed"]["verdict"] == "vulnerable"
-    assert ours["ccs-fake"]["ccs-injection"]["verdict"] == "vulnerable"
+    for sfx in ("", "-starttls"):
+        assert ours["heartbleed-fake" + sfx]["heartbleed"]["verdict"] == "vulnerable"
+        assert ours["ccs-fake" + sfx]["ccs-injection"]["verdict"] == "vulnerable"
