@@ -317,3 +317,27 @@ def test_haraka(run_json, pki, hk):
     assert tls["verdict"] == "vulnerable", tls
     assert "'220 Go ahead.' (a go-ahead)" in tls["evidence"], tls
     assert tls["finding"] == "starttls-in-tls" and "starttls-in-tls" in findings(ep)
+
+
+@pytest.fixture(scope="module")
+def vsftpd():
+    """The vsftpd instances of test_proto_ftp.py (Debian's vsftpd)."""
+    import test_proto_ftp as tpf
+    if tpf._why:
+        pytest.skip(tpf._why)
+    return tpf.Vsftpd
+
+
+@pytest.mark.parametrize("implicit", (False, True))
+def test_vsftpd(run_json, pki, vsftpd, implicit):
+    leaf = pki.leaf("good")
+    srv = vsftpd("vuln-st-%s" % ("implicit" if implicit else "tls"), leaf.cert, leaf.key,
+                 implicit=implicit)
+    srv.start()
+    try:
+        mode = ["--implicit"] if implicit else ["--starttls", "ftp"]
+        ep, got = check(run_json, pki, *mode, *local(srv.port))
+    finally:
+        srv.stop()
+    inj, tls = _not_vulnerable(got, implicit=implicit)
+    assert "'AUTH TLS' inside TLS" in tls["evidence"], tls
