@@ -497,7 +497,9 @@ static void sort_entries(struct endpoint *ep)
 
 void check_vulns(struct endpoint *ep, const struct checks_cfg *cfg)
 {
-	if (!cfg->vulns || !ep_scanned(ep))
+	/* An endpoint that could not be scanned gets no battery (its errors
+	 * say why), unless probes ran on it: then every entry says what it is. */
+	if (!cfg->vulns || (!ep_scanned(ep) && ep->nvulns == 0))
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(battery); i++) {
 		const struct vdef *d = &battery[i];
