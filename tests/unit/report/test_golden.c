@@ -1189,6 +1189,53 @@ static void test_json_domain_object(void **state UNUSED)
 	json_decref(doc);
 }
 
+/* jansson's allocator, failing the allocation `fail_at` (0-based) only:
+ * the ones after it succeed, as when memory comes back. */
+static long fail_at = -1;
+
+static void *failing_malloc(size_t n)
+{
+	return fail_at-- == 0 ? NULL : malloc(n);
+}
+
+/* Any allocation jansson makes while building a report may fail: the
+ * report then fails (-1), nothing leaks, and a document with a member left
+ * out is never written as a success. */
+static void test_json_alloc_failure(void **state)
+{
+	struct result *r = recorded(scen_of(state));
+
+	for (enum out o = OUT_JSON; o <= OUT_JSONL; o++) {
+		struct tu_capture want, got;
+		int failed = 0;
+
+		golden_render(r, o, &want);
+		for (long n = 0;; n++) {
+			tu_capture_begin(&got);
+			json_set_alloc_funcs(failing_malloc, free);
+			fail_at = n;
+			int rc = o == OUT_JSON ? report_json(r, got.f) : report_jsonl(r, got.f);
+			int none_failed = fail_at >= 0;
+			fail_at = -1;
+			json_set_alloc_funcs(malloc, free);
+			tu_capture_end(&got);
+			if (none_failed) {
+				assert_int_equal(rc, 0);
+				assert_int_equal(got.len, want.len);
+				assert_memory_equal(got.data, want.data, want.len);
+				free(got.data);
+				break;
+			}
+			assert_int_equal(rc, -1);
+			failed++;
+			free(got.data);
+		}
+		assert_true(failed > 100); /* every object, string and number */
+		free(want.data);
+	}
+	result_free(r);
+}
+
 static enum scen scen_scan = SC_SCAN, scen_domain = SC_DOMAIN;
 static struct golden_case golden_cases[SC_COUNT][OUT_COUNT];
 
@@ -1228,6 +1275,7 @@ int main(void)
 		BOTH(test_csv_rfc4180_and_formulas),
 		BOTH(test_json_parses),
 		cmocka_unit_test(test_json_domain_object),
+		BOTH(test_json_alloc_failure),
 	};
 #undef GOLDEN
 #undef BOTH
