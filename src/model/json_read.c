@@ -404,10 +404,17 @@ static void read_error(struct jr *j, json_t *o, void *arg)
 	         "io, limit, local, busy, internal, none)");
 	get_str(j, o, "message", &msg);
 	if (j->status == JR_OK) {
-		if (v->ep)
-			ep_add_error(v->ep, stage ? stage : "", cat, msg ? msg : "");
-		else
-			result_add_error(v->r, stage ? stage : "", cat, msg ? msg : "");
+		/* a stage this build does not know is kept by name (docs/json.md:
+		 * the set may grow), as a missing one is kept empty */
+		enum err_stage st = STAGE_OTHER;
+		if (!stage || err_stage_parse(stage, &st) != 0)
+			st = STAGE_OTHER;
+		struct ep_error *e = v->ep ? ep_add_error(v->ep, st, cat, msg ? msg : "")
+		                           : result_add_error(v->r, st, cat, msg ? msg : "");
+		if (st == STAGE_OTHER) {
+			e->stage_other = stage ? stage : xstrdup("");
+			stage = NULL;
+		}
 	}
 	free(stage);
 	free(msg);

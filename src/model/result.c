@@ -69,6 +69,31 @@ const char *cert_key_type_name(const struct cert_entry *c)
 	return c->key_type == KEY_TYPE_OTHER ? c->key_type_other : key_type_name(c->key_type);
 }
 
+static const char *const err_stage_names[] = {
+    [STAGE_TARGET] = "target",
+    [STAGE_SETUP] = "setup",
+    [STAGE_RESOLVE] = "resolve",
+    [STAGE_DNSSEC] = "dnssec",
+    [STAGE_MX] = "mx",
+    [STAGE_SCAN] = "scan",
+    [STAGE_CONNECT] = "connect",
+    [STAGE_DIALOGUE] = "dialogue",
+    [STAGE_TLS] = "tls",
+    [STAGE_AFTER_TLS] = "after-tls",
+    [STAGE_RENEGOTIATION] = "renegotiation",
+    [STAGE_DONE] = "done",
+    [STAGE_ENUMERATE] = "enumerate",
+    [STAGE_OTHER] = NULL,
+};
+NAME_FNS(err_stage, enum err_stage, err_stage_names)
+
+const char *ep_error_stage_name(const struct ep_error *e)
+{
+	if (e->stage == STAGE_OTHER)
+		return e->stage_other ? e->stage_other : "";
+	return err_stage_name(e->stage);
+}
+
 static const char *const cert_chain_names[] = {
     [CHAIN_DEFAULT] = "default",
     [CHAIN_ECDSA] = "ecdsa",
@@ -162,19 +187,21 @@ struct result *result_new(void)
 static void errors_free(struct ep_error *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].stage);
+		free(v[i].stage_other);
 		free(v[i].message);
 	}
 	free(v);
 }
 
-static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *stage,
-		       enum err_cat category, const char *message)
+static struct ep_error *error_push(struct ep_error **v, size_t *n, size_t *cap,
+                                   enum err_stage stage, enum err_cat category, const char *message)
 {
 	struct ep_error *e = xvec_push(v, n, cap, sizeof(*e));
-	e->stage = xstrdup(stage);
+	e->stage = stage;
+	e->stage_other = NULL;
 	e->category = category;
 	e->message = xstrdup(message);
+	return e;
 }
 
 static void finding_free(struct finding *f);
@@ -288,10 +315,10 @@ void result_free(struct result *r)
 	free(r);
 }
 
-void result_add_error(struct result *r, const char *stage, enum err_cat category,
-		      const char *message)
+struct ep_error *result_add_error(struct result *r, enum err_stage stage, enum err_cat category,
+                                  const char *message)
 {
-	error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
+	return error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
 }
 
 struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_t port,
@@ -343,10 +370,10 @@ void finding_add_cve(struct finding *f, const char *cve)
 	f->cve[f->ncve++] = xstrdup(cve);
 }
 
-void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
-		  const char *message)
+struct ep_error *ep_add_error(struct endpoint *ep, enum err_stage stage, enum err_cat category,
+                              const char *message)
 {
-	error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);
+	return error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);
 }
 
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len)
@@ -483,7 +510,7 @@ int ep_scanned(const struct endpoint *ep)
 const struct ep_error *ep_connect_error(const struct endpoint *ep)
 {
 	for (size_t i = 0; i < ep->nerrors; i++)
-		if (strcmp(ep->errors[i].stage, "connect") == 0)
+		if (ep->errors[i].stage == STAGE_CONNECT)
 			return &ep->errors[i];
 	return NULL;
 }

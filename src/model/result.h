@@ -52,11 +52,39 @@ struct tline {
 	size_t len;
 };
 
+/* Where an error happened (docs/json.md "error"): run level, then an
+ * endpoint's probes. STAGE_OTHER keeps a name this build does not know,
+ * read from a document, in ep_error.stage_other (the set may grow). */
+enum err_stage {
+	STAGE_TARGET,
+	STAGE_SETUP,
+	STAGE_RESOLVE,
+	STAGE_DNSSEC,
+	STAGE_MX,
+	STAGE_SCAN,
+	STAGE_CONNECT,
+	STAGE_DIALOGUE,
+	STAGE_TLS,
+	STAGE_AFTER_TLS,
+	STAGE_RENEGOTIATION,
+	STAGE_DONE,
+	STAGE_ENUMERATE,
+	STAGE_OTHER,
+};
+/* "target", "setup", "resolve", "dnssec", "mx", "scan", "connect", "dialogue",
+ * "tls", "after-tls", "renegotiation", "done", "enumerate"; NULL other */
+const char *err_stage_name(enum err_stage s);
+int err_stage_parse(const char *s, enum err_stage *out) WUR;
+
 struct ep_error {
-	char *stage;   /* "resolve", "connect", "dialogue", "tls", ... */
+	enum err_stage stage;
+	char *stage_other;     /* the name of a STAGE_OTHER stage */
 	enum err_cat category; /* err_cat_name() in reports */
 	char *message;
 };
+
+/* The stage's name: the table's, or the document's for STAGE_OTHER. */
+const char *ep_error_stage_name(const struct ep_error *e);
 
 struct proto_entry {
 	enum tls_proto proto;
@@ -347,13 +375,13 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 
 /* Free one endpoint that is not part of a result (NULL is fine). */
 void result_free_endpoint(struct endpoint *ep);
-void result_add_error(struct result *r, const char *stage, enum err_cat category,
-		      const char *message);
+struct ep_error *result_add_error(struct result *r, enum err_stage stage, enum err_cat category,
+                                  const char *message);
 struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
 			       const char *title, const char *detail, const char *fix);
 void finding_add_cve(struct finding *f, const char *cve);
-void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
-		  const char *message);
+struct ep_error *ep_add_error(struct endpoint *ep, enum err_stage stage, enum err_cat category,
+                              const char *message);
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len);
 struct cert_entry *ep_add_cert(struct endpoint *ep);
 void cert_add_san(struct cert_entry *c, const char *name);
@@ -370,7 +398,7 @@ void ep_add_group(struct endpoint *ep, const char *name);
  * (STARTTLS refused is a finding, not a failure). */
 int ep_scanned(const struct endpoint *ep);
 /* The error of the stage that stopped this endpoint (its first one at
- * stage "connect"), NULL when it connected. */
+ * STAGE_CONNECT), NULL when it connected. */
 const struct ep_error *ep_connect_error(const struct endpoint *ep);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);

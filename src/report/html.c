@@ -290,7 +290,7 @@ static void rest(FILE *out, const struct endpoint *ep)
 		fputs("<section><h2>Errors</h2><ul>", out);
 		for (size_t i = 0; i < ep->nerrors; i++) {
 			fputs("<li><strong>", out);
-			h(out, ep->errors[i].stage);
+			h(out, ep_error_stage_name(&ep->errors[i]));
 			fputs("</strong>: ", out);
 			h(out, ep->errors[i].message);
 			fputs("</li>", out);

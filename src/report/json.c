@@ -96,7 +96,7 @@ static json_t *errors_json(const struct ep_error *v, size_t n)
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_t *j = json_object();
-		bad |= jset(j, "stage", jstr(v[i].stage));
+		bad |= jset(j, "stage", jstr(ep_error_stage_name(&v[i])));
 		bad |= jset(j, "category", jstr(err_cat_name(v[i].category)));
 		bad |= jset(j, "message", jstr(v[i].message));
 		bad |= japp(a, j);

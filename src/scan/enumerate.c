@@ -892,7 +892,7 @@ static void no_answer(struct task *t, const struct err *e)
 	if (e && t->rounds == 1) {
 		char msg[600];
 		snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
-		ep_add_error(x->ep, "enumerate", e->cat, msg);
+		ep_add_error(x->ep, STAGE_ENUMERATE, e->cat, msg);
 	}
 	snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s", e ? e->msg : "no result");
 	t->no_answer = 1;
@@ -1264,7 +1264,7 @@ static void report_unknowns(struct enum_ctx *x)
 			continue;
 		char msg[400];
 		snprintf(msg, sizeof msg, "%s: unknown or incomplete: %s", names, t->unknown);
-		ep_add_error(x->ep, "enumerate", ERR_BUSY, msg);
+		ep_add_error(x->ep, STAGE_ENUMERATE, ERR_BUSY, msg);
 	}
 }
 

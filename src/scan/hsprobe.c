@@ -18,8 +18,8 @@
 #include "scan/tlsdesc.h"
 
 enum hs_state { HS_CONNECTING, HS_DIALOGUE, HS_HANDSHAKE, HS_AFTER_TLS, HS_RENEG, HS_DONE };
-static const char *const hs_stage[] = {"connect", "dialogue",     "tls",
-				       "after-tls", "renegotiation", "done"};
+static const enum err_stage hs_stage[] = {STAGE_CONNECT,   STAGE_DIALOGUE,      STAGE_TLS,
+                                          STAGE_AFTER_TLS, STAGE_RENEGOTIATION, STAGE_DONE};
 
 struct hsprobe {
 	struct probe base; /* first: the scheduler sees a struct probe */

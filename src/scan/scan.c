@@ -161,7 +161,7 @@ static void on_resolved(void *arg, const struct dns_addrs *addrs, const struct e
 	run->resolving--;
 	if (!addrs) {
 		run->err = *e;
-		result_add_error(run->r, "resolve", e->cat, e->msg);
+		result_add_error(run->r, STAGE_RESOLVE, e->cat, e->msg);
 	} else {
 		log_info("%s: %zu address%s (DNSSEC %s)", tr->t->host, addrs->n,
 			 addrs->n == 1 ? "" : "es",
@@ -228,7 +228,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 	err_clear(&run.err);
 	run.octx = ossl_ctx_new(&oo, &run.err);
 	if (!run.octx) {
-		result_add_error(r, "setup", run.err.cat, run.err.msg);
+		result_add_error(r, STAGE_SETUP, run.err.cat, run.err.msg);
 		*e = run.err;
 		return -1;
 	}
@@ -239,7 +239,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 	struct dns_cfg dc = {cfg->resolver, cfg->trust_anchor};
 	run.dns = dns_new_cfg(run.base, &dc, &run.err);
 	if (!run.dns) {
-		result_add_error(r, "setup", run.err.cat, run.err.msg);
+		result_add_error(r, STAGE_SETUP, run.err.cat, run.err.msg);
 		goto out;
 	}
 	for (size_t i = 0; i < nt; i++) {
@@ -252,7 +252,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 		if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
 				      on_resolved, tr) != 0) {
 			err_set(&run.err, ERR_RESOLVE, "%s: cannot start the lookup", lookup);
-			result_add_error(r, "resolve", run.err.cat, run.err.msg);
+			result_add_error(r, STAGE_RESOLVE, run.err.cat, run.err.msg);
 			continue;
 		}
 		tr->resolving = 1;
@@ -272,7 +272,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 			 "the scan timeout (--scan-timeout %d s) passed: what was not learnt by "
 			 "then is unknown",
 			 cfg->scan_ms / 1000);
-		result_add_error(r, "scan", ERR_TIMEOUT, msg);
+		result_add_error(r, STAGE_SCAN, ERR_TIMEOUT, msg);
 		log_warn("%s", msg); /* the report is incomplete: say so at once */
 	}
 	for (size_t i = 0; i < run.nenums; i++)

@@ -243,6 +243,35 @@ static void test_key_type_other_kept(void **state UNUSED)
 	result_free(r);
 }
 
+/* An error's stage: a known name is the enum, one this build does not
+ * know (the set may grow) is kept and written back as it was. */
+static void test_error_stage_kept(void **state UNUSED)
+{
+	static const char doc[] =
+	    "{\"schema\": \"mailtls/1\", \"errors\": [{\"stage\": \"vuln-probe\", \"category\": "
+	    "\"io\", \"message\": \"m\"}, {\"category\": \"io\", \"message\": \"n\"}], "
+	    "\"endpoints\": [{\"host\": \"h\", \"port\": 25, \"errors\": [{\"stage\": \"connect\", "
+	    "\"category\": \"connect\", \"message\": \"refused\"}]}]}";
+	struct result *r = read_ok(LIT(doc));
+	struct tu_capture c;
+
+	assert_int_equal(r->nerrors, 2);
+	assert_int_equal(r->errors[0].stage, STAGE_OTHER);
+	assert_string_equal(ep_error_stage_name(&r->errors[0]), "vuln-probe");
+	assert_int_equal(r->errors[1].stage, STAGE_OTHER);
+	assert_string_equal(ep_error_stage_name(&r->errors[1]), "");
+	assert_int_equal(r->eps[0]->errors[0].stage, STAGE_CONNECT);
+	assert_null(r->eps[0]->errors[0].stage_other);
+	assert_ptr_equal(ep_connect_error(r->eps[0]), &r->eps[0]->errors[0]);
+	golden_render(r, OUT_JSONL, &c);
+	assert_true(
+	    tu_contains(c.data, c.len, LIT("{\"stage\":\"vuln-probe\",\"category\":\"io\"")));
+	assert_true(tu_contains(c.data, c.len, LIT("{\"stage\":\"\",\"category\":\"io\"")));
+	assert_true(tu_contains(c.data, c.len, LIT("{\"stage\":\"connect\",\"category\"")));
+	free(c.data);
+	result_free(r);
+}
+
 /* Fields an older mailtls/1 writer did not know are absent: the model's
  * defaults, and every renderer copes. */
 static void test_missing_fields_are_absent(void **state UNUSED)
@@ -589,6 +618,18 @@ static void test_name_tables(void **state UNUSED)
 	assert_int_equal(kt, KEY_TYPE_ED25519);
 	assert_int_equal(key_type_parse("RSASSA-PSS", &kt), -1); /* OpenSSL's: kept aside */
 	assert_null(key_type_name(KEY_TYPE_OTHER));
+	/* no unset value either; other has no name (the document's is kept) */
+	enum err_stage st;
+	for (int i = STAGE_TARGET; i < STAGE_OTHER; i++) {
+		assert_non_null(err_stage_name((enum err_stage)i));
+		assert_int_equal(err_stage_parse(err_stage_name((enum err_stage)i), &st), 0);
+		assert_int_equal(st, i);
+	}
+	assert_string_equal(err_stage_name(STAGE_AFTER_TLS), "after-tls");
+	assert_null(err_stage_name(STAGE_OTHER));
+	assert_int_equal(err_stage_parse("Connect", &st), -1);
+	assert_int_equal(err_stage_parse("", &st), -1);
+	assert_int_equal(err_stage_parse(NULL, &st), -1);
 	assert_int_equal(sig_hash_of_alg("md5WithRSAEncryption"), SIG_HASH_MD5);
 	assert_int_equal(sig_hash_of_alg("ecdsa-with-SHA1"), SIG_HASH_SHA1);
 	assert_int_equal(sig_hash_of_alg("sha256WithRSAEncryption"), SIG_HASH_SHA256);
@@ -617,6 +658,7 @@ int main(void)
 	    cmocka_unit_test(test_tool_version_kept),
 	    cmocka_unit_test(test_missing_fields_are_absent),
 	    cmocka_unit_test(test_key_type_other_kept),
+	    cmocka_unit_test(test_error_stage_kept),
 	    cmocka_unit_test(test_quick_not_enumerated),
 	    cmocka_unit_test(test_domain_fields),
 	    cmocka_unit_test(test_bad_documents),

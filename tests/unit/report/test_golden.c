@@ -232,8 +232,8 @@ static void failed_endpoint(struct result *r)
 	str_set(&ep->sni, "mx.example.com");
 	ep->dlg.ran = 1;
 	ep->dlg.silent = 1;
-	ep_add_error(ep, "dialogue", ERR_TIMEOUT,
-		     "no greeting within 15 s " ANSI_CLEAR "-" SCRIPT " \xff");
+	ep_add_error(ep, STAGE_DIALOGUE, ERR_TIMEOUT,
+	             "no greeting within 15 s " ANSI_CLEAR "-" SCRIPT " \xff");
 	ep->stats.connections = 1;
 	ep->stats.duration_ms = 15000.0;
 }
@@ -242,8 +242,8 @@ static struct result *recorded_scan(void)
 {
 	struct result *r = result_new();
 
-	result_add_error(r, "resolve", ERR_RESOLVE,
-			 "=mx.example.com: AAAA answer " OVERLONG_LT "script> \xff ignored");
+	result_add_error(r, STAGE_RESOLVE, ERR_RESOLVE,
+	                 "=mx.example.com: AAAA answer " OVERLONG_LT "script> \xff ignored");
 	graded_endpoint(r);
 	failed_endpoint(r);
 	return r;
