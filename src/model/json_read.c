@@ -497,7 +497,7 @@ static void read_tls(struct jr *j, json_t *o, struct tls_summary *t)
 	if (!o)
 		return;
 	t->done = 1;
-	get_str(j, o, "version", &t->version);
+	get_proto(j, o, "version", &t->version);
 	get_str(j, o, "cipher", &t->cipher);
 	get_str(j, o, "cipher_openssl", &t->cipher_openssl);
 	get_code(j, o, "cipher_code", &t->cipher_code);

@@ -258,7 +258,6 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->address);
 	free(ep->starttls);
 	free(ep->sni);
-	free(ep->tls.version);
 	free(ep->tls.cipher);
 	free(ep->tls.cipher_openssl);
 	free(ep->tls.group);

@@ -218,7 +218,7 @@ int ocsp_cert_status_parse(const char *s, enum ocsp_cert_status *out) WUR;
 
 struct tls_summary {
 	int done;         /* a handshake completed */
-	char *version;    /* "TLSv1.3" */
+	enum tls_proto version; /* negotiated (tls_proto_name() in reports) */
 	char *cipher;     /* IANA name */
 	char *cipher_openssl;
 	uint32_t cipher_code;

@@ -188,7 +188,7 @@ static void connection(FILE *out, const struct endpoint *ep)
 		}
 	}
 	if (t->done) {
-		row2(out, "TLS version", t->version);
+		row2(out, "TLS version", tls_proto_name(t->version));
 		row2(out, "Cipher suite", t->cipher);
 		row2(out, "Key exchange group", t->group ? t->group : "");
 		snprintf(buf, sizeof buf, "%ld (%s)", t->verify_code,

@@ -146,7 +146,7 @@ static json_t *tls_json(const struct endpoint *ep)
 	report_code_point(code, sizeof code, P_TLS12, t->cipher_code);
 	json_t *j = json_object();
 	int bad = 0;
-	bad |= jset(j, "version", jstr(t->version));
+	bad |= jset(j, "version", json_string(tls_proto_name(t->version)));
 	bad |= jset(j, "cipher", jstr(t->cipher));
 	bad |= jset(j, "cipher_openssl", jstr(t->cipher_openssl));
 	bad |= jset(j, "cipher_code", json_string(code));

@@ -184,8 +184,8 @@ static void dialogue(struct tx *t, const struct endpoint *ep)
 	if (s->done) {
 		label(t, "TLS");
 		buf_reset(&b);
-		addf(&b, "%s, %s%s%s (%.1f ms)", s->version, s->cipher,
-				 s->group ? ", " : "", s->group ? s->group : "", s->handshake_ms);
+		addf(&b, "%s, %s%s%s (%.1f ms)", tls_proto_name(s->version), s->cipher,
+		     s->group ? ", " : "", s->group ? s->group : "", s->handshake_ms);
 		wrap(t, buf_cstr(&b), 16, 16);
 		label(t, "SNI");
 		put(t, ep->sni ? ep->sni : "(none)");

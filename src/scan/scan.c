@@ -178,14 +178,10 @@ static void fill_from_handshake(struct endpoint *ep)
 	const struct tls_summary *t = &ep->tls;
 	if (!t->done)
 		return;
-	for (int p = P_SSLV2; p < P_COUNT; p++)
-		if (strcmp(tls_proto_name((enum tls_proto)p), t->version) == 0) {
-			ep_set_protocol(ep, (enum tls_proto)p, 1);
-			const struct reg_cipher *c = reg_cipher_find(t->cipher_code, 0);
-			ep_add_cipher(ep, (enum tls_proto)p, t->cipher_code, t->cipher,
-				      t->cipher_openssl, c ? c->kx : NULL, c ? c->au : NULL,
-				      c ? c->enc : NULL, c ? c->bits : 0, 0);
-		}
+	ep_set_protocol(ep, t->version, 1);
+	const struct reg_cipher *c = reg_cipher_find(t->cipher_code, 0);
+	ep_add_cipher(ep, t->version, t->cipher_code, t->cipher, t->cipher_openssl,
+	              c ? c->kx : NULL, c ? c->au : NULL, c ? c->enc : NULL, c ? c->bits : 0, 0);
 	if (t->group)
 		ep_add_group(ep, t->group);
 }

@@ -389,9 +389,14 @@ static const struct bad_case bad_cases[] = {
      "endpoints[0].mode"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": [\"h\"]}]}", JR_INVALID,
      "endpoints[0].host: expected a string or null"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"verify\": {\"errors\": [{\"code\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"verify\": "
+     "{\"errors\": [{\"code\": "
      "\"x\"}]}}}]}",
      JR_INVALID, "endpoints[0].tls.verify.errors[0].code: expected an integer"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.4\"}}]}",
+     JR_INVALID, "endpoints[0].tls.version: expected a protocol name"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"cipher\": \"x\"}}]}", JR_INVALID,
+     "endpoints[0].tls.version: expected a protocol name"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"protocols\": [{\"name\": \"TLSv1.4\"}]}]}",
      JR_INVALID, "endpoints[0].protocols[0].name: expected a protocol name"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
@@ -445,14 +450,16 @@ static const struct bad_case bad_cases[] = {
      JR_INVALID, "domain.dmarc.p: expected a string"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"certificates\": [{\"chain\": \"dsa\"}]}]}",
      JR_INVALID, "endpoints[0].certificates[0].chain: expected a chain"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"status\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"ocsp\": "
+     "{\"status\": "
      "\"fine\"}}}]}",
      JR_INVALID, "endpoints[0].tls.ocsp.status: expected an OCSP response status"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"cert_status\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"ocsp\": "
+     "{\"cert_status\": "
      "\"Good\"}}}]}",
      JR_INVALID, "endpoints[0].tls.ocsp.cert_status: expected an OCSP certificate status"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}",
-     JR_INVALID, "endpoints[0].auth_policy: expected an MX policy"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}", JR_INVALID,
+     "endpoints[0].auth_policy: expected an MX policy"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
      "{\"records\": [{\"usage\": null, \"data\": 3}]}}]}}}",
      JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},

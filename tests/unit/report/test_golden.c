@@ -93,7 +93,7 @@ static void graded_endpoint(struct result *r)
 	g->auth_tls = 1;
 
 	t->done = 1;
-	str_set(&t->version, "TLSv1.3");
+	t->version = P_TLS13;
 	str_set(&t->cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&t->cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	t->cipher_code = 0x1302;
@@ -375,7 +375,7 @@ static void dane_endpoint(struct result *r)
 	str_set(&g->starttls_reply, "2.0.0 Ready");
 
 	t->done = 1;
-	str_set(&t->version, "TLSv1.3");
+	t->version = P_TLS13;
 	str_set(&t->cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&t->cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	t->cipher_code = 0x1302;

@@ -44,7 +44,7 @@ static struct result *hostile_result(void)
 	str_set(&ep->starttls, "smtp");
 	str_set(&ep->sni, "mx.example.com");
 	ep->tls.done = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	str_set(&ep->tls.cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&ep->tls.cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	ep->tls.cipher_code = 0x1302;

@@ -30,7 +30,7 @@ static struct result *hostile_result(void)
 	ep->dlg.starttls_code = 220;
 	str_set(&ep->dlg.starttls_reply, "go " CSI "31m");
 	ep->tls.done = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	str_set(&ep->tls.cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&ep->tls.group, "X25519");
 	ep->tls.handshake_ms = 3.5;
