@@ -569,6 +569,8 @@ static void read_cipher(struct jr *j, json_t *o, void *arg)
 	get_token(j, o, "kx", &c->kx);
 	get_token(j, o, "auth", &c->au);
 	get_token(j, o, "enc", &c->enc);
+	c->kx_kind = tls_kx_of_openssl(c->kx); /* as ep_add_cipher fills them */
+	c->au_kind = tls_au_of_openssl(c->au);
 	GET_INT(o, "bits", ANY_INT, 0, c->bits);
 	GET_INT(o, "order", ANY_INT, 0, c->order);
 }

@@ -444,6 +444,8 @@ struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32
 	c->kx = dup_or_null(kx);
 	c->au = dup_or_null(au);
 	c->enc = dup_or_null(enc);
+	c->kx_kind = tls_kx_of_openssl(kx);
+	c->au_kind = tls_au_of_openssl(au);
 	c->bits = bits;
 	c->order = order;
 	return c;

@@ -98,9 +98,11 @@ struct cipher_entry {
 	uint32_t code; /* 2 bytes, SSLv2: 3 bytes */
 	char *iana;
 	char *openssl;
-	char *kx;
-	char *au;
+	char *kx; /* OpenSSL's words ("ECDH", "DH/RSA", "any"), as the JSON */
+	char *au; /* gives them ("RSA", "None") */
 	char *enc;
+	enum tls_kx kx_kind; /* what checks look at: from kx and au */
+	enum tls_au au_kind;
 	int bits;
 	int order; /* 1-based: the server's preference when it has one, else
 		      the order the server picked them in */

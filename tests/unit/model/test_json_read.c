@@ -302,6 +302,52 @@ static void test_missing_fields_are_absent(void **state UNUSED)
 	result_free(r);
 }
 
+/* A suite's kinds come from OpenSSL's words the document holds, as the
+ * scan fills them from the registry; a word this build does not know is
+ * "other", and the words are written back as they were. */
+static void test_cipher_kinds(void **state UNUSED)
+{
+	struct result *r = read_golden("scan.json");
+	const struct endpoint *ep = r->eps[0];
+	int seen = 0;
+
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		if (c->code == 0x1302) {
+			assert_int_equal(c->kx_kind, KX_TLS13);
+			assert_int_equal(c->au_kind, AU_ANY);
+			seen |= 1;
+		} else if (c->code == 0xC030) {
+			assert_int_equal(c->kx_kind, KX_ECDHE);
+			assert_int_equal(c->au_kind, AU_RSA);
+			seen |= 2;
+		} else if (c->code == 0x009F) {
+			assert_int_equal(c->kx_kind, KX_DHE);
+			assert_int_equal(c->au_kind, AU_RSA);
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+	result_free(r);
+
+	static const char doc[] =
+	    "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 25, "
+	    "\"ciphers\": [{\"protocol\": \"TLSv1.2\", \"code\": \"0xFF01\", \"kx\": \"KEM\", "
+	    "\"auth\": \"ML-DSA\"}, {\"protocol\": \"TLSv1.2\", \"code\": \"0xFF02\"}]}]}";
+	struct tu_capture out;
+	r = read_ok(LIT(doc));
+	ep = r->eps[0];
+	assert_int_equal(ep->ciphers[0].kx_kind, KX_OTHER);
+	assert_int_equal(ep->ciphers[0].au_kind, AU_OTHER);
+	assert_int_equal(ep->ciphers[1].kx_kind, KX_UNSET);
+	assert_int_equal(ep->ciphers[1].au_kind, AU_UNSET);
+	golden_render(r, OUT_JSONL, &out);
+	assert_true(tu_contains(out.data, out.len, LIT("\"kx\":\"KEM\",\"auth\":\"ML-DSA\"")));
+	assert_true(tu_contains(out.data, out.len, LIT("\"kx\":null,\"auth\":null")));
+	free(out.data);
+	result_free(r);
+}
+
 /* --quick: the negotiated version alone, its suite numbered 0. */
 static void test_quick_not_enumerated(void **state UNUSED)
 {
@@ -666,6 +712,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_fields_are_absent),
 	    cmocka_unit_test(test_key_type_other_kept),
 	    cmocka_unit_test(test_error_stage_kept),
+	    cmocka_unit_test(test_cipher_kinds),
 	    cmocka_unit_test(test_quick_not_enumerated),
 	    cmocka_unit_test(test_domain_fields),
 	    cmocka_unit_test(test_bad_documents),
