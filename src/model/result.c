@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "core/mem.h"
 #include "model/domain.h"
 
@@ -238,6 +239,36 @@ void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
 {
 	char **slot = xvec_push(v, n, cap, sizeof(**v));
 	*slot = xstrdup(text);
+}
+
+const char *dlg_cap_find(char **v, size_t n, const char *kw)
+{
+	size_t len = strlen(kw);
+	for (size_t i = 0; i < n; i++) {
+		const char *l = v[i];
+		if (strncasecmp(l, kw, len) == 0 &&
+		    (l[len] == '\0' || l[len] == ' ' || l[len] == '='))
+			return l;
+	}
+	return NULL;
+}
+
+int dlg_cap_listed(char **v, size_t n, const char *line)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(v[i], line) == 0)
+			return 1;
+	return 0;
+}
+
+int dlg_cap_is_starttls(const char *line)
+{
+	return strcasecmp(line, "STARTTLS") == 0 || strcasecmp(line, "STLS") == 0;
+}
+
+int ep_same_target(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
 }
 
 static void endpoint_free(struct endpoint *ep)

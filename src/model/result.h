@@ -418,6 +418,16 @@ void findings_drop_below(struct finding *v, size_t *n, enum severity min);
 enum severity findings_max_severity(const struct finding *v, size_t n);
 
 void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text);
+/* Capabilities are the server's lines, an open set: the checks ask these.
+ * The line whose keyword is kw (without case; the keyword ends the line or
+ * a space or '=' follows it), NULL if none. */
+const char *dlg_cap_find(char **v, size_t n, const char *kw);
+/* Is line one of the lines (the whole line, without case)? */
+int dlg_cap_listed(char **v, size_t n, const char *line);
+/* Is line the STARTTLS capability itself (STARTTLS; POP3's STLS)? */
+int dlg_cap_is_starttls(const char *line);
+/* Two endpoints of the same target: the host as given and the port. */
+int ep_same_target(const struct endpoint *a, const struct endpoint *b);
 
 /* Set *slot to a copy of s (freeing the old value); NULL stays NULL. */
 void str_set(char **slot, const char *s);
