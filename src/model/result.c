@@ -82,6 +82,7 @@ static const char *const err_stage_names[] = {
     [STAGE_TLS] = "tls",
     [STAGE_AFTER_TLS] = "after-tls",
     [STAGE_RENEGOTIATION] = "renegotiation",
+    [STAGE_PROBE] = "probe",
     [STAGE_DONE] = "done",
     [STAGE_ENUMERATE] = "enumerate",
     [STAGE_OTHER] = NULL,

@@ -67,12 +67,13 @@ enum err_stage {
 	STAGE_TLS,
 	STAGE_AFTER_TLS,
 	STAGE_RENEGOTIATION,
+	STAGE_PROBE, /* a probe's own exchange (the vulnerability battery's) */
 	STAGE_DONE,
 	STAGE_ENUMERATE,
 	STAGE_OTHER,
 };
 /* "target", "setup", "resolve", "dnssec", "mx", "scan", "connect", "dialogue",
- * "tls", "after-tls", "renegotiation", "done", "enumerate"; NULL other */
+ * "tls", "after-tls", "renegotiation", "probe", "done", "enumerate"; NULL other */
 const char *err_stage_name(enum err_stage s);
 int err_stage_parse(const char *s, enum err_stage *out) WUR;
 
