@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include "domain/records.h"
 #include "model/domain.h"
 
@@ -32,14 +31,6 @@ static int mx_has_dane(const struct domain_info *d, const struct mx_host *m)
 		if (tlsa_usable(&m->tlsa[i]))
 			return 1;
 	return 0;
-}
-
-static const struct mx_host *mx_of(const struct domain_info *d, const char *host)
-{
-	for (size_t i = 0; i < d->nmx; i++)
-		if (host && strcasecmp(d->mx[i].name, host) == 0)
-			return &d->mx[i];
-	return NULL;
 }
 
 static int sts_mode_is(const struct domain_info *d, enum sts_mode mode)
@@ -73,7 +64,7 @@ static void lower_trust_findings(struct endpoint *ep, enum auth_policy policy)
 
 void check_domain_endpoint(struct endpoint *ep, const struct domain_info *d)
 {
-	const struct mx_host *m = mx_of(d, ep->host);
+	const struct mx_host *m = domain_mx_find(d, ep->host);
 	char detail[700];
 	if (!m)
 		return;
@@ -457,11 +448,7 @@ static void verdict(struct domain_info *d, int dane)
 				 d->sts.error ? d->sts.error : "the policy fetch failed");
 		else {
 			/* The resolver's message may start with the name: said once. */
-			char owner[300];
-			const char *why = d->sts_txt.lookup_error;
-			snprintf(owner, sizeof owner, "_mta-sts.%s: ", d->name);
-			if (strncmp(why, owner, strlen(owner)) == 0)
-				why += strlen(owner);
+			const char *why = domain_sts_lookup_reason(d);
 			snprintf(detail, sizeof detail,
 				 "Whether an MTA-STS policy protects the domain cannot be told: the "
 				 "lookup of _mta-sts.%.200s failed: %.300s.",

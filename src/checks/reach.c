@@ -31,8 +31,7 @@ static void list_scanned(char *out, size_t size, const struct result *r,
 	out[0] = '\0';
 	for (size_t i = 0; i < r->neps && used < size; i++) {
 		const struct endpoint *o = r->eps[i];
-		if (o == ep || o->port != ep->port || strcmp(o->host, ep->host) != 0 ||
-		    !ep_scanned(o))
+		if (o == ep || !ep_same_target(o, ep) || !ep_scanned(o))
 			continue;
 		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
 					 o->address);

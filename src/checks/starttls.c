@@ -4,38 +4,7 @@
 #include "checks/checks.h"
 
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 #include "proto/dialog.h"
-
-static int kw_is(const char *line, const char *kw)
-{
-	size_t n = strlen(kw);
-	return strncasecmp(line, kw, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '=');
-}
-
-static const char *find_cap(char **v, size_t n, const char *kw)
-{
-	for (size_t i = 0; i < n; i++)
-		if (kw_is(v[i], kw))
-			return v[i];
-	return NULL;
-}
-
-/* STARTTLS is meant to disappear once TLS is up (RFC 3207 4.2): it is not
- * a change worth reporting. */
-static int is_starttls_cap(const char *line)
-{
-	return strcasecmp(line, "STARTTLS") == 0 || strcasecmp(line, "STLS") == 0;
-}
-
-static int has_line(char **v, size_t n, const char *line)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(v[i], line) == 0)
-			return 1;
-	return 0;
-}
 
 /* Append the lines of a that b lacks to out, after a label. */
 static size_t list_missing(char *out, size_t size, size_t used, const char *label, char **a,
@@ -43,7 +12,9 @@ static size_t list_missing(char *out, size_t size, size_t used, const char *labe
 {
 	int first = 1;
 	for (size_t i = 0; i < na && used < size; i++) {
-		if (has_line(b, nb, a[i]) || is_starttls_cap(a[i]))
+		/* STARTTLS is meant to disappear once TLS is up (RFC 3207 4.2):
+		 * not a change worth reporting */
+		if (dlg_cap_listed(b, nb, a[i]) || dlg_cap_is_starttls(a[i]))
 			continue;
 		used += (size_t)snprintf(out + used, size - used, "%s%s%s",
 					 first ? (used ? "; " : "") : ", ", first ? label : "",
@@ -200,8 +171,8 @@ void check_starttls(struct endpoint *ep, const struct checks_cfg *cfg)
 			       detail, enable_fix(ep));
 	}
 
-	if (g->caps_post_known && (find_cap(g->caps_post, g->ncaps_post, "STARTTLS") ||
-				   find_cap(g->caps_post, g->ncaps_post, "STLS")))
+	if (g->caps_post_known && (dlg_cap_find(g->caps_post, g->ncaps_post, "STARTTLS") ||
+	                           dlg_cap_find(g->caps_post, g->ncaps_post, "STLS")))
 		ep_add_finding(ep, "starttls-readvertised", SEV_LOW,
 			       "STARTTLS is advertised again inside TLS",
 			       "after TLS starts the server must not offer STARTTLS again (RFC 3207 "

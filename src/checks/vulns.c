@@ -132,7 +132,7 @@ static void d_export(struct endpoint *ep, struct vuln *v)
 }
 
 /* Export suites with a given key exchange kind. */
-static int export_with_kx(const struct endpoint *ep, enum reg_kx kx, char *out, size_t n)
+static int export_with_kx(const struct endpoint *ep, enum tls_kx kx, char *out, size_t n)
 {
 	size_t used = 0;
 	int count = 0;
@@ -140,7 +140,7 @@ static int export_with_kx(const struct endpoint *ep, enum reg_kx kx, char *out, 
 	for (size_t i = 0; i < ep->nciphers; i++) {
 		const struct cipher_entry *c = &ep->ciphers[i];
 		const struct reg_cipher *r = reg_cipher_find(c->code, c->proto == P_SSLV2);
-		if (!r || !(r->flags & REG_EXPORT) || r->kx_kind != kx)
+		if (!r || !(r->flags & REG_EXPORT) || c->kx_kind != kx)
 			continue;
 		if (count++ < 4 && used < n)
 			used += (size_t)snprintf(out + used, n - used, "%s%s %s", used ? ", " : "",

@@ -114,7 +114,7 @@ static void tlsa_set_free(struct tlsa_set *s)
 }
 
 /* A run-level error: one stderr line, and in the report. */
-static void say(struct result *r, const char *stage, enum err_cat cat, const char *msg)
+static void say(struct result *r, enum err_stage stage, enum err_cat cat, const char *msg)
 {
 	char *m = esc_term_dup(msg);
 	log_error("%s", m);
@@ -159,7 +159,7 @@ int cmd_domain(int argc, char **argv)
 	r->domain = domain_info_new(name);
 	err_clear(&e);
 	if (domain_lookup(&dc, r->domain, &e) != 0) {
-		say(r, "setup", e.cat, e.msg);
+		say(r, STAGE_SETUP, e.cat, e.msg);
 		return scan_opts_finish(r, &o, 0);
 	}
 
@@ -168,23 +168,23 @@ int cmd_domain(int argc, char **argv)
 	if (d->dnssec_unusable) {
 		/* Said once; the MX hosts are then resolved without validation
 		 * too (every answer would be bogus). */
-		say(r, "dnssec", ERR_LOCAL, d->dnssec_unusable);
+		say(r, STAGE_DNSSEC, ERR_LOCAL, d->dnssec_unusable);
 		o.cfg.trust_anchor = NULL;
 	}
 	if (d->mx_error && d->nmx == 0) {
 		snprintf(msg, sizeof msg, "%s: MX lookup failed: %s", d->name, d->mx_error);
-		say(r, "mx", ERR_RESOLVE, msg);
+		say(r, STAGE_MX, ERR_RESOLVE, msg);
 	}
 	for (size_t i = 0; i < d->nmx && !d->implicit_mx; i++)
 		if (!d->mx[i].naddresses) {
 			snprintf(msg, sizeof msg, "MX host %s: %s", d->mx[i].name,
 				 d->mx[i].addr_error ? d->mx[i].addr_error : "no address");
-			say(r, "resolve", ERR_RESOLVE, msg);
+			say(r, STAGE_RESOLVE, ERR_RESOLVE, msg);
 		}
 	if (d->implicit_mx && d->nmx && !d->mx[0].naddresses) {
 		snprintf(msg, sizeof msg, "%s has neither MX nor address records: %s", d->name,
 			 d->mx[0].addr_error ? d->mx[0].addr_error : "no address");
-		say(r, "resolve", ERR_RESOLVE, msg);
+		say(r, STAGE_RESOLVE, ERR_RESOLVE, msg);
 	}
 	struct target *t = xcalloc(d->nmx + 1, sizeof(*t));
 	struct tlsa_set *ts = xcalloc(d->nmx + 1, sizeof(*ts));

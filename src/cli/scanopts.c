@@ -427,7 +427,7 @@ void scan_opts_say_errors(const struct result *r)
 			char *host = esc_term_dup(ep->host);
 			char *msg = esc_term_dup(ep->errors[j].message);
 			log_error("%s [%s]:%u: %s: %s", host, ep->address ? ep->address : "?",
-				  ep->port, ep->errors[j].stage, msg);
+			          ep->port, ep_error_stage_name(&ep->errors[j]), msg);
 			free(host);
 			free(msg);
 		}
@@ -441,7 +441,7 @@ int scan_opts_target_error(const struct check_opts *o, const char *msg)
 	if (o->paths[FMT_JSON] || o->paths[FMT_CSV] || o->paths[FMT_HTML] ||
 	    o->stdout_fmt != FMT_TEXT) {
 		struct result *r = result_new();
-		result_add_error(r, "target", ERR_USAGE, msg);
+		result_add_error(r, STAGE_TARGET, ERR_USAGE, msg);
 		if (scan_opts_write_reports(r, o) != 0)
 			log_error("the report could not be written");
 		result_free(r);

@@ -1,7 +1,10 @@
 /* domain.c - construction and release of the mail domain model. */
 #include "model/domain.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include "core/mem.h"
 
 /* Name tables: the one place these values become strings. NULL: unset. */
@@ -176,4 +179,22 @@ struct finding *domain_add_finding(struct domain_info *d, const char *id, enum s
 {
 	return findings_push(&d->findings, &d->nfindings, &d->capfindings, id, sev, title, detail,
 			     fix);
+}
+
+const struct mx_host *domain_mx_find(const struct domain_info *d, const char *host)
+{
+	for (size_t i = 0; host && i < d->nmx; i++)
+		if (strcasecmp(d->mx[i].name, host) == 0)
+			return &d->mx[i];
+	return NULL;
+}
+
+const char *domain_sts_lookup_reason(const struct domain_info *d)
+{
+	const char *why = d->sts_txt.lookup_error;
+	char owner[300];
+	snprintf(owner, sizeof owner, "_mta-sts.%s: ", d->name);
+	if (why && strncmp(why, owner, strlen(owner)) == 0)
+		why += strlen(owner);
+	return why;
 }

@@ -129,6 +129,11 @@ struct domain_info {
 };
 
 struct domain_info *domain_info_new(const char *name);
+/* The MX host named host (a DNS name: without case), NULL if none. */
+const struct mx_host *domain_mx_find(const struct domain_info *d, const char *host);
+/* Why the _mta-sts TXT lookup failed (sts_txt.lookup_error, NULL if it did
+ * not), without the owner name the resolver's message may start with. */
+const char *domain_sts_lookup_reason(const struct domain_info *d);
 void domain_info_free(struct domain_info *d);
 struct mx_host *domain_add_mx(struct domain_info *d, const char *name, int preference);
 struct tlsa_rr *mx_add_tlsa(struct mx_host *m, int usage, int selector, int mtype,

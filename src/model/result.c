@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "core/mem.h"
 #include "model/domain.h"
 
@@ -67,6 +68,32 @@ NAME_FNS(key_type, enum key_type, key_type_names)
 const char *cert_key_type_name(const struct cert_entry *c)
 {
 	return c->key_type == KEY_TYPE_OTHER ? c->key_type_other : key_type_name(c->key_type);
+}
+
+static const char *const err_stage_names[] = {
+    [STAGE_TARGET] = "target",
+    [STAGE_SETUP] = "setup",
+    [STAGE_RESOLVE] = "resolve",
+    [STAGE_DNSSEC] = "dnssec",
+    [STAGE_MX] = "mx",
+    [STAGE_SCAN] = "scan",
+    [STAGE_CONNECT] = "connect",
+    [STAGE_DIALOGUE] = "dialogue",
+    [STAGE_TLS] = "tls",
+    [STAGE_AFTER_TLS] = "after-tls",
+    [STAGE_RENEGOTIATION] = "renegotiation",
+    [STAGE_PROBE] = "probe",
+    [STAGE_DONE] = "done",
+    [STAGE_ENUMERATE] = "enumerate",
+    [STAGE_OTHER] = NULL,
+};
+NAME_FNS(err_stage, enum err_stage, err_stage_names)
+
+const char *ep_error_stage_name(const struct ep_error *e)
+{
+	if (e->stage == STAGE_OTHER)
+		return e->stage_other ? e->stage_other : "";
+	return err_stage_name(e->stage);
 }
 
 static const char *const cert_chain_names[] = {
@@ -162,19 +189,21 @@ struct result *result_new(void)
 static void errors_free(struct ep_error *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].stage);
+		free(v[i].stage_other);
 		free(v[i].message);
 	}
 	free(v);
 }
 
-static void error_push(struct ep_error **v, size_t *n, size_t *cap, const char *stage,
-		       enum err_cat category, const char *message)
+static struct ep_error *error_push(struct ep_error **v, size_t *n, size_t *cap,
+                                   enum err_stage stage, enum err_cat category, const char *message)
 {
 	struct ep_error *e = xvec_push(v, n, cap, sizeof(*e));
-	e->stage = xstrdup(stage);
+	e->stage = stage;
+	e->stage_other = NULL;
 	e->category = category;
 	e->message = xstrdup(message);
+	return e;
 }
 
 static void finding_free(struct finding *f);
@@ -213,6 +242,36 @@ void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text)
 	*slot = xstrdup(text);
 }
 
+const char *dlg_cap_find(char **v, size_t n, const char *kw)
+{
+	size_t len = strlen(kw);
+	for (size_t i = 0; i < n; i++) {
+		const char *l = v[i];
+		if (strncasecmp(l, kw, len) == 0 &&
+		    (l[len] == '\0' || l[len] == ' ' || l[len] == '='))
+			return l;
+	}
+	return NULL;
+}
+
+int dlg_cap_listed(char **v, size_t n, const char *line)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(v[i], line) == 0)
+			return 1;
+	return 0;
+}
+
+int dlg_cap_is_starttls(const char *line)
+{
+	return strcasecmp(line, "STARTTLS") == 0 || strcasecmp(line, "STLS") == 0;
+}
+
+int ep_same_target(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
 static void endpoint_free(struct endpoint *ep)
 {
 	free(ep->dh.common);
@@ -232,7 +291,6 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep->address);
 	free(ep->starttls);
 	free(ep->sni);
-	free(ep->tls.version);
 	free(ep->tls.cipher);
 	free(ep->tls.cipher_openssl);
 	free(ep->tls.group);
@@ -289,10 +347,10 @@ void result_free(struct result *r)
 	free(r);
 }
 
-void result_add_error(struct result *r, const char *stage, enum err_cat category,
-		      const char *message)
+struct ep_error *result_add_error(struct result *r, enum err_stage stage, enum err_cat category,
+                                  const char *message)
 {
-	error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
+	return error_push(&r->errors, &r->nerrors, &r->caperrors, stage, category, message);
 }
 
 struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_t port,
@@ -344,10 +402,10 @@ void finding_add_cve(struct finding *f, const char *cve)
 	f->cve[f->ncve++] = xstrdup(cve);
 }
 
-void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
-		  const char *message)
+struct ep_error *ep_add_error(struct endpoint *ep, enum err_stage stage, enum err_cat category,
+                              const char *message)
 {
-	error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);
+	return error_push(&ep->errors, &ep->nerrors, &ep->caperrors, stage, category, message);
 }
 
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len)
@@ -419,6 +477,8 @@ struct cipher_entry *ep_add_cipher(struct endpoint *ep, enum tls_proto p, uint32
 	c->kx = dup_or_null(kx);
 	c->au = dup_or_null(au);
 	c->enc = dup_or_null(enc);
+	c->kx_kind = tls_kx_of_openssl(kx);
+	c->au_kind = tls_au_of_openssl(au);
 	c->bits = bits;
 	c->order = order;
 	return c;
@@ -484,7 +544,7 @@ int ep_scanned(const struct endpoint *ep)
 const struct ep_error *ep_connect_error(const struct endpoint *ep)
 {
 	for (size_t i = 0; i < ep->nerrors; i++)
-		if (strcmp(ep->errors[i].stage, "connect") == 0)
+		if (ep->errors[i].stage == STAGE_CONNECT)
 			return &ep->errors[i];
 	return NULL;
 }

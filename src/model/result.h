@@ -53,11 +53,40 @@ struct tline {
 	size_t len;
 };
 
+/* Where an error happened (docs/json.md "error"): run level, then an
+ * endpoint's probes. STAGE_OTHER keeps a name this build does not know,
+ * read from a document, in ep_error.stage_other (the set may grow). */
+enum err_stage {
+	STAGE_TARGET,
+	STAGE_SETUP,
+	STAGE_RESOLVE,
+	STAGE_DNSSEC,
+	STAGE_MX,
+	STAGE_SCAN,
+	STAGE_CONNECT,
+	STAGE_DIALOGUE,
+	STAGE_TLS,
+	STAGE_AFTER_TLS,
+	STAGE_RENEGOTIATION,
+	STAGE_PROBE, /* a probe's own exchange (the vulnerability battery's) */
+	STAGE_DONE,
+	STAGE_ENUMERATE,
+	STAGE_OTHER,
+};
+/* "target", "setup", "resolve", "dnssec", "mx", "scan", "connect", "dialogue",
+ * "tls", "after-tls", "renegotiation", "probe", "done", "enumerate"; NULL other */
+const char *err_stage_name(enum err_stage s);
+int err_stage_parse(const char *s, enum err_stage *out) WUR;
+
 struct ep_error {
-	char *stage;   /* "resolve", "connect", "dialogue", "tls", ... */
+	enum err_stage stage;
+	char *stage_other;     /* the name of a STAGE_OTHER stage */
 	enum err_cat category; /* err_cat_name() in reports */
 	char *message;
 };
+
+/* The stage's name: the table's, or the document's for STAGE_OTHER. */
+const char *ep_error_stage_name(const struct ep_error *e);
 
 struct proto_entry {
 	enum tls_proto proto;
@@ -71,9 +100,11 @@ struct cipher_entry {
 	uint32_t code; /* 2 bytes, SSLv2: 3 bytes */
 	char *iana;
 	char *openssl;
-	char *kx;
-	char *au;
+	char *kx; /* OpenSSL's words ("ECDH", "DH/RSA", "any"), as the JSON */
+	char *au; /* gives them ("RSA", "None") */
 	char *enc;
+	enum tls_kx kx_kind; /* what checks look at: from kx and au */
+	enum tls_au au_kind;
 	int bits;
 	int order; /* 1-based: the server's preference when it has one, else
 		      the order the server picked them in */
@@ -191,7 +222,7 @@ int ocsp_cert_status_parse(const char *s, enum ocsp_cert_status *out) WUR;
 
 struct tls_summary {
 	int done;         /* a handshake completed */
-	char *version;    /* "TLSv1.3" */
+	enum tls_proto version; /* negotiated (tls_proto_name() in reports) */
 	char *cipher;     /* IANA name */
 	char *cipher_openssl;
 	uint32_t cipher_code;
@@ -352,13 +383,13 @@ struct endpoint *result_add_endpoint(struct result *r, const char *host, uint16_
 
 /* Free one endpoint that is not part of a result (NULL is fine). */
 void result_free_endpoint(struct endpoint *ep);
-void result_add_error(struct result *r, const char *stage, enum err_cat category,
-		      const char *message);
+struct ep_error *result_add_error(struct result *r, enum err_stage stage, enum err_cat category,
+                                  const char *message);
 struct finding *ep_add_finding(struct endpoint *ep, const char *id, enum severity sev,
 			       const char *title, const char *detail, const char *fix);
 void finding_add_cve(struct finding *f, const char *cve);
-void ep_add_error(struct endpoint *ep, const char *stage, enum err_cat category,
-		  const char *message);
+struct ep_error *ep_add_error(struct endpoint *ep, enum err_stage stage, enum err_cat category,
+                              const char *message);
 void ep_add_tline(struct endpoint *ep, double t_ms, char dir, const void *text, size_t len);
 struct cert_entry *ep_add_cert(struct endpoint *ep);
 void cert_add_san(struct cert_entry *c, const char *name);
@@ -378,7 +409,7 @@ struct vuln *ep_vuln_find(const struct endpoint *ep, const char *id);
  * (STARTTLS refused is a finding, not a failure). */
 int ep_scanned(const struct endpoint *ep);
 /* The error of the stage that stopped this endpoint (its first one at
- * stage "connect"), NULL when it connected. */
+ * STAGE_CONNECT), NULL when it connected. */
 const struct ep_error *ep_connect_error(const struct endpoint *ep);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
@@ -396,6 +427,16 @@ void findings_drop_below(struct finding *v, size_t *n, enum severity min);
 enum severity findings_max_severity(const struct finding *v, size_t n);
 
 void dlg_add_cap_to(char ***v, size_t *n, size_t *cap, const char *text);
+/* Capabilities are the server's lines, an open set: the checks ask these.
+ * The line whose keyword is kw (without case; the keyword ends the line or
+ * a space or '=' follows it), NULL if none. */
+const char *dlg_cap_find(char **v, size_t n, const char *kw);
+/* Is line one of the lines (the whole line, without case)? */
+int dlg_cap_listed(char **v, size_t n, const char *line);
+/* Is line the STARTTLS capability itself (STARTTLS; POP3's STLS)? */
+int dlg_cap_is_starttls(const char *line);
+/* Two endpoints of the same target: the host as given and the port. */
+int ep_same_target(const struct endpoint *a, const struct endpoint *b);
 
 /* Set *slot to a copy of s (freeing the old value); NULL stays NULL. */
 void str_set(char **slot, const char *s);

@@ -84,8 +84,8 @@ int report_csv(const struct result *r, FILE *out)
 {
 	int rc = fputs("host,port,address,id,severity,title,detail,cve,fix\r\n", out) == EOF;
 	for (size_t i = 0; i < r->nerrors; i++)
-		rc |= row(out, NULL, NULL, r->errors[i].stage, "error", err_cat_name(r->errors[i].category),
-			  r->errors[i].message, "", "");
+		rc |= row(out, NULL, NULL, ep_error_stage_name(&r->errors[i]), "error",
+		          err_cat_name(r->errors[i].category), r->errors[i].message, "", "");
 	if (r->domain)
 		rc |= finding_rows(out, NULL, r->domain->name, r->domain->findings,
 				   r->domain->nfindings);
@@ -94,8 +94,9 @@ int report_csv(const struct result *r, FILE *out)
 		rc |= finding_rows(out, ep, NULL, ep->findings, ep->nfindings);
 		rc |= vuln_rows(out, ep);
 		for (size_t j = 0; j < ep->nerrors; j++)
-			rc |= row(out, ep, NULL, ep->errors[j].stage, "error", err_cat_name(ep->errors[j].category),
-				  ep->errors[j].message, "", "");
+			rc |= row(out, ep, NULL, ep_error_stage_name(&ep->errors[j]), "error",
+			          err_cat_name(ep->errors[j].category), ep->errors[j].message, "",
+			          "");
 	}
 	return rc || fflush(out) != 0 ? -1 : 0;
 }

@@ -188,7 +188,7 @@ static void connection(FILE *out, const struct endpoint *ep)
 		}
 	}
 	if (t->done) {
-		row2(out, "TLS version", t->version);
+		row2(out, "TLS version", tls_proto_name(t->version));
 		row2(out, "Cipher suite", t->cipher);
 		row2(out, "Key exchange group", t->group ? t->group : "");
 		snprintf(buf, sizeof buf, "%ld (%s)", t->verify_code,
@@ -331,7 +331,7 @@ static void rest(FILE *out, const struct endpoint *ep)
 		fputs("<section><h2>Errors</h2><ul>", out);
 		for (size_t i = 0; i < ep->nerrors; i++) {
 			fputs("<li><strong>", out);
-			h(out, ep->errors[i].stage);
+			h(out, ep_error_stage_name(&ep->errors[i]));
 			fputs("</strong>: ", out);
 			h(out, ep->errors[i].message);
 			fputs("</li>", out);

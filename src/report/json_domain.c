@@ -12,76 +12,159 @@ static json_t *sec_json(enum zone_sec s)
 
 static json_t *txt_json(const struct txt_rec *t)
 {
-	return json_pack("{s:o,s:o,s:o,s:b,s:o}", "records", strv_json(t->txt, t->ntxt), "dnssec",
-			 sec_json(t->sec), "lookup_error", jstr(t->lookup_error), "valid", t->valid,
-			 "error", jstr(t->parse_error));
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "records", strv_json(t->txt, t->ntxt));
+	bad |= jset(j, "dnssec", sec_json(t->sec));
+	bad |= jset(j, "lookup_error", jstr(t->lookup_error));
+	bad |= jset(j, "valid", json_boolean(t->valid));
+	bad |= jset(j, "error", jstr(t->parse_error));
+	return jdone(j, bad);
+}
+
+static json_t *tlsa_json(const struct mx_host *m)
+{
+	json_t *j = json_object(), *recs = json_array();
+	int bad = 0;
+	for (size_t i = 0; i < m->ntlsa; i++) {
+		json_t *r = json_object();
+		bad |= jset(r, "usage", json_integer(m->tlsa[i].usage));
+		bad |= jset(r, "selector", json_integer(m->tlsa[i].selector));
+		bad |= jset(r, "mtype", json_integer(m->tlsa[i].mtype));
+		bad |= jset(r, "data", jstr(m->tlsa[i].data));
+		bad |= japp(recs, r);
+	}
+	bad |= jset(j, "name", jstr(m->tlsa_name));
+	bad |= jset(j, "dnssec", sec_json(m->tlsa_sec));
+	bad |= jset(j, "records", recs);
+	bad |= jset(j, "error", jstr(m->tlsa_error));
+	return jdone(j, bad);
 }
 
 static json_t *mx_json(const struct mx_host *m)
 {
-	json_t *tlsa = json_array();
-	for (size_t i = 0; i < m->ntlsa; i++)
-		json_array_append_new(tlsa, json_pack("{s:i,s:i,s:i,s:o}", "usage", m->tlsa[i].usage,
-						      "selector", m->tlsa[i].selector, "mtype",
-						      m->tlsa[i].mtype, "data", jstr(m->tlsa[i].data)));
-	return json_pack("{s:o,s:o,s:i,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o},s:o}", "name",
-			 jstr(m->name), "cname", jstr(m->cname), "preference", m->preference,
-			 "addresses",
-			 strv_json(m->addresses, m->naddresses), "addresses_dnssec",
-			 sec_json(m->addr_sec), "error", jstr(m->addr_error), "tlsa", "name",
-			 jstr(m->tlsa_name), "dnssec", sec_json(m->tlsa_sec), "records", tlsa,
-			 "error", jstr(m->tlsa_error), "mta_sts_match", tri(m->sts_match));
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "name", jstr(m->name));
+	bad |= jset(j, "cname", jstr(m->cname));
+	bad |= jset(j, "preference", json_integer(m->preference));
+	bad |= jset(j, "addresses", strv_json(m->addresses, m->naddresses));
+	bad |= jset(j, "addresses_dnssec", sec_json(m->addr_sec));
+	bad |= jset(j, "error", jstr(m->addr_error));
+	bad |= jset(j, "tlsa", tlsa_json(m));
+	bad |= jset(j, "mta_sts_match", tri(m->sts_match));
+	return jdone(j, bad);
+}
+
+static json_t *sts_policy_json(const struct domain_info *d)
+{
+	if (!d->sts.valid)
+		return json_null();
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "mode", jstr(sts_mode_name(d->sts.mode)));
+	bad |= jset(j, "max_age", json_integer((json_int_t)d->sts.max_age));
+	bad |= jset(j, "mx", strv_json(d->sts.mx, d->sts.nmx));
+	return jdone(j, bad);
+}
+
+static json_t *sts_fetch_json(const struct domain_info *d)
+{
+	if (!d->sts.url)
+		return json_null();
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "url", jstr(d->sts.url));
+	bad |= jset(j, "status", d->sts.fetched ? json_integer(d->sts.status) : json_null());
+	bad |= jset(j, "content_type", jstr(d->sts.content_type));
+	bad |= jset(j, "location", jstr(d->sts.location));
+	bad |= jset(j, "body", jstr(d->sts.body));
+	return jdone(j, bad);
 }
 
 static json_t *sts_json(const struct domain_info *d)
 {
-	json_t *policy = d->sts.valid ? json_pack("{s:o,s:I,s:o}", "mode", jstr(sts_mode_name(d->sts.mode)),
-						  "max_age", (json_int_t)d->sts.max_age, "mx",
-						  strv_json(d->sts.mx, d->sts.nmx))
-				      : json_null();
-	json_t *fetch = d->sts.url ? json_pack("{s:o,s:o,s:o,s:o,s:o}", "url", jstr(d->sts.url),
-					       "status",
-					       d->sts.fetched ? json_integer(d->sts.status)
-							      : json_null(),
-					       "content_type", jstr(d->sts.content_type),
-					       "location", jstr(d->sts.location), "body",
-					       jstr(d->sts.body))
-				   : json_null();
-	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "txt", txt_json(&d->sts_txt), "id",
-			 jstr(d->sts_id), "fetch", fetch, "policy", policy, "error",
-			 jstr(d->sts.error));
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "txt", txt_json(&d->sts_txt));
+	bad |= jset(j, "id", jstr(d->sts_id));
+	bad |= jset(j, "fetch", sts_fetch_json(d));
+	bad |= jset(j, "policy", sts_policy_json(d));
+	bad |= jset(j, "error", jstr(d->sts.error));
+	return jdone(j, bad);
+}
+
+static json_t *verdict_json(const struct domain_info *d)
+{
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "level", jstr(verdict_name(d->verdict)));
+	bad |= jset(j, "detail", jstr(d->verdict_detail));
+	return jdone(j, bad);
+}
+
+static json_t *mxs_json(const struct domain_info *d)
+{
+	json_t *j = json_object(), *hosts = json_array();
+	int bad = 0;
+	for (size_t i = 0; i < d->nmx; i++)
+		bad |= japp(hosts, mx_json(&d->mx[i]));
+	bad |= jset(j, "dnssec", sec_json(d->mx_sec));
+	bad |= jset(j, "error", jstr(d->mx_error));
+	bad |= jset(j, "null_mx", json_boolean(d->null_mx));
+	bad |= jset(j, "implicit", json_boolean(d->implicit_mx));
+	bad |= jset(j, "hosts", hosts);
+	return jdone(j, bad);
+}
+
+static json_t *tlsrpt_json(const struct domain_info *d)
+{
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "record", txt_json(&d->tlsrpt));
+	bad |= jset(j, "rua", strv_json(d->tlsrpt_rua, d->ntlsrpt_rua));
+	return jdone(j, bad);
+}
+
+static json_t *spf_json(const struct domain_info *d)
+{
+	char all[2] = {d->spf_all, '\0'};
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "record", txt_json(&d->spf));
+	bad |= jset(j, "all", d->spf_all ? json_string(all) : json_null());
+	bad |= jset(j, "lookups", json_integer(d->spf_lookups));
+	bad |= jset(j, "ptr", json_boolean(d->spf_has_ptr));
+	bad |= jset(j, "problems", strv_json(d->spf_problems, d->nspf_problems));
+	return jdone(j, bad);
+}
+
+static json_t *dmarc_json(const struct domain_info *d)
+{
+	json_t *j = json_object();
+	int bad = 0;
+	bad |= jset(j, "record", txt_json(&d->dmarc));
+	bad |= jset(j, "from", jstr(d->dmarc_from));
+	bad |= jset(j, "p", jstr(dmarc_policy_name(d->dmarc_p)));
+	bad |= jset(j, "sp", jstr(dmarc_policy_name(d->dmarc_sp)));
+	bad |= jset(j, "pct", d->dmarc_pct < 0 ? json_null() : json_integer(d->dmarc_pct));
+	bad |= jset(j, "rua", strv_json(d->dmarc_rua, d->ndmarc_rua));
+	return jdone(j, bad);
 }
 
 json_t *domain_json(const struct domain_info *d)
 {
 	if (!d)
 		return json_null();
-	json_t *mx = json_array();
-	for (size_t i = 0; i < d->nmx; i++)
-		json_array_append_new(mx, mx_json(&d->mx[i]));
-	char all[2] = {d->spf_all, '\0'};
 	json_t *j = json_object();
-	json_object_set_new(j, "name", jstr(d->name));
-	json_object_set_new(j, "verdict", json_pack("{s:o,s:o}", "level", jstr(verdict_name(d->verdict)),
-						    "detail", jstr(d->verdict_detail)));
-	json_object_set_new(j, "mx", json_pack("{s:o,s:o,s:b,s:b,s:o}", "dnssec",
-					       sec_json(d->mx_sec), "error", jstr(d->mx_error),
-					       "null_mx", d->null_mx, "implicit", d->implicit_mx,
-					       "hosts", mx));
-	json_object_set_new(j, "mta_sts", sts_json(d));
-	json_object_set_new(j, "tls_rpt", json_pack("{s:o,s:o}", "record", txt_json(&d->tlsrpt),
-						    "rua", strv_json(d->tlsrpt_rua, d->ntlsrpt_rua)));
-	json_object_set_new(j, "spf",
-			    json_pack("{s:o,s:o,s:i,s:b,s:o}", "record", txt_json(&d->spf), "all",
-				      d->spf_all ? json_string(all) : json_null(), "lookups",
-				      d->spf_lookups, "ptr", d->spf_has_ptr, "problems",
-				      strv_json(d->spf_problems, d->nspf_problems)));
-	json_object_set_new(j, "dmarc",
-			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "record", txt_json(&d->dmarc),
-				      "from", jstr(d->dmarc_from), "p",
-				      jstr(dmarc_policy_name(d->dmarc_p)), "sp", jstr(dmarc_policy_name(d->dmarc_sp)), "pct",
-				      d->dmarc_pct < 0 ? json_null() : json_integer(d->dmarc_pct),
-				      "rua", strv_json(d->dmarc_rua, d->ndmarc_rua)));
-	json_object_set_new(j, "findings", findings_json(d->findings, d->nfindings));
-	return j;
+	int bad = 0;
+	bad |= jset(j, "name", jstr(d->name));
+	bad |= jset(j, "verdict", verdict_json(d));
+	bad |= jset(j, "mx", mxs_json(d));
+	bad |= jset(j, "mta_sts", sts_json(d));
+	bad |= jset(j, "tls_rpt", tlsrpt_json(d));
+	bad |= jset(j, "spf", spf_json(d));
+	bad |= jset(j, "dmarc", dmarc_json(d));
+	bad |= jset(j, "findings", findings_json(d->findings, d->nfindings));
+	return jdone(j, bad);
 }

@@ -184,8 +184,8 @@ static void dialogue(struct tx *t, const struct endpoint *ep)
 	if (s->done) {
 		label(t, "TLS");
 		buf_reset(&b);
-		addf(&b, "%s, %s%s%s (%.1f ms)", s->version, s->cipher,
-				 s->group ? ", " : "", s->group ? s->group : "", s->handshake_ms);
+		addf(&b, "%s, %s%s%s (%.1f ms)", tls_proto_name(s->version), s->cipher,
+		     s->group ? ", " : "", s->group ? s->group : "", s->handshake_ms);
 		wrap(t, buf_cstr(&b), 16, 16);
 		label(t, "SNI");
 		put(t, ep->sni ? ep->sni : "(none)");
@@ -474,7 +474,8 @@ static void errors(struct tx *t, const struct endpoint *ep)
 	for (size_t i = 0; i < ep->nerrors; i++) {
 		struct buf b;
 		buf_init(&b, 4096);
-		if (buf_printf(&b, "%s: %s", ep->errors[i].stage, ep->errors[i].message) == 0) {
+		if (buf_printf(&b, "%s: %s", ep_error_stage_name(&ep->errors[i]),
+		               ep->errors[i].message) == 0) {
 			fputs("  ", t->out);
 			wrap(t, buf_cstr(&b), 2, 4);
 		}
@@ -656,7 +657,7 @@ void report_text(const struct result *r, FILE *out, const struct text_opts *o)
 	struct tx t = {out, o ? o : &defaults, o && o->width > 20 ? o->width : 80};
 	for (size_t i = 0; i < r->nerrors; i++) {
 		fputs("error (", out);
-		put(&t, r->errors[i].stage);
+		put(&t, ep_error_stage_name(&r->errors[i]));
 		fputs("): ", out);
 		put(&t, r->errors[i].message);
 		fputc('\n', out);

@@ -892,7 +892,7 @@ static void no_answer(struct task *t, const struct err *e)
 	if (e && t->rounds == 1) {
 		char msg[600];
 		snprintf(msg, sizeof msg, "%s probe: %s", tls_proto_name(t->proto), e->msg);
-		ep_add_error(x->ep, "enumerate", e->cat, msg);
+		ep_add_error(x->ep, STAGE_ENUMERATE, e->cat, msg);
 	}
 	snprintf(t->unknown, sizeof t->unknown, "no answer: %.180s", e ? e->msg : "no result");
 	t->no_answer = 1;
@@ -1225,17 +1225,15 @@ static void store_defaults(struct enum_ctx *x)
 static void keep_handshake_facts(struct enum_ctx *x)
 {
 	const struct tls_summary *s = &x->ep->tls;
-	if (!s->done || !s->version)
+	if (!s->done || s->version < P_SSLV3)
 		return;
-	for (int p = P_SSLV3; p < P_COUNT; p++) {
-		struct task *t = &x->tasks[p];
-		if (!t->failed || strcmp(tls_proto_name((enum tls_proto)p), s->version) != 0)
-			continue;
-		t->offered = 1;
-		if (!contains(t->accepted, t->naccepted, (uint16_t)s->cipher_code) &&
-		    t->naccepted < ENUM_MAX_SUITES)
-			t->accepted[t->naccepted++] = (uint16_t)s->cipher_code;
-	}
+	struct task *t = &x->tasks[s->version];
+	if (!t->failed)
+		return;
+	t->offered = 1;
+	if (!contains(t->accepted, t->naccepted, (uint16_t)s->cipher_code) &&
+	    t->naccepted < ENUM_MAX_SUITES)
+		t->accepted[t->naccepted++] = (uint16_t)s->cipher_code;
 }
 
 /* One error per reason, naming the versions it left unknown or incomplete
@@ -1264,7 +1262,7 @@ static void report_unknowns(struct enum_ctx *x)
 			continue;
 		char msg[400];
 		snprintf(msg, sizeof msg, "%s: unknown or incomplete: %s", names, t->unknown);
-		ep_add_error(x->ep, "enumerate", ERR_BUSY, msg);
+		ep_add_error(x->ep, STAGE_ENUMERATE, ERR_BUSY, msg);
 	}
 }
 

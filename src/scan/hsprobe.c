@@ -26,8 +26,9 @@ enum hs_state {
 	HS_OWN,
 	HS_DONE
 };
-static const char *const hs_stage[] = {"connect",       "dialogue", "tls", "after-tls",
-				       "renegotiation", "probe",    "done"};
+static const enum err_stage hs_stage[] = {STAGE_CONNECT,   STAGE_DIALOGUE,      STAGE_TLS,
+					  STAGE_AFTER_TLS, STAGE_RENEGOTIATION, STAGE_PROBE,
+					  STAGE_DONE};
 
 struct hsprobe {
 	struct probe base; /* first: the scheduler sees a struct probe */

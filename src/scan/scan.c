@@ -170,7 +170,7 @@ static void on_resolved(void *arg, const struct dns_addrs *addrs, const struct e
 	run->resolving--;
 	if (!addrs) {
 		run->err = *e;
-		result_add_error(run->r, "resolve", e->cat, e->msg);
+		result_add_error(run->r, STAGE_RESOLVE, e->cat, e->msg);
 	} else {
 		log_info("%s: %zu address%s (DNSSEC %s)", tr->t->host, addrs->n,
 			 addrs->n == 1 ? "" : "es",
@@ -187,14 +187,10 @@ static void fill_from_handshake(struct endpoint *ep)
 	const struct tls_summary *t = &ep->tls;
 	if (!t->done)
 		return;
-	for (int p = P_SSLV2; p < P_COUNT; p++)
-		if (strcmp(tls_proto_name((enum tls_proto)p), t->version) == 0) {
-			ep_set_protocol(ep, (enum tls_proto)p, 1);
-			const struct reg_cipher *c = reg_cipher_find(t->cipher_code, 0);
-			ep_add_cipher(ep, (enum tls_proto)p, t->cipher_code, t->cipher,
-				      t->cipher_openssl, c ? c->kx : NULL, c ? c->au : NULL,
-				      c ? c->enc : NULL, c ? c->bits : 0, 0);
-		}
+	ep_set_protocol(ep, t->version, 1);
+	const struct reg_cipher *c = reg_cipher_find(t->cipher_code, 0);
+	ep_add_cipher(ep, t->version, t->cipher_code, t->cipher, t->cipher_openssl,
+	              c ? c->kx : NULL, c ? c->au : NULL, c ? c->enc : NULL, c ? c->bits : 0, 0);
 	if (t->group)
 		ep_add_group(ep, t->group);
 }
@@ -237,7 +233,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 	err_clear(&run.err);
 	run.octx = ossl_ctx_new(&oo, &run.err);
 	if (!run.octx) {
-		result_add_error(r, "setup", run.err.cat, run.err.msg);
+		result_add_error(r, STAGE_SETUP, run.err.cat, run.err.msg);
 		*e = run.err;
 		return -1;
 	}
@@ -248,7 +244,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 	struct dns_cfg dc = {cfg->resolver, cfg->trust_anchor};
 	run.dns = dns_new_cfg(run.base, &dc, &run.err);
 	if (!run.dns) {
-		result_add_error(r, "setup", run.err.cat, run.err.msg);
+		result_add_error(r, STAGE_SETUP, run.err.cat, run.err.msg);
 		goto out;
 	}
 	for (size_t i = 0; i < nt; i++) {
@@ -261,7 +257,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 		if (dns_resolve_addrs(run.dns, lookup, DNS_WANT_V4 | DNS_WANT_V6, cfg->resolve_ms,
 				      on_resolved, tr) != 0) {
 			err_set(&run.err, ERR_RESOLVE, "%s: cannot start the lookup", lookup);
-			result_add_error(r, "resolve", run.err.cat, run.err.msg);
+			result_add_error(r, STAGE_RESOLVE, run.err.cat, run.err.msg);
 			continue;
 		}
 		tr->resolving = 1;
@@ -281,7 +277,7 @@ int scan_many(const struct scan_cfg *cfg, const struct target *t, size_t nt, str
 			 "the scan timeout (--scan-timeout %d s) passed: what was not learnt by "
 			 "then is unknown",
 			 cfg->scan_ms / 1000);
-		result_add_error(r, "scan", ERR_TIMEOUT, msg);
+		result_add_error(r, STAGE_SCAN, ERR_TIMEOUT, msg);
 		log_warn("%s", msg); /* the report is incomplete: say so at once */
 	}
 	for (size_t i = 0; i < run.nenums; i++)

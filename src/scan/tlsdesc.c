@@ -306,7 +306,7 @@ void tlsdesc_session(struct ossl_sess *s, struct endpoint *ep)
 	enum tls_proto p = proto_of(SSL_version(ssl));
 
 	t->done = 1;
-	str_set(&t->version, tls_proto_name(p));
+	t->version = p;
 	if (c) {
 		str_set(&t->cipher, SSL_CIPHER_standard_name(c));
 		str_set(&t->cipher_openssl, SSL_CIPHER_get_name(c));

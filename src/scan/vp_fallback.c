@@ -263,12 +263,9 @@ void vp_ticketbleed_judge(struct vuln *v, const uint8_t *sid, size_t sid_len, si
  * when there was none. */
 static uint16_t best_version(const struct endpoint *ep)
 {
-	if (!ep->tls.done || !ep->tls.version)
+	if (!ep->tls.done || ep->tls.version < P_SSLV3 || ep->tls.version > P_TLS13)
 		return 0;
-	for (int p = P_SSLV3; p <= P_TLS13; p++)
-		if (strcmp(ep->tls.version, tls_proto_name((enum tls_proto)p)) == 0)
-			return (uint16_t)(0x0300 + (p - P_SSLV3));
-	return 0;
+	return (uint16_t)(0x0300 + (ep->tls.version - P_SSLV3));
 }
 
 /* Offer order: what servers commonly take first (ECDHE, static RSA, then

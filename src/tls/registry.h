@@ -25,40 +25,6 @@ enum reg_cipher_flag {
 	REG_AEAD = 1 << 9,     /* GCM, CCM, ChaCha20-Poly1305 */
 };
 
-/* Key exchange kinds (scripts/gen-registry's KX_KIND). */
-enum reg_kx {
-	KX_NONE,
-	KX_RSA,
-	KX_DHE,          /* also anonymous (au AU_NONE) */
-	KX_ECDHE,        /* also anonymous */
-	KX_DH_STATIC,    /* "DH/RSA", "DH/DSS" */
-	KX_ECDH_STATIC,  /* "ECDH/RSA", "ECDH/ECDSA" */
-	KX_PSK,
-	KX_DHE_PSK,
-	KX_ECDHE_PSK,
-	KX_RSA_PSK,
-	KX_SRP,
-	KX_KRB5,
-	KX_GOST,
-	KX_TLS13,        /* "any": the key share decides */
-	KX_OTHER,
-};
-
-/* Authentication kinds (scripts/gen-registry's AU_KIND). */
-enum reg_au {
-	AU_NONE,
-	AU_RSA,
-	AU_DSS,
-	AU_ECDSA,
-	AU_DH,   /* static DH certificate */
-	AU_ECDH, /* static ECDH certificate */
-	AU_PSK,
-	AU_SRP,
-	AU_KRB5,
-	AU_GOST,
-	AU_ANY,  /* TLS 1.3: the certificate decides */
-};
-
 struct reg_cipher {
 	uint32_t code;       /* 0xC030; an SSLv2 CIPHER-SPEC has three bytes: 0x0700C0 */
 	uint8_t sslv2;       /* 1: code is an SSLv2 CIPHER-SPEC */
@@ -66,8 +32,8 @@ struct reg_cipher {
 	uint16_t flags;      /* enum reg_cipher_flag */
 	uint16_t bits;       /* symmetric key bits; 0 without encryption */
 	uint16_t kx_bits;    /* key exchange capped at this size (export), else 0 */
-	uint8_t kx_kind;     /* enum reg_kx */
-	uint8_t au_kind;     /* enum reg_au */
+	uint8_t kx_kind;     /* enum tls_kx (wire.h) */
+	uint8_t au_kind;     /* enum tls_au (wire.h) */
 	const char *openssl; /* "ECDHE-RSA-AES256-GCM-SHA384"; NULL: OpenSSL has none */
 	const char *iana;    /* "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"; NULL: none */
 	/* OpenSSL's `ciphers -v` words: kx "ECDH" (ECDHE), "DH/RSA" (static DH),

@@ -9,6 +9,58 @@
 enum tls_proto { P_SSLV2, P_SSLV3, P_TLS10, P_TLS11, P_TLS12, P_TLS13, P_COUNT };
 const char *tls_proto_name(enum tls_proto p); /* "SSLv2" ... "TLSv1.3" */
 
+/* A suite's key exchange kind (scripts/gen-registry's KX_KIND: the registry
+ * rows carry it, and the result model keeps it for each accepted suite). */
+enum tls_kx {
+	KX_UNSET, /* a suite the registry does not know */
+	KX_NONE,
+	KX_RSA,
+	KX_DHE,         /* also anonymous (au AU_NONE) */
+	KX_ECDHE,       /* also anonymous */
+	KX_DH_STATIC,   /* "DH/RSA", "DH/DSS" */
+	KX_ECDH_STATIC, /* "ECDH/RSA", "ECDH/ECDSA" */
+	KX_PSK,
+	KX_DHE_PSK,
+	KX_ECDHE_PSK,
+	KX_RSA_PSK,
+	KX_SRP,
+	KX_KRB5,
+	KX_GOST,
+	KX_TLS13, /* "any": the key share decides */
+	KX_OTHER,
+};
+
+/* A suite's authentication kind (scripts/gen-registry's AU_KIND). */
+enum tls_au {
+	AU_UNSET, /* a suite the registry does not know */
+	AU_NONE,
+	AU_RSA,
+	AU_DSS,
+	AU_ECDSA,
+	AU_DH,   /* static DH certificate */
+	AU_ECDH, /* static ECDH certificate */
+	AU_PSK,
+	AU_SRP,
+	AU_KRB5,
+	AU_GOST,
+	AU_ANY,   /* TLS 1.3: the certificate decides */
+	AU_OTHER, /* a word no registry row has (a document from a newer build) */
+};
+
+/* NULL unset; "none", "rsa", "dhe", "ecdhe", "dh-static", "ecdh-static",
+ * "psk", "dhe-psk", "ecdhe-psk", "rsa-psk", "srp", "krb5", "gost", "tls13",
+ * "other" */
+const char *tls_kx_name(enum tls_kx k);
+/* NULL unset; "none", "rsa", "dss", "ecdsa", "dh", "ecdh", "psk", "srp",
+ * "krb5", "gost", "any", "other" */
+const char *tls_au_name(enum tls_au a);
+/* The kind of OpenSSL's Kx / Au word as the registry rows give it ("ECDH",
+ * "DH/RSA", "any"; "RSA", "None"): what the JSON document holds. Unset for
+ * NULL, other for a word outside the table. tests/unit/tls/test_registry.c
+ * holds these to the generated rows. */
+enum tls_kx tls_kx_of_openssl(const char *word);
+enum tls_au tls_au_of_openssl(const char *word);
+
 /* AlertDescription (RFC 8446 6; RFC 5246 7.2 for the older ones; RFC 7507
  * for inappropriate_fallback). The values are the wire's. */
 enum tls_alert {

@@ -274,7 +274,7 @@ static struct endpoint *mx_endpoint(const char *host)
 	str_set(&ep->starttls, "smtp");
 	str_set(&ep->sni, host);
 	ep->tls.done = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	str_set(&ep->tls.verify_message, "ok");
 	ep->tls.hostname_checked = 1;
 	str_set(&ep->tls.verify_name, host);

@@ -68,7 +68,7 @@ static struct endpoint *ep_new(uint16_t port, enum tls_mode mode, const char *st
 	str_set(&ep->sni, "mx.example.com");
 	ep->tls.done = 1;
 	ep->enumerated = 1;
-	str_set(&ep->tls.version, "TLSv1.2");
+	ep->tls.version = P_TLS12;
 	ep->tls.verify_code = 0;
 	str_set(&ep->tls.verify_message, "ok");
 	ep->tls.hostname_checked = 1;

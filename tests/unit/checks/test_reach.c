@@ -21,7 +21,7 @@ static struct endpoint *scanned(struct result *r, const char *host, const char *
 }
 
 static struct endpoint *failed(struct result *r, const char *host, const char *addr,
-			       const char *stage, enum err_cat cat, const char *msg)
+                               enum err_stage stage, enum err_cat cat, const char *msg)
 {
 	struct endpoint *ep = result_add_endpoint(r, host, 25, addr);
 	ep_add_error(ep, stage, cat, msg);
@@ -42,7 +42,8 @@ static void test_v6_refused(void **state UNUSED)
 {
 	struct result *r = result_new();
 	struct endpoint *v4 = scanned(r, "mx.example", "192.0.2.1");
-	struct endpoint *v6 = failed(r, "mx.example", "2001:db8::1", "connect", ERR_CONNECT, REFUSED);
+	struct endpoint *v6 =
+	    failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_CONNECT, REFUSED);
 	check_reach(r);
 	const struct finding *f = unreachable(v6);
 	assert_non_null(f);
@@ -60,8 +61,10 @@ static void test_v6_refused(void **state UNUSED)
 static void test_nothing_scanned(void **state UNUSED)
 {
 	struct result *r = result_new();
-	struct endpoint *a = failed(r, "mx.example", "192.0.2.1", "connect", ERR_CONNECT, REFUSED);
-	struct endpoint *b = failed(r, "mx.example", "2001:db8::1", "connect", ERR_CONNECT, REFUSED);
+	struct endpoint *a =
+	    failed(r, "mx.example", "192.0.2.1", STAGE_CONNECT, ERR_CONNECT, REFUSED);
+	struct endpoint *b =
+	    failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_CONNECT, REFUSED);
 	check_reach(r);
 	assert_int_equal(a->nfindings + b->nfindings, 0);
 	result_free(r);
@@ -74,14 +77,15 @@ static void test_timeout_needs_a_working_family(void **state UNUSED)
 {
 	struct result *r = result_new();
 	scanned(r, "mx.example", "192.0.2.1");
-	struct endpoint *v6 = failed(r, "mx.example", "2001:db8::1", "connect", ERR_TIMEOUT, TIMEOUT);
+	struct endpoint *v6 =
+	    failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_TIMEOUT, TIMEOUT);
 	check_reach(r);
 	assert_null(unreachable(v6));
 	result_free(r);
 
 	r = result_new();
 	scanned(r, "mx.example", "192.0.2.1");
-	v6 = failed(r, "mx.example", "2001:db8::1", "connect", ERR_TIMEOUT, TIMEOUT);
+	v6 = failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_TIMEOUT, TIMEOUT);
 	struct endpoint *other = scanned(r, "mx2.example", "2001:db8::2");
 	check_reach(r);
 	const struct finding *f = unreachable(v6);
@@ -97,9 +101,10 @@ static void test_connected_but_failed_counts_for_the_family(void **state UNUSED)
 {
 	struct result *r = result_new();
 	scanned(r, "mx.example", "192.0.2.1");
-	struct endpoint *slow = failed(r, "mx.example", "2001:db8::2", "dialogue", ERR_TIMEOUT,
-				       "no answer from the server within 15000 ms");
-	struct endpoint *v6 = failed(r, "mx.example", "2001:db8::1", "connect", ERR_TIMEOUT, TIMEOUT);
+	struct endpoint *slow = failed(r, "mx.example", "2001:db8::2", STAGE_DIALOGUE, ERR_TIMEOUT,
+	                               "no answer from the server within 15000 ms");
+	struct endpoint *v6 =
+	    failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_TIMEOUT, TIMEOUT);
 	check_reach(r);
 	assert_non_null(unreachable(v6));
 	assert_null(unreachable(slow)); /* not a connect failure */
@@ -111,7 +116,8 @@ static void test_no_route_is_not_evidence(void **state UNUSED)
 {
 	struct result *r = result_new();
 	scanned(r, "mx.example", "192.0.2.1");
-	struct endpoint *v6 = failed(r, "mx.example", "2001:db8::1", "connect", ERR_LOCAL, NOROUTE);
+	struct endpoint *v6 =
+	    failed(r, "mx.example", "2001:db8::1", STAGE_CONNECT, ERR_LOCAL, NOROUTE);
 	check_reach(r);
 	assert_int_equal(v6->nfindings, 0);
 	result_free(r);
@@ -123,7 +129,8 @@ static void test_other_host_scanned(void **state UNUSED)
 {
 	struct result *r = result_new();
 	scanned(r, "mx1.example", "192.0.2.1");
-	struct endpoint *mx2 = failed(r, "mx2.example", "192.0.2.2", "connect", ERR_CONNECT, REFUSED);
+	struct endpoint *mx2 =
+	    failed(r, "mx2.example", "192.0.2.2", STAGE_CONNECT, ERR_CONNECT, REFUSED);
 	check_reach(r);
 	const struct finding *f = unreachable(mx2);
 	assert_non_null(f);

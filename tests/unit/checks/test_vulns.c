@@ -48,7 +48,7 @@ static struct endpoint *modern(uint16_t port, enum tls_mode mode)
 	str_set(&ep->starttls, mode == MODE_STARTTLS ? "smtp" : NULL);
 	ep->tls.done = 1;
 	ep->enumerated = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	ep->tls.secure_reneg = 1;
 	ep->client_reneg = 0;
 	ep->defaults.probed = 1;
@@ -296,7 +296,7 @@ static void test_no_battery(void **state UNUSED)
 	 * say why. */
 	g_cfg.vulns = 1;
 	struct endpoint *down = result_add_endpoint(g_r, "mx.example.com", 25, "192.0.2.2");
-	ep_add_error(down, "connect", ERR_CONNECT, "refused");
+	ep_add_error(down, STAGE_CONNECT, ERR_CONNECT, "refused");
 	checks_run(g_r, &g_cfg);
 	assert_int_equal(down->nvulns, 0);
 }

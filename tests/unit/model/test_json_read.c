@@ -243,6 +243,35 @@ static void test_key_type_other_kept(void **state UNUSED)
 	result_free(r);
 }
 
+/* An error's stage: a known name is the enum, one this build does not
+ * know (the set may grow) is kept and written back as it was. */
+static void test_error_stage_kept(void **state UNUSED)
+{
+	static const char doc[] =
+	    "{\"schema\": \"mailtls/1\", \"errors\": [{\"stage\": \"vuln-probe\", \"category\": "
+	    "\"io\", \"message\": \"m\"}, {\"category\": \"io\", \"message\": \"n\"}], "
+	    "\"endpoints\": [{\"host\": \"h\", \"port\": 25, \"errors\": [{\"stage\": \"connect\", "
+	    "\"category\": \"connect\", \"message\": \"refused\"}]}]}";
+	struct result *r = read_ok(LIT(doc));
+	struct tu_capture c;
+
+	assert_int_equal(r->nerrors, 2);
+	assert_int_equal(r->errors[0].stage, STAGE_OTHER);
+	assert_string_equal(ep_error_stage_name(&r->errors[0]), "vuln-probe");
+	assert_int_equal(r->errors[1].stage, STAGE_OTHER);
+	assert_string_equal(ep_error_stage_name(&r->errors[1]), "");
+	assert_int_equal(r->eps[0]->errors[0].stage, STAGE_CONNECT);
+	assert_null(r->eps[0]->errors[0].stage_other);
+	assert_ptr_equal(ep_connect_error(r->eps[0]), &r->eps[0]->errors[0]);
+	golden_render(r, OUT_JSONL, &c);
+	assert_true(
+	    tu_contains(c.data, c.len, LIT("{\"stage\":\"vuln-probe\",\"category\":\"io\"")));
+	assert_true(tu_contains(c.data, c.len, LIT("{\"stage\":\"\",\"category\":\"io\"")));
+	assert_true(tu_contains(c.data, c.len, LIT("{\"stage\":\"connect\",\"category\"")));
+	free(c.data);
+	result_free(r);
+}
+
 /* Fields an older mailtls/1 writer did not know are absent: the model's
  * defaults, and every renderer copes. */
 static void test_missing_fields_are_absent(void **state UNUSED)
@@ -270,6 +299,52 @@ static void test_missing_fields_are_absent(void **state UNUSED)
 		golden_render(r, (enum out)o, &c);
 		free(c.data);
 	}
+	result_free(r);
+}
+
+/* A suite's kinds come from OpenSSL's words the document holds, as the
+ * scan fills them from the registry; a word this build does not know is
+ * "other", and the words are written back as they were. */
+static void test_cipher_kinds(void **state UNUSED)
+{
+	struct result *r = read_golden("scan.json");
+	const struct endpoint *ep = r->eps[0];
+	int seen = 0;
+
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		if (c->code == 0x1302) {
+			assert_int_equal(c->kx_kind, KX_TLS13);
+			assert_int_equal(c->au_kind, AU_ANY);
+			seen |= 1;
+		} else if (c->code == 0xC030) {
+			assert_int_equal(c->kx_kind, KX_ECDHE);
+			assert_int_equal(c->au_kind, AU_RSA);
+			seen |= 2;
+		} else if (c->code == 0x009F) {
+			assert_int_equal(c->kx_kind, KX_DHE);
+			assert_int_equal(c->au_kind, AU_RSA);
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+	result_free(r);
+
+	static const char doc[] =
+	    "{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": \"h\", \"port\": 25, "
+	    "\"ciphers\": [{\"protocol\": \"TLSv1.2\", \"code\": \"0xFF01\", \"kx\": \"KEM\", "
+	    "\"auth\": \"ML-DSA\"}, {\"protocol\": \"TLSv1.2\", \"code\": \"0xFF02\"}]}]}";
+	struct tu_capture out;
+	r = read_ok(LIT(doc));
+	ep = r->eps[0];
+	assert_int_equal(ep->ciphers[0].kx_kind, KX_OTHER);
+	assert_int_equal(ep->ciphers[0].au_kind, AU_OTHER);
+	assert_int_equal(ep->ciphers[1].kx_kind, KX_UNSET);
+	assert_int_equal(ep->ciphers[1].au_kind, AU_UNSET);
+	golden_render(r, OUT_JSONL, &out);
+	assert_true(tu_contains(out.data, out.len, LIT("\"kx\":\"KEM\",\"auth\":\"ML-DSA\"")));
+	assert_true(tu_contains(out.data, out.len, LIT("\"kx\":null,\"auth\":null")));
+	free(out.data);
 	result_free(r);
 }
 
@@ -360,9 +435,14 @@ static const struct bad_case bad_cases[] = {
      "endpoints[0].mode"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"host\": [\"h\"]}]}", JR_INVALID,
      "endpoints[0].host: expected a string or null"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"verify\": {\"errors\": [{\"code\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"verify\": "
+     "{\"errors\": [{\"code\": "
      "\"x\"}]}}}]}",
      JR_INVALID, "endpoints[0].tls.verify.errors[0].code: expected an integer"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.4\"}}]}",
+     JR_INVALID, "endpoints[0].tls.version: expected a protocol name"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"cipher\": \"x\"}}]}", JR_INVALID,
+     "endpoints[0].tls.version: expected a protocol name"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"protocols\": [{\"name\": \"TLSv1.4\"}]}]}",
      JR_INVALID, "endpoints[0].protocols[0].name: expected a protocol name"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"ciphers\": [{\"protocol\": \"TLSv1.2\", "
@@ -416,14 +496,16 @@ static const struct bad_case bad_cases[] = {
      JR_INVALID, "domain.dmarc.p: expected a string"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"certificates\": [{\"chain\": \"dsa\"}]}]}",
      JR_INVALID, "endpoints[0].certificates[0].chain: expected a chain"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"status\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"ocsp\": "
+     "{\"status\": "
      "\"fine\"}}}]}",
      JR_INVALID, "endpoints[0].tls.ocsp.status: expected an OCSP response status"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"ocsp\": {\"cert_status\": "
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"tls\": {\"version\": \"TLSv1.2\", \"ocsp\": "
+     "{\"cert_status\": "
      "\"Good\"}}}]}",
      JR_INVALID, "endpoints[0].tls.ocsp.cert_status: expected an OCSP certificate status"},
-    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}",
-     JR_INVALID, "endpoints[0].auth_policy: expected an MX policy"},
+    {"{\"schema\": \"mailtls/1\", \"endpoints\": [{\"auth_policy\": \"mta-sts\"}]}", JR_INVALID,
+     "endpoints[0].auth_policy: expected an MX policy"},
     {"{\"schema\": \"mailtls/1\", \"endpoints\": [], \"domain\": {\"mx\": {\"hosts\": [{\"tlsa\": "
      "{\"records\": [{\"usage\": null, \"data\": 3}]}}]}}}",
      JR_INVALID, "domain.mx.hosts[0].tlsa.records[0].data"},
@@ -589,6 +671,18 @@ static void test_name_tables(void **state UNUSED)
 	assert_int_equal(kt, KEY_TYPE_ED25519);
 	assert_int_equal(key_type_parse("RSASSA-PSS", &kt), -1); /* OpenSSL's: kept aside */
 	assert_null(key_type_name(KEY_TYPE_OTHER));
+	/* no unset value either; other has no name (the document's is kept) */
+	enum err_stage st;
+	for (int i = STAGE_TARGET; i < STAGE_OTHER; i++) {
+		assert_non_null(err_stage_name((enum err_stage)i));
+		assert_int_equal(err_stage_parse(err_stage_name((enum err_stage)i), &st), 0);
+		assert_int_equal(st, i);
+	}
+	assert_string_equal(err_stage_name(STAGE_AFTER_TLS), "after-tls");
+	assert_null(err_stage_name(STAGE_OTHER));
+	assert_int_equal(err_stage_parse("Connect", &st), -1);
+	assert_int_equal(err_stage_parse("", &st), -1);
+	assert_int_equal(err_stage_parse(NULL, &st), -1);
 	assert_int_equal(sig_hash_of_alg("md5WithRSAEncryption"), SIG_HASH_MD5);
 	assert_int_equal(sig_hash_of_alg("ecdsa-with-SHA1"), SIG_HASH_SHA1);
 	assert_int_equal(sig_hash_of_alg("sha256WithRSAEncryption"), SIG_HASH_SHA256);
@@ -617,6 +711,8 @@ int main(void)
 	    cmocka_unit_test(test_tool_version_kept),
 	    cmocka_unit_test(test_missing_fields_are_absent),
 	    cmocka_unit_test(test_key_type_other_kept),
+	    cmocka_unit_test(test_error_stage_kept),
+	    cmocka_unit_test(test_cipher_kinds),
 	    cmocka_unit_test(test_quick_not_enumerated),
 	    cmocka_unit_test(test_domain_fields),
 	    cmocka_unit_test(test_bad_documents),

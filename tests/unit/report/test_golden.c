@@ -93,7 +93,7 @@ static void graded_endpoint(struct result *r)
 	g->auth_tls = 1;
 
 	t->done = 1;
-	str_set(&t->version, "TLSv1.3");
+	t->version = P_TLS13;
 	str_set(&t->cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&t->cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	t->cipher_code = 0x1302;
@@ -232,8 +232,8 @@ static void failed_endpoint(struct result *r)
 	str_set(&ep->sni, "mx.example.com");
 	ep->dlg.ran = 1;
 	ep->dlg.silent = 1;
-	ep_add_error(ep, "dialogue", ERR_TIMEOUT,
-		     "no greeting within 15 s " ANSI_CLEAR "-" SCRIPT " \xff");
+	ep_add_error(ep, STAGE_DIALOGUE, ERR_TIMEOUT,
+	             "no greeting within 15 s " ANSI_CLEAR "-" SCRIPT " \xff");
 	ep->stats.connections = 1;
 	ep->stats.duration_ms = 15000.0;
 }
@@ -242,8 +242,8 @@ static struct result *recorded_scan(void)
 {
 	struct result *r = result_new();
 
-	result_add_error(r, "resolve", ERR_RESOLVE,
-			 "=mx.example.com: AAAA answer " OVERLONG_LT "script> \xff ignored");
+	result_add_error(r, STAGE_RESOLVE, ERR_RESOLVE,
+	                 "=mx.example.com: AAAA answer " OVERLONG_LT "script> \xff ignored");
 	graded_endpoint(r);
 	failed_endpoint(r);
 	return r;
@@ -375,7 +375,7 @@ static void dane_endpoint(struct result *r)
 	str_set(&g->starttls_reply, "2.0.0 Ready");
 
 	t->done = 1;
-	str_set(&t->version, "TLSv1.3");
+	t->version = P_TLS13;
 	str_set(&t->cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&t->cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	t->cipher_code = 0x1302;
@@ -1189,6 +1189,53 @@ static void test_json_domain_object(void **state UNUSED)
 	json_decref(doc);
 }
 
+/* jansson's allocator, failing the allocation `fail_at` (0-based) only:
+ * the ones after it succeed, as when memory comes back. */
+static long fail_at = -1;
+
+static void *failing_malloc(size_t n)
+{
+	return fail_at-- == 0 ? NULL : malloc(n);
+}
+
+/* Any allocation jansson makes while building a report may fail: the
+ * report then fails (-1), nothing leaks, and a document with a member left
+ * out is never written as a success. */
+static void test_json_alloc_failure(void **state)
+{
+	struct result *r = recorded(scen_of(state));
+
+	for (enum out o = OUT_JSON; o <= OUT_JSONL; o++) {
+		struct tu_capture want, got;
+		int failed = 0;
+
+		golden_render(r, o, &want);
+		for (long n = 0;; n++) {
+			tu_capture_begin(&got);
+			json_set_alloc_funcs(failing_malloc, free);
+			fail_at = n;
+			int rc = o == OUT_JSON ? report_json(r, got.f) : report_jsonl(r, got.f);
+			int none_failed = fail_at >= 0;
+			fail_at = -1;
+			json_set_alloc_funcs(malloc, free);
+			tu_capture_end(&got);
+			if (none_failed) {
+				assert_int_equal(rc, 0);
+				assert_int_equal(got.len, want.len);
+				assert_memory_equal(got.data, want.data, want.len);
+				free(got.data);
+				break;
+			}
+			assert_int_equal(rc, -1);
+			failed++;
+			free(got.data);
+		}
+		assert_true(failed > 100); /* every object, string and number */
+		free(want.data);
+	}
+	result_free(r);
+}
+
 static enum scen scen_scan = SC_SCAN, scen_domain = SC_DOMAIN;
 static struct golden_case golden_cases[SC_COUNT][OUT_COUNT];
 
@@ -1228,6 +1275,7 @@ int main(void)
 		BOTH(test_csv_rfc4180_and_formulas),
 		BOTH(test_json_parses),
 		cmocka_unit_test(test_json_domain_object),
+		BOTH(test_json_alloc_failure),
 	};
 #undef GOLDEN
 #undef BOTH

@@ -44,7 +44,7 @@ static struct result *hostile_result(void)
 	str_set(&ep->starttls, "smtp");
 	str_set(&ep->sni, "mx.example.com");
 	ep->tls.done = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	str_set(&ep->tls.cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&ep->tls.cipher_openssl, "TLS_AES_256_GCM_SHA384");
 	ep->tls.cipher_code = 0x1302;
@@ -87,10 +87,10 @@ static struct result *hostile_result(void)
 	                   "=HYPERLINK(\"http://x\")", NULL);
 	finding_add_cve(f, "CVE-2014-0160");
 	ep_add_finding(ep, "cert-trusted", SEV_OK, "ok", NULL, "nothing " RLO);
-	ep_add_error(ep, "dialogue", ERR_PROTOCOL, "bad reply " ANSI_CLEAR);
+	ep_add_error(ep, STAGE_DIALOGUE, ERR_PROTOCOL, "bad reply " ANSI_CLEAR);
 	ep->stats.connections = 2;
 	ep->stats.duration_ms = 12.5;
-	result_add_error(r, "resolve", ERR_RESOLVE, "no address for \xff");
+	result_add_error(r, STAGE_RESOLVE, ERR_RESOLVE, "no address for \xff");
 	return r;
 }
 

@@ -30,7 +30,7 @@ static struct result *hostile_result(void)
 	ep->dlg.starttls_code = 220;
 	str_set(&ep->dlg.starttls_reply, "go " CSI "31m");
 	ep->tls.done = 1;
-	str_set(&ep->tls.version, "TLSv1.3");
+	ep->tls.version = P_TLS13;
 	str_set(&ep->tls.cipher, "TLS_AES_256_GCM_SHA384");
 	str_set(&ep->tls.group, "X25519");
 	ep->tls.handshake_ms = 3.5;
@@ -53,10 +53,10 @@ static struct result *hostile_result(void)
 	ep_add_finding(ep, "cert-hostname-mismatch", SEV_HIGH, "<script>alert(1)</script>",
 	               "=HYPERLINK(\"http://x\")", "line1\nfake line");
 	ep_add_finding(ep, "cert-trusted", SEV_OK, "ok", "not shown for ok", NULL);
-	ep_add_error(ep, "dialogue", ERR_PROTOCOL, "bad reply \xff\xfe");
+	ep_add_error(ep, STAGE_DIALOGUE, ERR_PROTOCOL, "bad reply \xff\xfe");
 	ep->stats.connections = 2;
 	ep->stats.duration_ms = 12.5;
-	result_add_error(r, "resolve", ERR_RESOLVE, "no address for x" ANSI_CLEAR);
+	result_add_error(r, STAGE_RESOLVE, ERR_RESOLVE, "no address for x" ANSI_CLEAR);
 	return r;
 }
 

@@ -266,6 +266,36 @@ static void test_cipher_table_invariants(void **state UNUSED)
 
 /* ---------------------------------------------------------------- groups */
 
+/* wire.c's map of OpenSSL's words (what a JSON document holds) gives every
+ * generated row its kinds; each kind has a name, unset none. */
+static void test_kinds_of_openssl_words(void **state UNUSED)
+{
+	int seen_kx[KX_OTHER + 1] = {0}, seen_au[AU_OTHER + 1] = {0};
+
+	for (size_t i = 0; i < reg_cipher_count(); i++) {
+		const struct reg_cipher *c = reg_cipher_at(i);
+		assert_int_equal(tls_kx_of_openssl(c->kx), c->kx_kind);
+		assert_int_equal(tls_au_of_openssl(c->au), c->au_kind);
+		seen_kx[c->kx_kind] = seen_au[c->au_kind] = 1;
+	}
+	assert_true(seen_kx[KX_ECDHE] && seen_kx[KX_DH_STATIC] && seen_kx[KX_TLS13]);
+	assert_true(seen_au[AU_NONE] && seen_au[AU_GOST] && seen_au[AU_ANY]);
+	assert_false(seen_kx[KX_UNSET] || seen_au[AU_UNSET] || seen_au[AU_OTHER]);
+	assert_int_equal(tls_kx_of_openssl(NULL), KX_UNSET);
+	assert_int_equal(tls_au_of_openssl(NULL), AU_UNSET);
+	assert_int_equal(tls_kx_of_openssl("ecdh"), KX_OTHER); /* exact words */
+	assert_int_equal(tls_au_of_openssl("KEM"), AU_OTHER);
+	assert_null(tls_kx_name(KX_UNSET));
+	assert_null(tls_au_name(AU_UNSET));
+	for (int k = KX_NONE; k <= KX_OTHER; k++)
+		assert_non_null(tls_kx_name((enum tls_kx)k));
+	for (int a = AU_NONE; a <= AU_OTHER; a++)
+		assert_non_null(tls_au_name((enum tls_au)a));
+	assert_string_equal(tls_kx_name(KX_ECDH_STATIC), "ecdh-static");
+	assert_string_equal(tls_au_name(AU_ECDSA), "ecdsa");
+	assert_null(tls_kx_name((enum tls_kx)99));
+}
+
 static void check_group(uint16_t code, const char *name, unsigned bits, enum reg_group_kind k)
 {
 	const struct reg_group *g = reg_group_find(code);
@@ -577,6 +607,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_codes),
 	    cmocka_unit_test(test_usable_per_protocol),
 	    cmocka_unit_test(test_cipher_table_invariants),
+	    cmocka_unit_test(test_kinds_of_openssl_words),
 	    cmocka_unit_test(test_known_groups),
 	    cmocka_unit_test(test_hybrid_pq_groups),
 	    cmocka_unit_test(test_unknown_groups),
