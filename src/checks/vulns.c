@@ -501,6 +501,7 @@ void check_vulns(struct endpoint *ep, const struct checks_cfg *cfg)
 	 * say why), unless probes ran on it: then every entry says what it is. */
 	if (!cfg->vulns || (!ep_scanned(ep) && ep->nvulns == 0))
 		return;
+	ep->vulns_ran = 1;
 	for (size_t i = 0; i < ARRAY_LEN(battery); i++) {
 		const struct vdef *d = &battery[i];
 		struct vuln *v = ep_vuln(ep, d->id);

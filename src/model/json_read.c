@@ -810,6 +810,7 @@ static void read_endpoint(struct jr *j, json_t *o, void *arg)
 	IN_OBJ(o, "server_defaults", read_defaults, ep);
 	IN_OBJ(o, "grade", read_grade, ep);
 	each(j, o, "vulnerabilities", read_vuln, ep);
+	ep->vulns_ran = get_arr(j, o, "vulnerabilities") != NULL;
 
 	/* Not in the document: whether the enumeration ran. It sets all six
 	 * protocols and numbers the suites from 1; without it (--quick, or it

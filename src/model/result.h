@@ -330,6 +330,8 @@ struct endpoint {
 	 * none when it did not run (--quick, --no-vulns). */
 	struct vuln *vulns;
 	size_t nvulns, capvulns;
+	int vulns_ran;               /* the battery ran (its entries may all
+					have been dropped by --severity) */
 	struct tline *transcript;
 	size_t ntranscript, captranscript;
 	struct ep_error *errors;
@@ -404,6 +406,9 @@ void ep_add_group(struct endpoint *ep, const char *name);
 /* The battery entry with this id, added when there is none yet. */
 struct vuln *ep_vuln(struct endpoint *ep, const char *id);
 struct vuln *ep_vuln_find(const struct endpoint *ep, const char *id);
+/* Keep the battery entries that are vulnerable and link to a finding the
+ * endpoint still has (after --severity dropped some). */
+void vulns_keep_linked(struct endpoint *ep);
 /* Could this endpoint be scanned? A verified handshake, or an enumeration
  * that found something offered (a legacy-only server), or no error at all
  * (STARTTLS refused is a finding, not a failure). */
@@ -413,7 +418,8 @@ int ep_scanned(const struct endpoint *ep);
 const struct ep_error *ep_connect_error(const struct endpoint *ep);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
-/* Drop the findings below min from every endpoint (--severity). */
+/* Drop the findings below min from every endpoint (--severity), and the
+ * battery entries that do not link to a finding that is left. */
 void result_drop_findings_below(struct result *r, enum severity min);
 
 void strv_free(char **v, size_t n);

@@ -65,14 +65,35 @@ struct vuln *ep_vuln(struct endpoint *ep, const char *id)
 	return v;
 }
 
+static void vulns_free_one(struct vuln *v)
+{
+	free(v->id);
+	free(v->reason);
+	strv_free(v->cve, v->ncve);
+	free(v->evidence);
+	free(v->finding);
+}
+
 void vulns_free(struct vuln *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].id);
-		free(v[i].reason);
-		strv_free(v[i].cve, v[i].ncve);
-		free(v[i].evidence);
-		free(v[i].finding);
-	}
+	for (size_t i = 0; i < n; i++)
+		vulns_free_one(&v[i]);
 	free(v);
+}
+
+void vulns_keep_linked(struct endpoint *ep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ep->nvulns; i++) {
+		struct vuln *v = &ep->vulns[i];
+		int keep = 0;
+		for (size_t k = 0; v->verdict == VULN_VULNERABLE && v->finding && k < ep->nfindings;
+		     k++)
+			keep |= strcmp(ep->findings[k].id, v->finding) == 0;
+		if (keep)
+			ep->vulns[n++] = *v;
+		else
+			vulns_free_one(v);
+	}
+	ep->nvulns = n;
 }

@@ -404,8 +404,7 @@ static json_t *endpoint_json(const struct endpoint *ep)
 	bad |= jset(j, "sigalgs", strv_json(ep->sigalgs, ep->nsigalgs));
 	bad |= jset(j, "server_defaults", server_defaults_json(ep));
 	bad |= jset(j, "grade", grade_json(ep));
-	if (ep->nvulns)
-		bad |= jset(j, "vulnerabilities", vulns_json(ep));
+	bad |= jset(j, "vulnerabilities", ep->vulns_ran ? vulns_json(ep) : json_null());
 	return jdone(j, bad);
 }
 

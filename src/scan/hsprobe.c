@@ -128,6 +128,7 @@ static int retry_busy(struct hsprobe *h, const struct err *e)
 		return 0;
 	struct probe *p = clone_probe(h);
 	((struct hsprobe *)p)->attempt = h->attempt + 1;
+	p->late = h->base.late; /* a battery probe's retry stays late */
 	h->ep->dlg.throttled++;
 	sched_host_lower_budget(h->base.host);
 	int delay = 1000 << h->attempt;

@@ -16,6 +16,7 @@ struct sched_host {
 	struct event *pause;   /* armed while no new probe may start */
 	int excl_waiting;      /* exclusive probes queued */
 	int excl_running;      /* an exclusive probe runs */
+	int early;             /* probes not late: queued, sleeping or running */
 	struct timeval pause_end;
 	struct sched *sched;
 	struct sched_host *next;
@@ -167,7 +168,8 @@ static void pump(struct sched *s)
 			struct probe *p = *pp;
 			struct sched_host *h = p->host;
 			int blocked = h->running >= h->budget || h->pause || h->excl_running ||
-				      (p->exclusive ? h->running > 0 : h->excl_waiting > 0);
+				      (p->exclusive ? h->running > 0 : h->excl_waiting > 0) ||
+				      (p->late && h->early > 0);
 			if (blocked) {
 				prev = p;
 				pp = &p->next;
@@ -223,11 +225,21 @@ static void cancel_unstarted(struct probe *p)
 	p->ops->expire(p);
 }
 
+/* Count a probe that is not late in its host's tally, once. */
+static void count_early(struct sched_host *h, struct probe *p)
+{
+	if (!p->late && !p->counted) {
+		p->counted = 1;
+		h->early++;
+	}
+}
+
 void sched_add(struct sched *s, struct sched_host *h, struct probe *p)
 {
 	p->sched = s;
 	p->host = h;
 	p->next = NULL;
+	count_early(h, p);
 	if (s->cancelling) {
 		cancel_unstarted(p);
 		return;
@@ -244,6 +256,12 @@ void sched_add_exclusive(struct sched *s, struct sched_host *h, struct probe *p)
 {
 	p->exclusive = 1;
 	h->excl_waiting++;
+	sched_add(s, h, p);
+}
+
+void sched_add_late(struct sched *s, struct sched_host *h, struct probe *p)
+{
+	p->late = 1;
 	sched_add(s, h, p);
 }
 
@@ -303,6 +321,7 @@ void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int
 	struct timeval tv = clk_tv(delay_ms);
 	p->sched = s;
 	p->host = h;
+	count_early(h, p);
 	p->timer = evtimer_new(s->base, on_wake, p);
 	p->next = s->sleepers;
 	s->sleepers = p;
@@ -336,6 +355,8 @@ void probe_done(struct probe *p)
 	} else if (p->exclusive) {
 		p->host->excl_waiting--; /* never started */
 	}
+	if (p->counted)
+		h->early--;
 	p->ops->free(p);
 	if (h->excl_waiting > 0 && h->running == 0 && !s->cancelling)
 		sched_host_pause(h, EXCL_QUIET_MS);

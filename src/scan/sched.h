@@ -32,6 +32,8 @@ struct probe {
 	struct event *timer;
 	int running;
 	int exclusive;      /* runs alone on its host (sched_add_exclusive) */
+	int late;           /* waits for its host's other probes (sched_add_late) */
+	int counted;        /* in its host's count of probes that are not late */
 	int cancelled;      /* expire() is called because the run stops */
 	struct probe *rnext; /* the scheduler's list of running probes */
 	int *conn_counter;  /* the target's stats.connections, bumped per conn */
@@ -53,6 +55,12 @@ void sched_add(struct sched *s, struct sched_host *h, struct probe *p);
  * other probes have finished, and none starts while it runs (a close that
  * may be throttling is tried again this way). */
 void sched_add_exclusive(struct sched *s, struct sched_host *h, struct probe *p);
+/* Queue a probe that starts only once its host has no other probe queued,
+ * sleeping or running except late ones (the vulnerability battery: its
+ * probes wait on purpose, and a server that serves one connection at a
+ * time would make the enumeration's connections time out behind them).
+ * Late probes run in parallel with each other within the budget. */
+void sched_add_late(struct sched *s, struct sched_host *h, struct probe *p);
 /* Queue a probe after delay_ms (backoff after a refusal). Until then it
  * counts as pending work: the scheduler is not idle. */
 void sched_add_after(struct sched *s, struct sched_host *h, struct probe *p, int delay_ms);

@@ -67,5 +67,7 @@ struct hsprobe_params vscan_params(const struct vscan *vs, const struct hs_own *
 void vscan_launch(struct vscan *vs, struct vuln *v, const struct hsprobe_params *prm)
 {
 	v->connections++;
-	sched_add(vs->sched, vs->host, hsprobe_new(vs->ep, &vs->addr, prm));
+	/* After the enumeration and side handshakes on this address: the
+	 * probes wait for silence on purpose. */
+	sched_add_late(vs->sched, vs->host, hsprobe_new(vs->ep, &vs->addr, prm));
 }

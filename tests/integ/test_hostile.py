@@ -360,8 +360,15 @@ def runs(request, pki, tmp_path_factory):
     return out
 
 
+# Facts of the fake's own TLS stack (Python's ssl on Debian's OpenSSL: CBC
+# suites in TLS 1.2), not of the hostile behaviour under test: a full scan
+# reports them on every row.
+TLS_STACK_FINDINGS = {"lucky13"}
+
+
 def serious_findings(ep):
-    return sorted(f["id"] for f in ep["findings"] if f["severity"] in SERIOUS)
+    return sorted(f["id"] for f in ep["findings"]
+                  if f["severity"] in SERIOUS and f["id"] not in TLS_STACK_FINDINGS)
 
 
 @pytest.mark.parametrize("row", params())
@@ -387,7 +394,8 @@ def test_hostile(row, runs):
         # its dialogue have no error
         assert [e for e in errors if e[0] not in ("enumerate", "scan")] == [], ep["errors"]
     assert serious_findings(ep) == sorted(row.findings), [
-        (f["id"], f["severity"], f["detail"]) for f in ep["findings"] if f["severity"] in SERIOUS]
+        (f["id"], f["severity"], f["detail"]) for f in ep["findings"]
+        if f["severity"] in SERIOUS and f["id"] not in TLS_STACK_FINDINGS]
     if r.rc == 3:
         assert ep["tls"] is None, "exit 3, yet a handshake completed"
     if r.rc != 3 and "starttls-refused" not in row.findings:

@@ -243,6 +243,9 @@ def formats(pki, hostile, sserver, tmp_path_factory):
     holder.close()
 
 
+# The battery's CSV rows carry a verdict where findings carry a severity.
+VERDICTS = ("vulnerable", "not-vulnerable", "not-applicable", "unknown")
+
 FORMAT_RUNS = {"hostile": 0, "implicit": 0, "selfsigned": 1, "refused": 3}
 
 
@@ -261,6 +264,14 @@ def test_every_format_from_one_run_agrees(formats, name):
         for f in ep["findings"]:
             want.append([ep["host"], str(ep["port"]), ep["address"], f["id"], f["severity"],
                          f["title"], f["detail"] or "", " ".join(f["cve"]), f["fix"] or ""])
+        # The battery's checks: the verdict in the severity column.
+        for v in ep["vulnerabilities"] or []:
+            n = v["connections"]
+            want.append([ep["host"], str(ep["port"]), ep["address"], v["id"], v["verdict"],
+                         "vulnerability check, %d connection%s" % (n, "" if n == 1 else "s"),
+                         "; ".join(x for x in (v["reason"], v["evidence"]) if x),
+                         " ".join(v["cve"]),
+                         "see finding %s" % v["finding"] if v["finding"] else ""])
         for e in ep["errors"]:
             want.append([ep["host"], str(ep["port"]), ep["address"], e["stage"], "error",
                          e["category"], e["message"], "", ""])
@@ -275,6 +286,9 @@ def test_every_format_from_one_run_agrees(formats, name):
             assert "(%s)" % f["id"] in r["text"]
         for e in ep["errors"]:
             assert "%s: " % e["stage"] in r["text"]
+        for v in ep["vulnerabilities"] or []:
+            assert "<code>%s</code>" % v["id"] in r["html"]
+            assert "\n  %s " % v["id"] in r["text"]
     if name == "refused":
         assert endpoint(doc)["tls"] is None and [row[4] for row in rows[1:]] == ["error"]
 
@@ -326,7 +340,8 @@ def test_hostile_strings_in_each_format(all_formats):
             "=HYPERLINK(\"http://evil.example/\") \\xE2\\x80\\xAE gnp.exe \\xFF\\xFE (") in t
     # CSV: the detail as in JSON (no control character there)
     rows = parse_csv(r["csv"])
-    assert [row[6] for row in rows if row[3] == "auth-before-tls"] == [auth[0]["detail"]]
+    assert [row[6] for row in rows
+            if row[3] == "auth-before-tls" and row[4] not in VERDICTS] == [auth[0]["detail"]]
     # HTML: no markup from the peer, entities instead; controls as U+FFFD
     h = r["html"]
     assert not re.search(r"<script", h, re.I)

@@ -206,6 +206,31 @@ static void graded_endpoint(struct result *r)
 	ep_add_finding(ep, "no-ocsp-stapling", SEV_INFO, "@evil " OVERLONG_LT "b>", NULL, NULL);
 	ep_add_finding(ep, "cert-trusted", SEV_OK, "The certificate is trusted",
 		       "the chain verifies and matches mx.example.com", NULL);
+	f = ep_add_finding(ep, "heartbleed", SEV_CRITICAL, "Heartbleed: the server leaks memory",
+			   "16403 bytes came back", "Upgrade OpenSSL.");
+	finding_add_cve(f, "CVE-2014-0160");
+
+	/* The vulnerability battery: each verdict once; the evidence as hostile
+	 * as the rest. (Leaked bytes are for the terminal only and never in
+	 * JSON, so a report read back cannot show them: not in the goldens;
+	 * tests/integ/test_vuln_heartbleed.py checks them.) */
+	ep->vulns_ran = 1;
+	struct vuln *v = ep_vuln(ep, "heartbleed");
+	vuln_set(v, VULN_VULNERABLE, NULL);
+	vuln_evidence(v, "sent a heartbeat claiming 16384 bytes with 1; 16403 bytes came back");
+	strv_push(&v->cve, &v->ncve, "CVE-2014-0160");
+	str_set(&v->finding, "heartbleed");
+	v->connections = 1;
+	v = ep_vuln(ep, "robot");
+	vuln_set(v, VULN_UNKNOWN, "the server closed: could be throttling");
+	v->connections = 2;
+	v = ep_vuln(ep, "poodle");
+	vuln_set(v, VULN_NOT_APPLICABLE, "no SSLv3");
+	strv_push(&v->cve, &v->ncve, "CVE-2014-3566");
+	v = ep_vuln(ep, "starttls-injection");
+	vuln_set(v, VULN_NOT_VULNERABLE, NULL);
+	vuln_evidence(v, "one answer to NOOP: 250 " SCRIPT " " RLO "txt.exe");
+	v->connections = 1;
 
 	ep_add_tline(ep, 20.5, 'S', LIT("220 mx.example.com ESMTP " ANSI_CLEAR OSC_TITLE " " SCRIPT));
 	ep_add_tline(ep, 21.0, 'C', LIT("EHLO mailtls.invalid"));
@@ -1085,8 +1110,11 @@ static void test_csv_rfc4180_and_formulas(void **state)
 
 	render(s, OUT_CSV, &c);
 	if (s == SC_SCAN) {
-		/* header, 1 run error, 4 findings, 1 endpoint error */
-		assert_int_equal(csv_rows(c.data, c.len, csv_row_check, &st), 7);
+		/* header, 1 run error, 5 findings, 4 battery checks, 1 endpoint
+		 * error */
+		assert_int_equal(csv_rows(c.data, c.len, csv_row_check, &st), 12);
+		/* a battery row: the verdict where a severity would be */
+		assert_true(HAS(c, "\"robot\",\"unknown\",\"vulnerability check, 2 connections\""));
 		assert_int_equal(st.domain_rows, 0);
 		assert_true(HAS(c, "\"'" HYPERLINK_CSV "\""));
 		assert_true(HAS(c, "\"'+cmd|' /C calc'!A0 "));

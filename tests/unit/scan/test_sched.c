@@ -426,6 +426,34 @@ static void test_add_after_keeps_busy(void **state UNUSED)
 	world_free(&w);
 }
 
+/* sched.h: a late probe starts only when its host has no other probe
+ * queued, sleeping or running; late probes then share the budget, and
+ * another host's probes are not held back by them. */
+static void test_late_waits_for_its_host(void **state UNUSED)
+{
+	struct world w;
+	struct sched_host *h, *other;
+
+	world_init(&w, 8);
+	h = sched_host(w.sched, "mx.example.com", 4);
+	other = sched_host(w.sched, "mx2.example.com", 4);
+	sched_add(w.sched, h, &fake_new(&w, 0, 0, 30)->p);
+	sched_add_late(w.sched, h, &fake_new(&w, 1, 0, 5)->p);
+	sched_add_late(w.sched, h, &fake_new(&w, 2, 0, 5)->p);
+	/* a retry that sleeps still holds the late ones back */
+	sched_add_after(w.sched, h, &fake_new(&w, 3, 0, 5)->p, 60);
+	sched_add(w.sched, other, &fake_new(&w, 4, 1, 5)->p);
+	world_run(&w);
+	assert_int_equal(w.completed, 5);
+	assert_int_equal(w.order[0], 0);
+	assert_int_equal(w.order[1], 4); /* not behind the late ones */
+	assert_int_equal(w.order[2], 3); /* woke at 60 ms, before any late one */
+	assert_int_equal(w.order[3], 1);
+	assert_int_equal(w.order[4], 2);
+	assert_int_equal(w.host_max[0], 2); /* the two late ones together */
+	world_free(&w);
+}
+
 /* sched.h: a queued probe belongs to the scheduler; one queued "after a
  * delay" is queued too, so sched_free must release it and its timer. */
 static void test_free_with_sleeping(void **state UNUSED)
@@ -481,6 +509,7 @@ int main(void)
 	    cmocka_unit_test(test_lower_budget_while_running),
 	    cmocka_unit_test(test_add_after),
 	    cmocka_unit_test(test_add_after_keeps_busy),
+	    cmocka_unit_test(test_late_waits_for_its_host),
 	    cmocka_unit_test(test_free_with_sleeping),
 	    cmocka_unit_test(test_free_with_queued),
 	};
