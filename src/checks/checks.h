@@ -14,6 +14,12 @@ void checks_cfg_defaults(struct checks_cfg *c);
 /* Every check, on every endpoint of the result. */
 void checks_run(struct result *r, const struct checks_cfg *cfg);
 
+/* The accepted suites with any of the registry flags (in the protocols of
+ * proto_mask, bits 1 << enum tls_proto; 0: any): how many, and the first
+ * max_named as "TLSv1.2 AES128-SHA, ..." (then " and N more") into out. */
+int checks_suites_with(const struct endpoint *ep, unsigned flags, unsigned proto_mask,
+		       int max_named, char *out, size_t n);
+
 /* Individual checks (one file each). */
 void check_trust(struct endpoint *ep, const struct checks_cfg *cfg);
 /* Is this finding id one check_trust gives (cert-untrusted, -expired, ...)? */

@@ -3,6 +3,7 @@
  * model; the fixes say what to change in the usual MTA configurations. */
 #include "checks/checks.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "tls/registry.h"
@@ -15,23 +16,25 @@ static int offered(const struct endpoint *ep, enum tls_proto p)
 	return -1;
 }
 
-/* Names of the accepted suites that have one of the flags, for details. */
-static int list_suites(const struct endpoint *ep, unsigned flags, char *out, size_t n)
+int checks_suites_with(const struct endpoint *ep, unsigned flags, unsigned proto_mask,
+		       int max_named, char *out, size_t n)
 {
 	size_t used = 0;
 	int count = 0;
-	out[0] = '\0';
+	if (n)
+		out[0] = '\0';
 	for (size_t i = 0; i < ep->nciphers; i++) {
 		const struct cipher_entry *c = &ep->ciphers[i];
 		const struct reg_cipher *r = reg_cipher_find(c->code, c->proto == P_SSLV2);
-		if (!r || !(r->flags & flags))
+		if (!r || !(r->flags & flags) || (proto_mask && !(proto_mask & (1u << c->proto))))
 			continue;
-		count++;
-		if (used < n)
+		if (count++ < max_named && used < n)
 			used += (size_t)snprintf(out + used, n - used, "%s%s %s", used ? ", " : "",
 						 tls_proto_name(c->proto),
 						 c->openssl ? c->openssl : c->iana ? c->iana : "?");
 	}
+	if (count > max_named && used < n)
+		snprintf(out + used, n - used, " and %d more", count - max_named);
 	return count;
 }
 
@@ -101,7 +104,7 @@ static void suites(struct endpoint *ep)
 {
 	char detail[1024], list[900];
 	for (size_t i = 0; i < ARRAY_LEN(weak); i++) {
-		int n = list_suites(ep, weak[i].flags, list, sizeof list);
+		int n = checks_suites_with(ep, weak[i].flags, 0, INT_MAX, list, sizeof list);
 		if (n == 0)
 			continue;
 		snprintf(detail, sizeof detail, "%d suite%s: %s", n, n == 1 ? "" : "s", list);

@@ -22,7 +22,7 @@ struct vdef {
 	 * it already (derive links those): title, severity, fix. */
 	const char *title;
 	enum severity sev, sev25; /* sev25 on port 25 (the MX port: senders
-				     are MTAs, and clear text is allowed) */
+	                             are MTAs, and clear text is allowed) */
 	const char *fix;
 	/* Only STARTTLS endpoints (the rest: not applicable). */
 	int starttls_only;
@@ -52,30 +52,6 @@ static void vulnerable_as(struct endpoint *ep, struct vuln *v, const char *findi
 		str_set(&v->finding, finding);
 }
 
-/* Accepted suites with any of the flags (in protocols in the mask, 0: any):
- * how many, and the first few names into out. */
-static int suites_with(const struct endpoint *ep, unsigned flags, unsigned proto_mask, char *out,
-		       size_t n)
-{
-	size_t used = 0;
-	int count = 0;
-	if (n)
-		out[0] = '\0';
-	for (size_t i = 0; i < ep->nciphers; i++) {
-		const struct cipher_entry *c = &ep->ciphers[i];
-		const struct reg_cipher *r = reg_cipher_find(c->code, c->proto == P_SSLV2);
-		if (!r || !(r->flags & flags) || (proto_mask && !(proto_mask & (1u << c->proto))))
-			continue;
-		if (count++ < 4 && used < n)
-			used += (size_t)snprintf(out + used, n - used, "%s%s %s", used ? ", " : "",
-						 tls_proto_name(c->proto),
-						 c->openssl ? c->openssl : c->iana ? c->iana : "?");
-	}
-	if (count > 4 && used < n)
-		snprintf(out + used, n - used, " and %d more", count - 4);
-	return count;
-}
-
 /* Was every protocol in the mask determined (offered or not)? */
 static int protocols_known(const struct endpoint *ep, unsigned mask)
 {
@@ -91,10 +67,10 @@ static int protocols_known(const struct endpoint *ep, unsigned mask)
 /* A check on the accepted suites: vulnerable when any suite has the flags
  * (in those protocols), linked to `finding`. */
 static void suite_check(struct endpoint *ep, struct vuln *v, unsigned flags, unsigned mask,
-			const char *finding, const char *none)
+                        const char *finding, const char *none)
 {
 	char list[400];
-	int n = suites_with(ep, flags, mask, list, sizeof list);
+	int n = checks_suites_with(ep, flags, mask, 4, list, sizeof list);
 	if (n > 0) {
 		vulnerable_as(ep, v, finding);
 		vuln_evidence(v, "%d suite%s: %s", n, n == 1 ? "" : "s", list);
@@ -144,7 +120,8 @@ static int export_with_kx(const struct endpoint *ep, enum tls_kx kx, char *out, 
 			continue;
 		if (count++ < 4 && used < n)
 			used += (size_t)snprintf(out + used, n - used, "%s%s %s", used ? ", " : "",
-						 tls_proto_name(c->proto), r->openssl ? r->openssl : r->iana);
+			                         tls_proto_name(c->proto),
+			                         r->openssl ? r->openssl : r->iana);
 	}
 	return count;
 }
@@ -174,8 +151,8 @@ static void d_logjam(struct endpoint *ep, struct vuln *v)
 	} else if (ep->dh.bits && ep->dh.bits <= 1024) {
 		vulnerable_as(ep, v, "dh-weak");
 		vuln_evidence(v, "DHE with a %d-bit group%s%s", ep->dh.bits,
-			      ep->dh.common ? ", a well-known prime: " : "",
-			      ep->dh.common ? ep->dh.common : "");
+		              ep->dh.common ? ", a well-known prime: " : "",
+		              ep->dh.common ? ep->dh.common : "");
 	} else if (!protocols_known(ep, PM_ALL)) {
 		vuln_set(v, VULN_UNKNOWN, "some protocol versions could not be enumerated");
 	} else if (!ep->dh.bits) {
@@ -196,7 +173,7 @@ static void d_poodle(struct endpoint *ep, struct vuln *v)
 		vuln_set(v, VULN_UNKNOWN, "whether SSLv3 is offered could not be determined");
 	} else if (o == 0) {
 		vuln_set(v, VULN_NOT_APPLICABLE, "no SSLv3");
-	} else if (suites_with(ep, REG_CBC, PM(P_SSLV3), list, sizeof list) > 0) {
+	} else if (checks_suites_with(ep, REG_CBC, PM(P_SSLV3), 4, list, sizeof list) > 0) {
 		vulnerable_as(ep, v, "protocol-sslv3");
 		vuln_evidence(v, "SSLv3 with CBC suites: %s", list);
 	} else {
@@ -216,12 +193,13 @@ static void d_drown(struct endpoint *ep, struct vuln *v)
 		vulnerable_as(ep, v, "protocol-sslv2");
 	} else {
 		/* The key may still be exposed by another server with SSLv2. */
-		vuln_set(v, VULN_NOT_VULNERABLE, "no SSLv2 here; other services using the same key "
-						 "must not offer it either");
+		vuln_set(v, VULN_NOT_VULNERABLE,
+		         "no SSLv2 here; other services using the same key "
+		         "must not offer it either");
 	}
 	if (o >= 0)
 		vuln_evidence(v, "%s%s%s", o > 0 ? "SSLv2 is offered" : "SSLv2 is not offered",
-			      spki ? "; certificate key SPKI SHA-256 " : "", spki ? spki : "");
+		              spki ? "; certificate key SPKI SHA-256 " : "", spki ? spki : "");
 }
 
 static void d_beast(struct endpoint *ep, struct vuln *v)
@@ -229,11 +207,13 @@ static void d_beast(struct endpoint *ep, struct vuln *v)
 	char list[300];
 	int o10 = offered(ep, P_TLS10), o3 = offered(ep, P_SSLV3);
 	if (o10 < 0 || o3 < 0)
-		vuln_set(v, VULN_UNKNOWN, "whether TLS 1.0 and SSLv3 are offered could not be "
-					  "determined");
+		vuln_set(v, VULN_UNKNOWN,
+		         "whether TLS 1.0 and SSLv3 are offered could not be "
+		         "determined");
 	else if (!o10 && !o3)
 		vuln_set(v, VULN_NOT_APPLICABLE, "no TLS 1.0 or SSLv3");
-	else if (suites_with(ep, REG_CBC, PM(P_TLS10) | PM(P_SSLV3), list, sizeof list) > 0) {
+	else if (checks_suites_with(ep, REG_CBC, PM(P_TLS10) | PM(P_SSLV3), 4, list, sizeof list) >
+	         0) {
 		vuln_set(v, VULN_VULNERABLE, NULL);
 		vuln_evidence(v, "CBC suites in TLS 1.0 or SSLv3: %s", list);
 	} else
@@ -243,9 +223,10 @@ static void d_beast(struct endpoint *ep, struct vuln *v)
 static void d_lucky13(struct endpoint *ep, struct vuln *v)
 {
 	char list[300];
-	if (suites_with(ep, REG_CBC, 0, list, sizeof list) > 0) {
-		vuln_set(v, VULN_VULNERABLE, "CBC suites with HMAC: a timing side channel unless the "
-					     "TLS library has constant-time padding checks");
+	if (checks_suites_with(ep, REG_CBC, 0, 4, list, sizeof list) > 0) {
+		vuln_set(v, VULN_VULNERABLE,
+		         "CBC suites with HMAC: a timing side channel unless the "
+		         "TLS library has constant-time padding checks");
 		vuln_evidence(v, "CBC suites: %s", list);
 	} else if (!protocols_known(ep, PM_ALL)) {
 		vuln_set(v, VULN_UNKNOWN, "some protocol versions could not be enumerated");
@@ -261,9 +242,9 @@ static void d_obsolete(struct endpoint *ep, struct vuln *v)
 		enum tls_proto p;
 		const char *finding;
 	} old[] = {{P_SSLV2, "protocol-sslv2"},
-		   {P_SSLV3, "protocol-sslv3"},
-		   {P_TLS10, "protocol-tls10-tls11"},
-		   {P_TLS11, "protocol-tls10-tls11"}};
+	           {P_SSLV3, "protocol-sslv3"},
+	           {P_TLS10, "protocol-tls10-tls11"},
+	           {P_TLS11, "protocol-tls10-tls11"}};
 	char list[80] = "";
 	size_t used = 0;
 	const char *link = NULL;
@@ -273,7 +254,7 @@ static void d_obsolete(struct endpoint *ep, struct vuln *v)
 		unknown |= o < 0;
 		if (o > 0) {
 			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-						 used ? ", " : "", tls_proto_name(old[i].p));
+			                         used ? ", " : "", tls_proto_name(old[i].p));
 			if (!link)
 				link = old[i].finding; /* the oldest: the most severe */
 		}
@@ -292,7 +273,7 @@ static void d_obsolete(struct endpoint *ep, struct vuln *v)
 static void d_forward_secrecy(struct endpoint *ep, struct vuln *v)
 {
 	char list[300];
-	int with = suites_with(ep, REG_FS, 0, list, sizeof list);
+	int with = checks_suites_with(ep, REG_FS, 0, 4, list, sizeof list);
 	if (!ep->nciphers) {
 		vuln_set(v, VULN_UNKNOWN, "no accepted suite is known");
 	} else if (!with) {
@@ -349,15 +330,16 @@ static void d_crime(struct endpoint *ep, struct vuln *v)
 	if (ep->defaults.probed && ep->defaults.compression > 0) {
 		vuln_set(v, VULN_VULNERABLE, NULL);
 		vuln_evidence(v, "offered DEFLATE and null: the server chose compression method %d",
-			      ep->defaults.compression);
+		              ep->defaults.compression);
 	} else if (ep->defaults.probed && ep->defaults.compression == 0) {
 		vuln_set(v, VULN_NOT_VULNERABLE, NULL);
 		vuln_evidence(v, "offered DEFLATE and null: the server chose null");
 	} else if (pre13(ep) == 0) {
 		vuln_set(v, VULN_NOT_APPLICABLE, "TLS 1.3 only: no compression");
 	} else {
-		vuln_set(v, VULN_UNKNOWN, "no TLS 1.2 or lower hello offering compression was "
-					  "answered");
+		vuln_set(v, VULN_UNKNOWN,
+		         "no TLS 1.2 or lower hello offering compression was "
+		         "answered");
 	}
 }
 
@@ -367,7 +349,7 @@ static void d_pipelined(struct endpoint *ep, struct vuln *v)
 	if (g->pipelined_bytes > 0) {
 		vulnerable_as(ep, v, "pipelined-after-starttls");
 		vuln_evidence(v, "%zu bytes came after the go-ahead, before the handshake",
-			      g->pipelined_bytes);
+		              g->pipelined_bytes);
 	} else if (g->starttls_ok) {
 		vuln_set(v, VULN_NOT_VULNERABLE, NULL);
 	} else {
@@ -391,75 +373,136 @@ static void d_auth_before_tls(struct endpoint *ep, struct vuln *v)
 #define MAIL_FIX "Require TLS before authentication and mail on submission ports"
 
 static const struct vdef battery[] = {
-	{"heartbleed", {"CVE-2014-0160"}, NULL, "Heartbleed: the server leaks memory",
-	 SEV_CRITICAL, SEV_CRITICAL,
-	 "Upgrade OpenSSL (1.0.1g or later) at once, then replace the key and certificate: "
-	 "they may have leaked.",
-	 0},
-	{"ccs-injection", {"CVE-2014-0224"}, NULL,
-	 "CCS injection: the server accepts an early ChangeCipherSpec", SEV_HIGH, SEV_HIGH,
-	 "Upgrade OpenSSL (1.0.1h or later).", 0},
-	{"ticketbleed", {"CVE-2016-9244"}, NULL,
-	 "Ticketbleed: the server echoes 32 session-ID bytes (memory)", SEV_HIGH, SEV_HIGH,
-	 "Upgrade the F5 BIG-IP firmware, or disable session tickets on its profile.", 0},
-	{"robot", {NULL}, NULL, "ROBOT: an RSA padding oracle (Bleichenbacher)", SEV_HIGH, SEV_HIGH,
-	 "Disable RSA key exchange (keep ECDHE and DHE suites) and upgrade the TLS library or "
-	 "appliance firmware.",
-	 0},
-	{"secure-renegotiation", {"CVE-2009-3555"}, d_secure_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"client-renegotiation", {NULL}, d_client_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"crime", {"CVE-2012-4929"}, d_crime, "CRIME: TLS compression is enabled", SEV_MEDIUM, SEV_MEDIUM,
-	 "Disable TLS compression (every OpenSSL since 1.1.0 has it off; OpenSSL 1.0: "
-	 "SSL_OP_NO_COMPRESSION).",
-	 0},
-	{"poodle", {"CVE-2014-3566"}, d_poodle, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"fallback-scsv", {NULL}, NULL,
-	 "No downgrade protection: TLS_FALLBACK_SCSV (RFC 7507) is ignored", SEV_LOW, SEV_LOW,
-	 "Upgrade the TLS library (OpenSSL 1.0.1j or later honours the SCSV).", 0},
-	{"sweet32", {"CVE-2016-2183", "CVE-2016-6329"}, d_sweet32, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"freak", {"CVE-2015-0204"}, d_freak, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"drown", {"CVE-2016-0800", "CVE-2016-0703"}, d_drown, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"logjam", {"CVE-2015-4000"}, d_logjam, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"beast", {"CVE-2011-3389"}, d_beast,
-	 "BEAST: CBC suites in TLS 1.0 or SSLv3", SEV_MEDIUM, SEV_LOW,
-	 "Disable TLS 1.0 where the clients allow it; BEAST needs a victim that runs the "
-	 "attacker's code (a browser), which mail clients do not.",
-	 0},
-	{"lucky13", {"CVE-2013-0169"}, d_lucky13, "LUCKY13: CBC suites are accepted", SEV_LOW, SEV_LOW,
-	 "Prefer AEAD suites (GCM, ChaCha20-Poly1305) before CBC ones; current TLS libraries "
-	 "check padding in constant time.",
-	 0},
-	{"rc4", {"CVE-2013-2566", "CVE-2015-2808"}, d_rc4, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"null-ciphers", {NULL}, d_null, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"anonymous-ciphers", {NULL}, d_anon, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"export-ciphers", {NULL}, d_export, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"obsolete-protocols", {NULL}, d_obsolete, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"forward-secrecy", {NULL}, d_forward_secrecy, NULL, SEV_OK, SEV_OK, NULL, 0},
-	{"starttls-injection", {"CVE-2011-0411", "CVE-2021-33515"}, NULL,
-	 "STARTTLS command injection: clear-text commands are executed inside TLS", SEV_HIGH, SEV_HIGH,
-	 "Upgrade the server: it must discard input buffered before the TLS handshake "
-	 "(Postfix 2.8.4, Dovecot 2.3.14.1 and later do).",
-	 1},
-	{"starttls-in-tls", {NULL}, NULL,
-	 "STARTTLS is accepted inside TLS (a second handshake inside the first)", SEV_MEDIUM, SEV_MEDIUM,
-	 "Upgrade the server: STARTTLS inside an established TLS session must be refused.", 0},
-	{"pipelined-after-starttls", {NULL}, d_pipelined, NULL, SEV_OK, SEV_OK, NULL, 1},
-	{"auth-before-tls", {NULL}, d_auth_before_tls, NULL, SEV_OK, SEV_OK, NULL, 1},
-	{"plaintext-mail-accepted", {NULL}, NULL,
-	 "Mail is accepted without TLS on a submission port", SEV_MEDIUM, SEV_MEDIUM,
-	 MAIL_FIX " (Postfix: -o smtpd_tls_security_level=encrypt on the submission service).",
-	 1},
-	{"starttls-not-required", {NULL}, NULL,
-	 "STARTTLS is offered but not required", SEV_MEDIUM, SEV_INFO,
-	 MAIL_FIX "; on port 25 it must stay optional (RFC 3207).", 1},
-	{"ftp-user-before-tls", {NULL}, NULL, "FTP accepts USER before AUTH TLS", SEV_MEDIUM, SEV_MEDIUM,
-	 "Require TLS before login (vsftpd: force_local_logins_ssl=YES; ProFTPD: TLSRequired "
-	 "on).",
-	 1},
+    {"heartbleed",
+     {"CVE-2014-0160"},
+     NULL,
+     "Heartbleed: the server leaks memory",
+     SEV_CRITICAL,
+     SEV_CRITICAL,
+     "Upgrade OpenSSL (1.0.1g or later) at once, then replace the key and certificate: "
+     "they may have leaked.",
+     0},
+    {"ccs-injection",
+     {"CVE-2014-0224"},
+     NULL,
+     "CCS injection: the server accepts an early ChangeCipherSpec",
+     SEV_HIGH,
+     SEV_HIGH,
+     "Upgrade OpenSSL (1.0.1h or later).",
+     0},
+    {"ticketbleed",
+     {"CVE-2016-9244"},
+     NULL,
+     "Ticketbleed: the server echoes 32 session-ID bytes (memory)",
+     SEV_HIGH,
+     SEV_HIGH,
+     "Upgrade the F5 BIG-IP firmware, or disable session tickets on its profile.",
+     0},
+    {"robot",
+     {NULL},
+     NULL,
+     "ROBOT: an RSA padding oracle (Bleichenbacher)",
+     SEV_HIGH,
+     SEV_HIGH,
+     "Disable RSA key exchange (keep ECDHE and DHE suites) and upgrade the TLS library or "
+     "appliance firmware.",
+     0},
+    {"secure-renegotiation", {"CVE-2009-3555"}, d_secure_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"client-renegotiation", {NULL}, d_client_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"crime",
+     {"CVE-2012-4929"},
+     d_crime,
+     "CRIME: TLS compression is enabled",
+     SEV_MEDIUM,
+     SEV_MEDIUM,
+     "Disable TLS compression (every OpenSSL since 1.1.0 has it off; OpenSSL 1.0: "
+     "SSL_OP_NO_COMPRESSION).",
+     0},
+    {"poodle", {"CVE-2014-3566"}, d_poodle, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"fallback-scsv",
+     {NULL},
+     NULL,
+     "No downgrade protection: TLS_FALLBACK_SCSV (RFC 7507) is ignored",
+     SEV_LOW,
+     SEV_LOW,
+     "Upgrade the TLS library (OpenSSL 1.0.1j or later honours the SCSV).",
+     0},
+    {"sweet32", {"CVE-2016-2183", "CVE-2016-6329"}, d_sweet32, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"freak", {"CVE-2015-0204"}, d_freak, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"drown", {"CVE-2016-0800", "CVE-2016-0703"}, d_drown, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"logjam", {"CVE-2015-4000"}, d_logjam, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"beast",
+     {"CVE-2011-3389"},
+     d_beast,
+     "BEAST: CBC suites in TLS 1.0 or SSLv3",
+     SEV_MEDIUM,
+     SEV_LOW,
+     "Disable TLS 1.0 where the clients allow it; BEAST needs a victim that runs the "
+     "attacker's code (a browser), which mail clients do not.",
+     0},
+    {"lucky13",
+     {"CVE-2013-0169"},
+     d_lucky13,
+     "LUCKY13: CBC suites are accepted",
+     SEV_LOW,
+     SEV_LOW,
+     "Prefer AEAD suites (GCM, ChaCha20-Poly1305) before CBC ones; current TLS libraries "
+     "check padding in constant time.",
+     0},
+    {"rc4", {"CVE-2013-2566", "CVE-2015-2808"}, d_rc4, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"null-ciphers", {NULL}, d_null, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"anonymous-ciphers", {NULL}, d_anon, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"export-ciphers", {NULL}, d_export, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"obsolete-protocols", {NULL}, d_obsolete, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"forward-secrecy", {NULL}, d_forward_secrecy, NULL, SEV_OK, SEV_OK, NULL, 0},
+    {"starttls-injection",
+     {"CVE-2011-0411", "CVE-2021-33515"},
+     NULL,
+     "STARTTLS command injection: clear-text commands are executed inside TLS",
+     SEV_HIGH,
+     SEV_HIGH,
+     "Upgrade the server: it must discard input buffered before the TLS handshake "
+     "(Postfix 2.8.4, Dovecot 2.3.14.1 and later do).",
+     1},
+    {"starttls-in-tls",
+     {NULL},
+     NULL,
+     "STARTTLS is accepted inside TLS (a second handshake inside the first)",
+     SEV_MEDIUM,
+     SEV_MEDIUM,
+     "Upgrade the server: STARTTLS inside an established TLS session must be refused.",
+     0},
+    {"pipelined-after-starttls", {NULL}, d_pipelined, NULL, SEV_OK, SEV_OK, NULL, 1},
+    {"auth-before-tls", {NULL}, d_auth_before_tls, NULL, SEV_OK, SEV_OK, NULL, 1},
+    {"plaintext-mail-accepted",
+     {NULL},
+     NULL,
+     "Mail is accepted without TLS on a submission port",
+     SEV_MEDIUM,
+     SEV_MEDIUM,
+     MAIL_FIX " (Postfix: -o smtpd_tls_security_level=encrypt on the submission service).",
+     1},
+    {"starttls-not-required",
+     {NULL},
+     NULL,
+     "STARTTLS is offered but not required",
+     SEV_MEDIUM,
+     SEV_INFO,
+     MAIL_FIX "; on port 25 it must stay optional (RFC 3207).",
+     1},
+    {"ftp-user-before-tls",
+     {NULL},
+     NULL,
+     "FTP accepts USER before AUTH TLS",
+     SEV_MEDIUM,
+     SEV_MEDIUM,
+     "Require TLS before login (vsftpd: force_local_logins_ssl=YES; ProFTPD: TLSRequired "
+     "on).",
+     1},
 };
 
 static enum severity severity_for(const struct endpoint *ep, const struct vdef *d,
-				  const struct vuln *v)
+                                  const struct vuln *v)
 {
 	enum severity s = ep->port == 25 ? d->sev25 : d->sev;
 	if (v->weak && s > SEV_INFO)
@@ -471,10 +514,9 @@ static void raise_finding(struct endpoint *ep, const struct vdef *d, struct vuln
 {
 	char detail[700];
 	snprintf(detail, sizeof detail, "%s%s%s", v->evidence ? v->evidence : "",
-		 v->evidence && v->reason ? "; " : "", v->reason ? v->reason : "");
-	struct finding *f =
-	    ep_add_finding(ep, d->id, severity_for(ep, d, v), d->title, detail[0] ? detail : NULL,
-			   d->fix);
+	         v->evidence && v->reason ? "; " : "", v->reason ? v->reason : "");
+	struct finding *f = ep_add_finding(ep, d->id, severity_for(ep, d, v), d->title,
+	                                   detail[0] ? detail : NULL, d->fix);
 	for (size_t i = 0; i < ARRAY_LEN(d->cve) && d->cve[i]; i++)
 		finding_add_cve(f, d->cve[i]);
 	str_set(&v->finding, d->id);
@@ -506,12 +548,14 @@ void check_vulns(struct endpoint *ep, const struct checks_cfg *cfg)
 		const struct vdef *d = &battery[i];
 		struct vuln *v = ep_vuln(ep, d->id);
 		if (d->starttls_only && ep->mode != MODE_STARTTLS) {
-			vuln_set(v, VULN_NOT_APPLICABLE, "implicit TLS: there is no clear-text phase");
+			vuln_set(v, VULN_NOT_APPLICABLE,
+			         "implicit TLS: there is no clear-text phase");
 		} else if (d->derive) {
 			if (!ep->enumerated && !d->starttls_only && d->derive != d_secure_reneg &&
 			    d->derive != d_client_reneg)
-				vuln_set(v, VULN_UNKNOWN, "protocols and suites were not enumerated "
-							  "(--quick)");
+				vuln_set(v, VULN_UNKNOWN,
+				         "protocols and suites were not enumerated "
+				         "(--quick)");
 			else
 				d->derive(ep, v);
 		} else if (v->verdict == VULN_UNSET) {

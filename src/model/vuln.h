@@ -24,16 +24,16 @@ int vuln_verdict_parse(const char *s, enum vuln_verdict *out) WUR;
 #define VULN_LEAK_SHOWN 32 /* leaked bytes kept for the terminal, at most */
 
 struct vuln {
-	char *id;       /* "heartbleed": stable, docs/vulns.md */
+	char *id; /* "heartbleed": stable, docs/vulns.md */
 	enum vuln_verdict verdict;
-	char *reason;   /* why not-applicable or unknown (or a note), NULL none */
+	char *reason; /* why not-applicable or unknown (or a note), NULL none */
 	char **cve;
 	size_t ncve;
-	char *evidence; /* what was sent and seen, short; raw bytes, renderers escape */
+	char *evidence;  /* what was sent and seen, short; raw bytes, renderers escape */
 	int connections; /* the connections this check cost (0: read the model) */
-	char *finding;  /* the finding it raised or links to, NULL none */
-	int weak;       /* a weaker form (ROBOT's weak oracle): its finding is
-			   one severity lower; the evidence says so */
+	char *finding;   /* the finding it raised or links to, NULL none */
+	int weak;        /* a weaker form (ROBOT's weak oracle): its finding is
+	                    one severity lower; the evidence says so */
 	/* Heartbleed: the first leaked bytes, for the terminal only; never
 	 * written to JSON, a store or a web page. */
 	uint8_t leak[VULN_LEAK_SHOWN];

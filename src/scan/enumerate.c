@@ -168,24 +168,6 @@ static const enum tls_proto order_of_tasks[] = {P_TLS13, P_TLS12, P_TLS11, P_TLS
 						P_SSLV2};
 static const uint16_t wire_of[P_COUNT] = {0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304};
 
-/* How a suite's ServerKeyExchange looks (the raw engine asks). */
-static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
-{
-	const struct reg_cipher *c = reg_cipher_find(suite, 0);
-	if (!c)
-		return -1;
-	*anon = c->au_kind == AU_NONE;
-	if (c->kx_kind == KX_ECDHE)
-		*kind = SKE_ECDHE;
-	else if (c->kx_kind == KX_DHE)
-		*kind = SKE_DHE;
-	else if (c->kx_kind == KX_RSA && (c->flags & REG_EXPORT))
-		*kind = SKE_RSA; /* export: a temporary 512-bit RSA key (RFC 2246 7.4.3) */
-	else
-		return -1; /* none (static RSA or DH), or one we do not read (PSK) */
-	return 0;
-}
-
 /* Offer order: what servers commonly accept first, exotic suites last;
  * within the common ones ECDHE, then static RSA, then DHE, then anonymous
  * ones (mail servers take them: Postfix does by default; kept in the first
@@ -321,7 +303,7 @@ static void send_raw(struct enum_ctx *x, const struct raw_req *req,
 {
 	struct hsprobe_params prm = x->base;
 	prm.raw = req;
-	prm.ske_kind = ske_kind;
+	prm.ske_kind = rawhs_ske_kind;
 	prm.on_raw = on_raw;
 	prm.raw_arg = arg;
 	struct probe *p = hsprobe_new(x->ep, &x->addr, &prm);
@@ -557,7 +539,7 @@ static int ecdhe_suites(struct task *t, int signed_only)
 	for (size_t i = 0; i < t->naccepted; i++) {
 		enum ske_kind k;
 		int anon;
-		if (ske_kind(t->accepted[i], &k, &anon) == 0 && k == SKE_ECDHE &&
+		if (rawhs_ske_kind(t->accepted[i], &k, &anon) == 0 && k == SKE_ECDHE &&
 		    !(signed_only && anon))
 			t->offer[t->noffer++] = t->accepted[i];
 	}
@@ -570,7 +552,7 @@ static int signed_suites(struct task *t)
 	for (size_t i = 0; i < t->naccepted; i++) {
 		enum ske_kind k;
 		int anon;
-		if (ske_kind(t->accepted[i], &k, &anon) == 0 && !anon && k != SKE_RSA)
+		if (rawhs_ske_kind(t->accepted[i], &k, &anon) == 0 && !anon && k != SKE_RSA)
 			t->offer[t->noffer++] = t->accepted[i];
 	}
 	return t->noffer > 0;

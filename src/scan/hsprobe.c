@@ -594,6 +594,19 @@ static void hs_free(struct probe *p)
 
 static const struct probe_ops hs_ops = {"handshake", hs_start, hs_expire, hs_free};
 
+struct hsprobe_params hsprobe_params_base(const struct hsprobe_params *base)
+{
+	struct hsprobe_params prm = *base;
+	memset(&prm.sess_opts, 0, sizeof prm.sess_opts);
+	prm.raw = NULL;
+	prm.on_raw = NULL;
+	prm.on_done = NULL;
+	prm.on_tls = NULL;
+	prm.reneg = 0;
+	prm.own = NULL;
+	return prm;
+}
+
 struct probe *hsprobe_new(struct endpoint *ep, const struct dns_addr *addr,
 			  const struct hsprobe_params *prm)
 {

@@ -79,6 +79,10 @@ struct hsprobe_params {
 	const struct hs_own *own;
 };
 
+/* base's limits, dialogue, names and TLSA records, with no mode set: the
+ * start of an aux, raw or own probe's parameters. */
+struct hsprobe_params hsprobe_params_base(const struct hsprobe_params *base);
+
 /* A probe that fills ep (OpenSSL mode) (dialogue, tls, protocols, ciphers, groups,
  * certificates, transcript, errors, stats). ep and the strings in prm must
  * outlive the probe. */

@@ -42,13 +42,9 @@ static void on_tls(void *arg, struct ossl_sess *s, const struct err *e, int rene
 static void launch(struct aux_step *st)
 {
 	struct tlsaux *a = st->a;
-	struct hsprobe_params prm = a->base;
-	memset(&prm.sess_opts, 0, sizeof prm.sess_opts);
-	prm.on_done = NULL;
-	prm.raw = NULL;
+	struct hsprobe_params prm = hsprobe_params_base(&a->base);
 	prm.on_tls = on_tls;
 	prm.tls_arg = st;
-	prm.reneg = 0;
 	switch (st->kind) {
 	case AUX_ALT_CERT:
 		prm.sess_opts.cipher_list = a->alt_label == CHAIN_ECDSA ? "aECDSA" : "aRSA";

@@ -290,24 +290,6 @@ static size_t suites_for(uint16_t version, uint16_t first, uint16_t *out, size_t
 	return n;
 }
 
-/* How a suite's ServerKeyExchange looks (the raw engine asks). */
-static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
-{
-	const struct reg_cipher *c = reg_cipher_find(suite, 0);
-	if (!c)
-		return -1;
-	*anon = c->au_kind == AU_NONE;
-	if (c->kx_kind == KX_ECDHE)
-		*kind = SKE_ECDHE;
-	else if (c->kx_kind == KX_DHE)
-		*kind = SKE_DHE;
-	else if (c->kx_kind == KX_RSA && (c->flags & REG_EXPORT))
-		*kind = SKE_RSA;
-	else
-		return -1;
-	return 0;
-}
-
 static int send_hello(struct conn *c, const struct hello_opts *ho, struct rawhs *h)
 {
 	struct buf out;
@@ -403,7 +385,7 @@ void vp_fallback_scsv(struct vscan *vs)
 	ho->sni = vs->base.sni;
 	ho->flags = HF_FALLBACK_SCSV | HF_SNI | HF_EC_POINT_FORMATS | HF_RENEG_SCSV |
 	            (sent == V_SSL3 ? HF_NO_EXTENSIONS : 0);
-	st->h = rawhs_new(&st->req, ske_kind);
+	st->h = rawhs_new(&st->req, rawhs_ske_kind);
 	buf_init(&st->pend, ANSWER_MAX);
 	st->own = (struct hs_own){.start = fb_start, .input = fb_input, .end = fb_end, .arg = st};
 	struct hsprobe_params prm = vscan_params(vs, &st->own);

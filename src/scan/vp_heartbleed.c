@@ -50,25 +50,6 @@ struct early_probe {
 
 static const char *const kind_id[] = {"heartbleed", "ccs-injection"};
 
-/* How a suite's ServerKeyExchange looks, for the raw engine (as in
- * enumerate.c). */
-static int ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
-{
-	const struct reg_cipher *c = reg_cipher_find(suite, 0);
-	if (!c)
-		return -1;
-	*anon = c->au_kind == AU_NONE;
-	if (c->kx_kind == KX_ECDHE)
-		*kind = SKE_ECDHE;
-	else if (c->kx_kind == KX_DHE)
-		*kind = SKE_DHE;
-	else if (c->kx_kind == KX_RSA && (c->flags & REG_EXPORT))
-		*kind = SKE_RSA;
-	else
-		return -1;
-	return 0;
-}
-
 /* Offer order: what servers commonly take first (ECDHE, RSA, DHE), then
  * anonymous suites (mail servers take them), then the weak rest; never
  * the kinds that need a shared secret or a special setup (PSK, SRP, ...). */
@@ -109,22 +90,6 @@ static size_t fill_suites(uint16_t *v, size_t max)
 	return n;
 }
 
-static const char *version_name(uint16_t v)
-{
-	switch (v) {
-	case V_SSL3:
-		return "SSLv3";
-	case V_TLS10:
-		return "TLSv1.0";
-	case V_TLS11:
-		return "TLSv1.1";
-	case V_TLS12:
-		return "TLSv1.2";
-	default:
-		return "another version";
-	}
-}
-
 /* "unexpected_message (10)", or the number alone for a value not in the
  * registry. */
 static void alert_text(char *out, size_t n, int desc)
@@ -160,7 +125,7 @@ static int start(void *arg, struct conn *c, struct ossl_sess *s)
 	struct buf out;
 	(void)s;
 	buf_init(&out, 1 << 17);
-	p->raw = rawhs_new(&p->req, ske_kind);
+	p->raw = rawhs_new(&p->req, rawhs_ske_kind);
 	if (early_hello(&out, &p->req.ho) < 0 || conn_write(c, out.data, out.len) < 0) {
 		buf_free(&out);
 		verdict(p, VULN_UNKNOWN, "could not build or send the ClientHello", "nothing sent");
@@ -205,7 +170,7 @@ static void hello_failed(struct early_probe *p, enum raw_outcome o)
 		return;
 	}
 	snprintf(why, sizeof why, "the server chose %s to a TLS 1.2 ClientHello",
-	         version_name(r->sh.version));
+	         tls_wire_name(r->sh.version));
 	verdict(p, VULN_UNKNOWN, why, why);
 }
 
@@ -228,7 +193,7 @@ static int send_early(struct early_probe *p, struct conn *c)
 		snprintf(p->sent, sizeof p->sent,
 		         "sent a heartbeat request claiming %d bytes with %d byte of payload after "
 		         "the ServerHelloDone (%s%s)",
-		         HB_CLAIMED, HB_PAYLOAD, version_name(p->version),
+		         HB_CLAIMED, HB_PAYLOAD, tls_wire_name(p->version),
 		         p->hb_ext ? ", heartbeat extension in the ServerHello"
 		                   : ", no heartbeat extension in the ServerHello");
 	} else {
@@ -237,7 +202,7 @@ static int send_early(struct early_probe *p, struct conn *c)
 		snprintf(p->sent, sizeof p->sent,
 		         "sent a ChangeCipherSpec after the ServerHelloDone, before any key "
 		         "exchange (%s)",
-		         version_name(p->version));
+		         tls_wire_name(p->version));
 	}
 	if (rc == 0)
 		rc = conn_write(c, out.data, out.len);

@@ -75,29 +75,13 @@ static int try_input(void *arg, struct conn *c, enum own_ev ev)
 	return st == ROBOT_DONE;
 }
 
-static const char *version_name(uint16_t v)
-{
-	switch (v) {
-	case V_SSL3:
-		return "SSLv3";
-	case V_TLS10:
-		return "TLSv1.0";
-	case V_TLS11:
-		return "TLSv1.1";
-	case V_TLS12:
-		return "TLSv1.2";
-	default:
-		return "?";
-	}
-}
-
 /* "TLSv1.2, TLS_RSA_WITH_AES_256_GCM_SHA384, RSA 2048 bits" */
 static void context(const struct robot_run *run, char *out, size_t n)
 {
 	const struct reg_cipher *rc = reg_cipher_find(run->first.suite, 0);
 	char suite[16];
 	snprintf(suite, sizeof suite, "0x%04X", run->first.suite);
-	snprintf(out, n, "%s, %s, RSA %d bits", version_name(run->first.version),
+	snprintf(out, n, "%s, %s, RSA %d bits", tls_wire_name(run->first.version),
 	         rc ? reg_cipher_name(rc) : suite, run->first.key_bits);
 }
 

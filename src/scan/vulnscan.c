@@ -6,28 +6,29 @@
 #include "core/mem.h"
 
 static void (*const probes[])(struct vscan *) = {
-	vp_heartbleed,
-	vp_ccs_injection,
-	vp_robot,
-	vp_fallback_scsv,
-	vp_starttls_injection,
-	vp_starttls_in_tls,
-	vp_submission_policy,
+    vp_heartbleed,      vp_ccs_injection,     vp_robot, vp_fallback_scsv, vp_starttls_injection,
+    vp_starttls_in_tls, vp_submission_policy,
 };
 
 /* The entries the probes fill, made before any probe starts: the array
  * never grows while probes run, so an entry's address stays valid from a
  * probe's launch to its last callback. */
 static const char *const probe_ids[] = {
-	"heartbleed",         "ccs-injection",   "ticketbleed",
-	"robot",              "fallback-scsv",   "starttls-injection",
-	"starttls-in-tls",    "plaintext-mail-accepted", "starttls-not-required",
-	"ftp-user-before-tls",
+    "heartbleed",
+    "ccs-injection",
+    "ticketbleed",
+    "robot",
+    "fallback-scsv",
+    "starttls-injection",
+    "starttls-in-tls",
+    "plaintext-mail-accepted",
+    "starttls-not-required",
+    "ftp-user-before-tls",
 };
 
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
-			  const struct dns_addr *addr, const struct hsprobe_params *base,
-			  int submission)
+                          const struct dns_addr *addr, const struct hsprobe_params *base,
+                          int submission)
 {
 	struct vscan *vs = xcalloc(1, sizeof(*vs));
 	vs->sched = s;
@@ -50,13 +51,7 @@ void vscan_free(struct vscan *vs)
 
 struct hsprobe_params vscan_params(const struct vscan *vs, const struct hs_own *own)
 {
-	struct hsprobe_params prm = vs->base;
-	memset(&prm.sess_opts, 0, sizeof prm.sess_opts);
-	prm.raw = NULL;
-	prm.on_raw = NULL;
-	prm.on_done = NULL;
-	prm.on_tls = NULL;
-	prm.reneg = 0;
+	struct hsprobe_params prm = hsprobe_params_base(&vs->base);
 	prm.ntlsa = 0;
 	prm.tlsa = NULL;
 	prm.dane_base = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
+#include "tls/registry.h"
 
 /* RFC 5246 7.2: a warning alert does not end the handshake -- Apache, for
  * one, sends unrecognized_name as a warning before its ServerHello -- so
@@ -188,4 +189,21 @@ enum raw_outcome rawhs_eof(struct rawhs *h)
 const struct raw_result *rawhs_result(const struct rawhs *h)
 {
 	return &h->res;
+}
+
+int rawhs_ske_kind(uint16_t suite, enum ske_kind *kind, int *anon)
+{
+	const struct reg_cipher *c = reg_cipher_find(suite, 0);
+	if (!c)
+		return -1;
+	*anon = c->au_kind == AU_NONE;
+	if (c->kx_kind == KX_ECDHE)
+		*kind = SKE_ECDHE;
+	else if (c->kx_kind == KX_DHE)
+		*kind = SKE_DHE;
+	else if (c->kx_kind == KX_RSA && (c->flags & REG_EXPORT))
+		*kind = SKE_RSA;
+	else
+		return -1;
+	return 0;
 }

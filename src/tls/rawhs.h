@@ -52,6 +52,10 @@ struct rawhs;
 /* Decides how to read a ServerKeyExchange for a suite: 0 with kind and anon
  * set when the suite has one, -1 when it has none (static RSA, PSK, ...). */
 typedef int rawhs_ske_fn(uint16_t suite, enum ske_kind *kind, int *anon);
+/* The registry's answer, for every TLS suite it knows: ECDHE and DHE
+ * (anonymous or not) and RSA export (a temporary 512-bit key, RFC 2246
+ * 7.4.3) have one; static RSA or DH, PSK and the rest: -1. */
+int rawhs_ske_kind(uint16_t suite, enum ske_kind *kind, int *anon);
 
 struct rawhs *rawhs_new(const struct raw_req *req, rawhs_ske_fn *ske_kind);
 void rawhs_free(struct rawhs *h);

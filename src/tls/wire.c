@@ -13,6 +13,15 @@ const char *tls_proto_name(enum tls_proto p)
 	return (unsigned)p < P_COUNT ? proto_names[p] : "?";
 }
 
+const char *tls_wire_name(unsigned wire)
+{
+	if (wire == 0x0002)
+		return proto_names[P_SSLV2];
+	if (wire >= 0x0300 && wire <= 0x0304)
+		return proto_names[P_SSLV3 + (wire - 0x0300)];
+	return "?";
+}
+
 static const char *const kx_names[] = {
     [KX_UNSET] = NULL,
     [KX_NONE] = "none",

@@ -8,6 +8,9 @@
 /* Protocol versions, in order; the index is stable. */
 enum tls_proto { P_SSLV2, P_SSLV3, P_TLS10, P_TLS11, P_TLS12, P_TLS13, P_COUNT };
 const char *tls_proto_name(enum tls_proto p); /* "SSLv2" ... "TLSv1.3" */
+/* The name of a version as the wire writes it (0x0002, 0x0300 .. 0x0304),
+ * "?" for any other value. */
+const char *tls_wire_name(unsigned wire);
 
 /* A suite's key exchange kind (scripts/gen-registry's KX_KIND: the registry
  * rows carry it, and the result model keeps it for each accepted suite). */

@@ -11,15 +11,15 @@
 #include "model/result.h"
 #include "tls/registry.h"
 
-#define TLS13_AES128 0x1301     /* TLS 1.3 */
-#define ECDHE_GCM 0xC02F        /* ECDHE-RSA-AES128-GCM-SHA256: AEAD, forward secret */
-#define ECDHE_CBC 0xC013        /* ECDHE-RSA-AES128-SHA: CBC */
-#define RSA_AES_CBC 0x002F      /* AES128-SHA: static RSA, CBC */
-#define RSA_3DES 0x000A         /* DES-CBC3-SHA */
-#define RSA_RC4 0x0005          /* RC4-SHA */
-#define EXP_RC4_MD5 0x0003      /* RSA export */
-#define EXP_EDH_DES 0x0014      /* EXP-EDH-RSA-DES-CBC-SHA: DHE export */
-#define V2_RC4_MD5 0x010080     /* SSLv2 */
+#define TLS13_AES128 0x1301 /* TLS 1.3 */
+#define ECDHE_GCM 0xC02F    /* ECDHE-RSA-AES128-GCM-SHA256: AEAD, forward secret */
+#define ECDHE_CBC 0xC013    /* ECDHE-RSA-AES128-SHA: CBC */
+#define RSA_AES_CBC 0x002F  /* AES128-SHA: static RSA, CBC */
+#define RSA_3DES 0x000A     /* DES-CBC3-SHA */
+#define RSA_RC4 0x0005      /* RC4-SHA */
+#define EXP_RC4_MD5 0x0003  /* RSA export */
+#define EXP_EDH_DES 0x0014  /* EXP-EDH-RSA-DES-CBC-SHA: DHE export */
+#define V2_RC4_MD5 0x010080 /* SSLv2 */
 
 static struct result *g_r;
 static struct checks_cfg g_cfg;
@@ -68,7 +68,7 @@ static void suite(struct endpoint *ep, enum tls_proto p, uint32_t code)
 	const struct reg_cipher *c = reg_cipher_find(code, p == P_SSLV2);
 	assert_non_null(c);
 	ep_add_cipher(ep, p, code, c->iana, c->openssl, c->kx, c->au, c->enc, c->bits,
-		      (int)ep->nciphers + 1);
+	              (int)ep->nciphers + 1);
 }
 
 static const struct vuln *entry(const struct endpoint *ep, const char *id)
@@ -83,8 +83,8 @@ static void assert_verdict(const struct endpoint *ep, const char *id, enum vuln_
 	const struct vuln *v = entry(ep, id);
 	if (v->verdict != want)
 		fail_msg("%s: verdict %s, expected %s (reason: %s)", id,
-			 vuln_verdict_name(v->verdict), vuln_verdict_name(want),
-			 v->reason ? v->reason : "-");
+		         vuln_verdict_name(v->verdict), vuln_verdict_name(want),
+		         v->reason ? v->reason : "-");
 }
 
 static const struct finding *finding(const struct endpoint *ep, const char *id)
@@ -101,11 +101,19 @@ static void test_modern_server_is_clean(void **state UNUSED)
 	suite(ep, P_TLS13, TLS13_AES128);
 	suite(ep, P_TLS12, ECDHE_GCM);
 	checks_run(g_r, &g_cfg);
-	static const char *const clean[] = {"secure-renegotiation", "client-renegotiation",
-					    "crime", "sweet32", "freak", "drown", "lucky13",
-					    "rc4", "null-ciphers", "anonymous-ciphers",
-					    "export-ciphers", "obsolete-protocols",
-					    "forward-secrecy"};
+	static const char *const clean[] = {"secure-renegotiation",
+	                                    "client-renegotiation",
+	                                    "crime",
+	                                    "sweet32",
+	                                    "freak",
+	                                    "drown",
+	                                    "lucky13",
+	                                    "rc4",
+	                                    "null-ciphers",
+	                                    "anonymous-ciphers",
+	                                    "export-ciphers",
+	                                    "obsolete-protocols",
+	                                    "forward-secrecy"};
 	for (size_t i = 0; i < ARRAY_LEN(clean); i++)
 		assert_verdict(ep, clean[i], VULN_NOT_VULNERABLE);
 	assert_verdict(ep, "poodle", VULN_NOT_APPLICABLE);
@@ -304,18 +312,17 @@ static void test_no_battery(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_modern_server_is_clean, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sslv3_cbc_is_poodle_and_beast, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port25_beast_is_low, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_weak_suites_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_logjam_dh_size, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sslv2_is_drown_with_spki, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_protocols_stay_unknown, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_quick_derived_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_probe_verdict_raises_finding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port25_not_required_is_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_battery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modern_server_is_clean, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sslv3_cbc_is_poodle_and_beast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port25_beast_is_low, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_weak_suites_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_logjam_dh_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sslv2_is_drown_with_spki, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_protocols_stay_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quick_derived_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_probe_verdict_raises_finding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port25_not_required_is_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_battery, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
