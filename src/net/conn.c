@@ -123,6 +123,11 @@ static ssize_t plain_write(void *ctx, const void *p, size_t n, int *want, struct
 	return -2;
 }
 
+struct conn_io conn_plain_io(struct conn *c)
+{
+	return (struct conn_io){plain_read, plain_write, NULL, c};
+}
+
 static void switch_io(struct conn *c, const struct conn_io *io);
 
 /* Send what is queued; returns 1 if the conn went away. */

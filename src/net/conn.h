@@ -79,6 +79,9 @@ size_t conn_read_now(struct conn *c);
  * call conn_pending() first. */
 void conn_start_io(struct conn *c, const struct conn_io *io);
 int conn_fd(const struct conn *c);
+/* The plain transport of c (recv/send on its socket), to wrap in another
+ * io (serve counts the bytes that left before switching to TLS). */
+struct conn_io conn_plain_io(struct conn *c);
 /* Best effort, without waiting: send what is queued (before a close). */
 void conn_flush_now(struct conn *c);
 /* Bytes received over the connection's life (any transport). */

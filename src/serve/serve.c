@@ -143,34 +143,6 @@ static void emit_record(struct server *srv, const struct srec *r)
 
 /* --- the byte-counting transport --- */
 
-static ssize_t plain_read(void *ctx, void *p, size_t n, int *want, struct err *e)
-{
-	struct session *ss = ctx;
-	ssize_t r = recv(conn_fd(ss->c), p, n, 0);
-	if (r >= 0)
-		return r;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-		*want = CONN_WANT_READ;
-		return -1;
-	}
-	err_set(e, ERR_IO, "read failed: %s", strerror(errno));
-	return -2;
-}
-
-static ssize_t plain_write(void *ctx, const void *p, size_t n, int *want, struct err *e)
-{
-	struct session *ss = ctx;
-	ssize_t r = send(conn_fd(ss->c), p, n, MSG_NOSIGNAL);
-	if (r >= 0)
-		return r;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-		*want = CONN_WANT_WRITE;
-		return -1;
-	}
-	err_set(e, ERR_IO, "write failed: %s", strerror(errno));
-	return -2;
-}
-
 static void start_tls_now(struct session *ss);
 
 static ssize_t wrap_read(void *ctx, void *p, size_t n, int *want, struct err *e)
@@ -554,7 +526,7 @@ static void on_accept(struct listener *l, int fd, const char *peer, void *arg)
 		conn_start_io(ss->c, &ss->io);
 		return;
 	}
-	ss->inner = (struct conn_io){plain_read, plain_write, NULL, ss};
+	ss->inner = conn_plain_io(ss->c);
 	conn_start_io(ss->c, &ss->io);
 	ss->state = SS_SMTP;
 	sess_greet(ss);
