@@ -13,6 +13,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/ct.h>
+#include "tls/ossl_io.h"
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -256,18 +257,10 @@ static void describe_cert(struct endpoint *ep, X509 *x, enum cert_chain chain, i
 
 static char *group_text(SSL *ssl)
 {
-	int nid = SSL_get_negotiated_group(ssl);
 	char out[64];
-	if (nid > 0) {
-		const char *n = SSL_group_to_name(ssl, nid);
-		/* RFC 8446 spells these two in capitals; the rest as IANA. */
-		if (n && strcmp(n, "x25519") == 0)
-			n = "X25519";
-		else if (n && strcmp(n, "x448") == 0)
-			n = "X448";
-		if (n)
-			return xstrdup(n);
-	}
+	const char *n = ossl_io_group_name(ssl);
+	if (n)
+		return xstrdup(n);
 	EVP_PKEY *k = NULL;
 	if (SSL_get_peer_tmp_key(ssl, &k) == 1 && k) {
 		int id = EVP_PKEY_get_base_id(k);

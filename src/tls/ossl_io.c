@@ -76,3 +76,14 @@ ssize_t ossl_io_write(SSL *ssl, const void *p, size_t n, int *want, struct err *
 		return (ssize_t)put;
 	return ossl_io_result(ssl, 0, want, e, "TLS write", peer, alert) == 0 ? -1 : -2;
 }
+
+const char *ossl_io_group_name(SSL *ssl)
+{
+	int nid = SSL_get_negotiated_group(ssl);
+	const char *n = nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
+	if (n && strcmp(n, "x25519") == 0)
+		return "X25519";
+	if (n && strcmp(n, "x448") == 0)
+		return "X448";
+	return n;
+}

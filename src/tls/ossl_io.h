@@ -20,4 +20,9 @@ ssize_t ossl_io_read(SSL *ssl, void *p, size_t n, int *want, struct err *e, cons
 ssize_t ossl_io_write(SSL *ssl, const void *p, size_t n, int *want, struct err *e,
 		      const char *peer, int alert);
 
+/* The negotiated group as reports name it: RFC 8446 spells x25519 and
+ * x448 in capitals, OpenSSL's other names are IANA's (secp256r1,
+ * ffdhe2048); NULL when there is no named group (TLS 1.2 DHE). */
+const char *ossl_io_group_name(SSL *ssl);
+
 #endif

@@ -582,16 +582,9 @@ void ossl_srv_sess_shutdown(struct ossl_srv_sess *s)
  * here: "DH bits", as the client side says it. */
 static char *group_text(struct ossl_srv_sess *s)
 {
-	int nid = SSL_get_negotiated_group(s->ssl);
-	if (nid > 0) {
-		const char *n = SSL_group_to_name(s->ssl, nid);
-		if (n && strcmp(n, "x25519") == 0)
-			n = "X25519";
-		else if (n && strcmp(n, "x448") == 0)
-			n = "X448";
-		if (n)
-			return xstrdup(n);
-	}
+	const char *n = ossl_io_group_name(s->ssl);
+	if (n)
+		return xstrdup(n);
 	const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
 	if (s->dh_key[0] && c && SSL_CIPHER_get_kx_nid(c) == NID_kx_dhe)
 		return xstrdup(s->dh_key);
