@@ -518,7 +518,8 @@ void result_drop_findings_below(struct result *r, enum severity min)
 {
 	for (size_t i = 0; i < r->neps; i++) {
 		findings_drop_below(r->eps[i]->findings, &r->eps[i]->nfindings, min);
-		vulns_keep_linked(r->eps[i]);
+		if (min > SEV_OK)
+			vulns_keep_linked(r->eps[i]);
 	}
 	if (r->domain)
 		findings_drop_below(r->domain->findings, &r->domain->nfindings, min);

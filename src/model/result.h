@@ -418,8 +418,9 @@ int ep_scanned(const struct endpoint *ep);
 const struct ep_error *ep_connect_error(const struct endpoint *ep);
 /* Highest severity among the findings, SEV_OK when none. */
 enum severity ep_max_severity(const struct endpoint *ep);
-/* Drop the findings below min from every endpoint (--severity), and the
- * battery entries that do not link to a finding that is left. */
+/* Drop the findings below min from every endpoint (--severity), and, when
+ * min is above ok, the battery entries that do not link to a finding that
+ * is left. */
 void result_drop_findings_below(struct result *r, enum severity min);
 
 void strv_free(char **v, size_t n);

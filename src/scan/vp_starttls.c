@@ -149,8 +149,18 @@ static int input(void *arg, struct conn *c, enum own_ev ev)
 	struct stprobe *st = arg;
 	if (feed(st, c))
 		return 1;
+	if (!st->p && ev == OWN_QUIET) {
+		/* Mail protocols greet at once; waiting on would hold a server
+		 * that serves one connection at a time (HTTPS, say) for the whole
+		 * read deadline. Unknown, not safe: it may be a slow greeter. */
+		snprintf(st->fail, sizeof st->fail,
+		         "no greeting inside TLS within %d ms: not a server-first mail protocol, "
+		         "or a slow one",
+		         st->own.quiet_ms);
+		return 1;
+	}
 	if (!st->p)
-		return ev == OWN_EOF; /* no greeting yet: the read deadline bounds it */
+		return ev == OWN_EOF; /* no greeting yet */
 	if (ev == OWN_QUIET)
 		return act(st, c, atk_quiet(&st->k));
 	if (ev == OWN_EOF)
