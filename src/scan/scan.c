@@ -108,7 +108,8 @@ static void start_enum(void *arg, struct endpoint *ep, const struct dns_addr *ad
 	if (run->cfg->vulns) {
 		struct vscan **slot = xvec_push(&run->vscans, &run->nvscans, &run->capvscans,
 						sizeof(*slot));
-		*slot = vs = vscan_start(run->sched, h, ep, addr, &prm, run->cfg->submission);
+		*slot = vs = vscan_start(run->sched, h, ep, addr, &prm, run->cfg->submission,
+					     run->cfg->patient);
 	}
 	struct tlsaux **aux = xvec_push(&run->auxes, &run->nauxes, &run->capauxes, sizeof(*aux));
 	*aux = tlsaux_start(run->sched, h, ep, addr, &prm, run->cfg->quick, vs);

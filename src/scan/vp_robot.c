@@ -159,6 +159,21 @@ static void next(struct robot_run *run)
 			free(run);
 			return;
 		}
+		/* Every connection of this server is slow (the enumeration
+		 * found so and asked each version once): the 4 to 6 more
+		 * connections are not spent, as with the enumeration. */
+		const struct endpoint *ep = run->vs->ep;
+		if (ep->scaled_down_ms > 0 && !run->vs->patient) {
+			struct vuln *v = entry(run);
+			char why[200];
+			snprintf(why, sizeof why,
+			         "not measured: every connection takes about %.1f s, and ROBOT "
+			         "needs 5 to 7 (--patient runs it)",
+			         ep->scaled_down_ms / 1000.0);
+			vuln_set(v, VULN_UNKNOWN, why);
+			free(run);
+			return;
+		}
 		run->pending++;
 		for (int c = 0; c < ROBOT_NCASES; c++)
 			if (d.again & (1u << c))

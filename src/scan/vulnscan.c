@@ -28,7 +28,7 @@ static const char *const probe_ids[] = {
 
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
                           const struct dns_addr *addr, const struct hsprobe_params *base,
-                          int submission)
+                          int submission, int patient)
 {
 	struct vscan *vs = xcalloc(1, sizeof(*vs));
 	vs->sched = s;
@@ -37,6 +37,7 @@ struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint
 	vs->addr = *addr;
 	vs->base = *base;
 	vs->submission = submission;
+	vs->patient = patient;
 	for (size_t i = 0; i < ARRAY_LEN(probe_ids); i++)
 		(void)ep_vuln(ep, probe_ids[i]);
 	for (size_t i = 0; i < ARRAY_LEN(probes); i++)

@@ -16,15 +16,16 @@ struct vscan {
 	struct dns_addr addr;
 	struct hsprobe_params base; /* limits, dialogue, SNI, verification */
 	int submission;             /* --submission: the STARTTLS SMTP port is a submission port */
+	int patient;                /* --patient: no probe is cut short on a slow server */
 };
 
 /* Plan the probes of ep (its entries for them are made first, and the
  * array does not move while they run: a probe may keep its entry's
  * address until its end callback; use only those ids) (the verified handshake has run: its facts
- * are in ep); submission is scan_cfg's flag. vscan_free() after the loop. */
+ * are in ep); submission and patient are scan_cfg's flags. vscan_free() after the loop. */
 struct vscan *vscan_start(struct sched *s, struct sched_host *h, struct endpoint *ep,
                           const struct dns_addr *addr, const struct hsprobe_params *base,
-                          int submission);
+                          int submission, int patient);
 void vscan_free(struct vscan *vs);
 
 /* The parameters of one probe connection in own mode (`own` must outlive

@@ -611,7 +611,14 @@ def test_slow_server_scaled_down(smtp, scan):
     rc, doc, err, took = scan(srv, quick=False, timeout=120)
     assert rc == 0, err
     ep = endpoint(doc)
-    assert ep["stats"]["connections"] <= 16, ep["stats"]
+    # The enumeration at most 16; the battery one connection per probe:
+    # ROBOT stops after its first block on such a server.
+    battery = sum(v["connections"] for v in ep["vulnerabilities"]
+                  if v["id"] != "client-renegotiation")
+    assert ep["stats"]["connections"] - battery <= 16, ep["stats"]
+    assert battery <= 8, [(v["id"], v["connections"]) for v in ep["vulnerabilities"]]
+    robot = [v for v in ep["vulnerabilities"] if v["id"] == "robot"][0]
+    assert robot["verdict"] == "unknown" and "--patient" in robot["reason"], robot
     offered = {p["name"]: p for p in ep["protocols"]}
     for name in ("TLSv1.2", "TLSv1.3"):
         assert offered[name]["offered"] is True
