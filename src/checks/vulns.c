@@ -26,6 +26,8 @@ struct vdef {
 	const char *fix;
 	/* Only STARTTLS endpoints (the rest: not applicable). */
 	int starttls_only;
+	/* A probe's unknown that the enumeration can settle (NULL: none). */
+	void (*settle)(struct endpoint *ep, struct vuln *v);
 };
 
 static int offered(const struct endpoint *ep, enum tls_proto p)
@@ -370,6 +372,28 @@ static void d_auth_before_tls(struct endpoint *ep, struct vuln *v)
 	}
 }
 
+/* ROBOT's RSA-only hello went unanswered (a server that closes instead of
+ * sending handshake_failure, as Dovecot does): when the enumeration, which
+ * tells a refusal from throttling, found every version up to TLS 1.2 and
+ * no suite with RSA key exchange, there is no oracle to look for. */
+static void settle_robot(struct endpoint *ep, struct vuln *v)
+{
+	if (v->verdict != VULN_UNKNOWN || !ep->enumerated ||
+	    !protocols_known(ep, PM(P_SSLV3) | PM(P_TLS10) | PM(P_TLS11) | PM(P_TLS12)))
+		return;
+	for (size_t i = 0; i < ep->nciphers; i++) {
+		const struct cipher_entry *c = &ep->ciphers[i];
+		if (c->proto != P_SSLV2 && c->proto != P_TLS13 && c->kx_kind == KX_RSA)
+			return;
+	}
+	char why[300];
+	snprintf(why, sizeof why,
+	         "no RSA key exchange: the enumeration found no such suite (the "
+	         "probe: %s)",
+	         v->reason ? v->reason : "no answer");
+	vuln_set(v, VULN_NOT_APPLICABLE, why);
+}
+
 #define MAIL_FIX "Require TLS before authentication and mail on submission ports"
 
 static const struct vdef battery[] = {
@@ -381,7 +405,8 @@ static const struct vdef battery[] = {
      SEV_CRITICAL,
      "Upgrade OpenSSL (1.0.1g or later) at once, then replace the key and certificate: "
      "they may have leaked.",
-     0},
+     0,
+     NULL},
     {"ccs-injection",
      {"CVE-2014-0224"},
      NULL,
@@ -389,7 +414,8 @@ static const struct vdef battery[] = {
      SEV_HIGH,
      SEV_HIGH,
      "Upgrade OpenSSL (1.0.1h or later).",
-     0},
+     0,
+     NULL},
     {"ticketbleed",
      {"CVE-2016-9244"},
      NULL,
@@ -397,7 +423,8 @@ static const struct vdef battery[] = {
      SEV_HIGH,
      SEV_HIGH,
      "Upgrade the F5 BIG-IP firmware, or disable session tickets on its profile.",
-     0},
+     0,
+     NULL},
     {"robot",
      {NULL},
      NULL,
@@ -406,9 +433,18 @@ static const struct vdef battery[] = {
      SEV_HIGH,
      "Disable RSA key exchange (keep ECDHE and DHE suites) and upgrade the TLS library or "
      "appliance firmware.",
-     0},
-    {"secure-renegotiation", {"CVE-2009-3555"}, d_secure_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"client-renegotiation", {NULL}, d_client_reneg, NULL, SEV_OK, SEV_OK, NULL, 0},
+     0,
+     settle_robot},
+    {"secure-renegotiation",
+     {"CVE-2009-3555"},
+     d_secure_reneg,
+     NULL,
+     SEV_OK,
+     SEV_OK,
+     NULL,
+     0,
+     NULL},
+    {"client-renegotiation", {NULL}, d_client_reneg, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
     {"crime",
      {"CVE-2012-4929"},
      d_crime,
@@ -417,8 +453,9 @@ static const struct vdef battery[] = {
      SEV_MEDIUM,
      "Disable TLS compression (every OpenSSL since 1.1.0 has it off; OpenSSL 1.0: "
      "SSL_OP_NO_COMPRESSION).",
-     0},
-    {"poodle", {"CVE-2014-3566"}, d_poodle, NULL, SEV_OK, SEV_OK, NULL, 0},
+     0,
+     NULL},
+    {"poodle", {"CVE-2014-3566"}, d_poodle, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
     {"fallback-scsv",
      {NULL},
      NULL,
@@ -426,11 +463,12 @@ static const struct vdef battery[] = {
      SEV_LOW,
      SEV_LOW,
      "Upgrade the TLS library (OpenSSL 1.0.1j or later honours the SCSV).",
-     0},
-    {"sweet32", {"CVE-2016-2183", "CVE-2016-6329"}, d_sweet32, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"freak", {"CVE-2015-0204"}, d_freak, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"drown", {"CVE-2016-0800", "CVE-2016-0703"}, d_drown, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"logjam", {"CVE-2015-4000"}, d_logjam, NULL, SEV_OK, SEV_OK, NULL, 0},
+     0,
+     NULL},
+    {"sweet32", {"CVE-2016-2183", "CVE-2016-6329"}, d_sweet32, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"freak", {"CVE-2015-0204"}, d_freak, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"drown", {"CVE-2016-0800", "CVE-2016-0703"}, d_drown, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"logjam", {"CVE-2015-4000"}, d_logjam, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
     {"beast",
      {"CVE-2011-3389"},
      d_beast,
@@ -439,7 +477,8 @@ static const struct vdef battery[] = {
      SEV_LOW,
      "Disable TLS 1.0 where the clients allow it; BEAST needs a victim that runs the "
      "attacker's code (a browser), which mail clients do not.",
-     0},
+     0,
+     NULL},
     {"lucky13",
      {"CVE-2013-0169"},
      d_lucky13,
@@ -448,13 +487,14 @@ static const struct vdef battery[] = {
      SEV_LOW,
      "Prefer AEAD suites (GCM, ChaCha20-Poly1305) before CBC ones; current TLS libraries "
      "check padding in constant time.",
-     0},
-    {"rc4", {"CVE-2013-2566", "CVE-2015-2808"}, d_rc4, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"null-ciphers", {NULL}, d_null, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"anonymous-ciphers", {NULL}, d_anon, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"export-ciphers", {NULL}, d_export, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"obsolete-protocols", {NULL}, d_obsolete, NULL, SEV_OK, SEV_OK, NULL, 0},
-    {"forward-secrecy", {NULL}, d_forward_secrecy, NULL, SEV_OK, SEV_OK, NULL, 0},
+     0,
+     NULL},
+    {"rc4", {"CVE-2013-2566", "CVE-2015-2808"}, d_rc4, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"null-ciphers", {NULL}, d_null, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"anonymous-ciphers", {NULL}, d_anon, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"export-ciphers", {NULL}, d_export, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"obsolete-protocols", {NULL}, d_obsolete, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
+    {"forward-secrecy", {NULL}, d_forward_secrecy, NULL, SEV_OK, SEV_OK, NULL, 0, NULL},
     {"starttls-injection",
      {"CVE-2011-0411", "CVE-2021-33515"},
      NULL,
@@ -463,7 +503,8 @@ static const struct vdef battery[] = {
      SEV_HIGH,
      "Upgrade the server: it must discard input buffered before the TLS handshake "
      "(Postfix 2.8.4, Dovecot 2.3.14.1 and later do).",
-     1},
+     1,
+     NULL},
     {"starttls-in-tls",
      {NULL},
      NULL,
@@ -471,9 +512,10 @@ static const struct vdef battery[] = {
      SEV_MEDIUM,
      SEV_MEDIUM,
      "Upgrade the server: STARTTLS inside an established TLS session must be refused.",
-     0},
-    {"pipelined-after-starttls", {NULL}, d_pipelined, NULL, SEV_OK, SEV_OK, NULL, 1},
-    {"auth-before-tls", {NULL}, d_auth_before_tls, NULL, SEV_OK, SEV_OK, NULL, 1},
+     0,
+     NULL},
+    {"pipelined-after-starttls", {NULL}, d_pipelined, NULL, SEV_OK, SEV_OK, NULL, 1, NULL},
+    {"auth-before-tls", {NULL}, d_auth_before_tls, NULL, SEV_OK, SEV_OK, NULL, 1, NULL},
     {"plaintext-mail-accepted",
      {NULL},
      NULL,
@@ -481,7 +523,8 @@ static const struct vdef battery[] = {
      SEV_MEDIUM,
      SEV_MEDIUM,
      MAIL_FIX " (Postfix: -o smtpd_tls_security_level=encrypt on the submission service).",
-     1},
+     1,
+     NULL},
     {"starttls-not-required",
      {NULL},
      NULL,
@@ -489,7 +532,8 @@ static const struct vdef battery[] = {
      SEV_MEDIUM,
      SEV_INFO,
      MAIL_FIX "; on port 25 it must stay optional (RFC 3207).",
-     1},
+     1,
+     NULL},
     {"ftp-user-before-tls",
      {NULL},
      NULL,
@@ -498,7 +542,8 @@ static const struct vdef battery[] = {
      SEV_MEDIUM,
      "Require TLS before login (vsftpd: force_local_logins_ssl=YES; ProFTPD: TLSRequired "
      "on).",
-     1},
+     1,
+     NULL},
 };
 
 static enum severity severity_for(const struct endpoint *ep, const struct vdef *d,
@@ -560,6 +605,8 @@ void check_vulns(struct endpoint *ep, const struct checks_cfg *cfg)
 				d->derive(ep, v);
 		} else if (v->verdict == VULN_UNSET) {
 			vuln_set(v, VULN_UNKNOWN, "not tested: the probe did not run");
+		} else if (d->settle) {
+			d->settle(ep, v);
 		}
 		strv_free(v->cve, v->ncve);
 		v->cve = NULL;

@@ -283,6 +283,23 @@ static void test_probe_verdict_raises_finding(void **state UNUSED)
 	assert_string_equal(ep->vulns[ep->nvulns - 1].id, "ftp-user-before-tls");
 }
 
+/* ROBOT's RSA-only hello closed on (Dovecot): the enumeration settles it
+ * when it found no RSA key exchange; with one, it stays unknown. */
+static void test_robot_settled_by_enumeration(void **state UNUSED)
+{
+	struct endpoint *ep = modern(993, MODE_IMPLICIT);
+	suite(ep, P_TLS12, ECDHE_GCM);
+	vuln_set(ep_vuln(ep, "robot"), VULN_UNKNOWN, "closed without a ServerHello");
+	struct endpoint *rsa = modern(995, MODE_IMPLICIT);
+	suite(rsa, P_TLS12, ECDHE_GCM);
+	suite(rsa, P_TLS12, RSA_AES_CBC);
+	vuln_set(ep_vuln(rsa, "robot"), VULN_UNKNOWN, "closed without a ServerHello");
+	checks_run(g_r, &g_cfg);
+	assert_verdict(ep, "robot", VULN_NOT_APPLICABLE);
+	assert_non_null(strstr(entry(ep, "robot")->reason, "no RSA key exchange"));
+	assert_verdict(rsa, "robot", VULN_UNKNOWN);
+}
+
 static void test_port25_not_required_is_info(void **state UNUSED)
 {
 	struct endpoint *ep = modern(25, MODE_STARTTLS);
@@ -321,6 +338,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_protocols_stay_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quick_derived_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_probe_verdict_raises_finding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_robot_settled_by_enumeration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_port25_not_required_is_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_battery, setup, teardown),
 	};
