@@ -24,6 +24,7 @@ from conftest import FIXTURES, endpoint
 
 sys.path.insert(0, str(FIXTURES))
 import fake_legacy_tls as fake  # noqa: E402
+import fake_vuln_tls  # noqa: E402
 
 DERIVED = {"secure-renegotiation", "client-renegotiation", "crime", "poodle", "sweet32",
            "freak", "drown", "logjam", "beast", "lucky13", "rc4", "null-ciphers",
@@ -125,6 +126,26 @@ def test_drown_names_the_key(fakes, modern, run_json, pki):
     spki = ep["certificates"][0]["spki_sha256"]
     assert spki and vulns(ep)["drown"]["evidence"] == (
         "SSLv2 is not offered; certificate key SPKI SHA-256 " + spki)
+
+
+def test_crime_on_a_deflate_server(run_json, pki):
+    """CRIME: a server that selects DEFLATE when the hello offers it (a real
+    TLS 1.2 server for the verified handshake, the scripted answer to the
+    enumeration's defaults hello, which offers DEFLATE then null)."""
+    leaf = pki.leaf("good")
+    with fake_vuln_tls.FakeVulnTls("deflate", leaf.cert, leaf.key) as srv:
+        rc, doc, err = run_json("check", "--implicit", "--ca-file", pki.ca, "--sni",
+                                "localhost", srv.hostport, timeout=180)
+        asked = [e for e in srv.log if e.get("kind") == "deflate"]
+    assert rc in (0, 1), err
+    ep = endpoint(doc)
+    assert ep["server_defaults"]["compression"] == 1
+    crime = vulns(ep)["crime"]
+    assert crime["verdict"] == "vulnerable" and crime["finding"] == "crime", crime
+    assert crime["connections"] == 0 and "chose compression method 1" in crime["evidence"]
+    f = [f for f in ep["findings"] if f["id"] == "crime"][0]
+    assert f["severity"] == "medium" and f["cve"] == ["CVE-2012-4929"]
+    assert asked, "the fake never saw a hello offering DEFLATE"
 
 
 @pytest.fixture(scope="module")
