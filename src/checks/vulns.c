@@ -502,7 +502,7 @@ static const struct vdef battery[] = {
      SEV_HIGH,
      SEV_HIGH,
      "Upgrade the server: it must discard input buffered before the TLS handshake "
-     "(Postfix 2.8.4, Dovecot 2.3.14.1 and later do).",
+     "(Postfix 2.7.3 and 2.8 or later, Dovecot 2.3.14.1 or later do).",
      1,
      NULL},
     {"starttls-in-tls",
@@ -511,7 +511,8 @@ static const struct vdef battery[] = {
      "STARTTLS is accepted inside TLS (a second handshake inside the first)",
      SEV_MEDIUM,
      SEV_MEDIUM,
-     "Upgrade the server: STARTTLS inside an established TLS session must be refused.",
+     "Upgrade or reconfigure the server: STARTTLS inside an established TLS session must "
+     "be refused (Postfix and Dovecot do; Haraka 3.3 answers 220).",
      0,
      NULL},
     {"pipelined-after-starttls", {NULL}, d_pipelined, NULL, SEV_OK, SEV_OK, NULL, 1, NULL},
