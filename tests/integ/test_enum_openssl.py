@@ -91,6 +91,22 @@ def _walk_findings(node):
             yield from _walk_findings(v)
 
 
+def run_testssl_json(hostport, options, out_dir, starttls=None, timeout=900):
+    """testssl.sh OPTIONS [-t STARTTLS] --jsonfile on hostport: its findings
+    (every {"id", "severity", "finding"}), its output kept in out_dir."""
+    path = Path(out_dir) / "testssl.json"
+    argv = [TESTSSL, "--quiet", "--color", "0", "--warnings", "off", *options,
+            "--jsonfile", str(path)]
+    if starttls:
+        argv += ["-t", starttls]
+    argv.append(hostport)
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    (Path(out_dir) / "testssl.out").write_bytes(p.stdout + p.stderr)
+    assert path.exists(), "testssl.sh wrote no JSON:\n" + (p.stdout + p.stderr).decode(
+        errors="replace")[-3000:]
+    return list(_walk_findings(json.loads(path.read_text())))
+
+
 def parse_testssl(path):
     """-> {"protocols": {name: True/False/None}, "ciphers": {name: set of codes},
     "problems": [...]} from testssl.sh's --jsonfile(-pretty) output."""

@@ -13,14 +13,12 @@ the battery adds no connection for these checks (`connections` 0).
 
 import csv
 import io
-import json
-import shutil
-import subprocess
 import sys
 
 import pytest
 
 from conftest import FIXTURES, endpoint
+from test_enum_openssl import TESTSSL, run_testssl_json
 
 sys.path.insert(0, str(FIXTURES))
 import fake_legacy_tls as fake  # noqa: E402
@@ -198,8 +196,6 @@ def test_text_csv_html_sections(sserver, run_mailtls, pki):
     assert "<h2>Vulnerabilities</h2>" in out and "<code>poodle</code>" in out
 
 
-TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
-
 # testssl.sh's ids for the same checks (Debian's 3.0: -O -W -F -J -A -L -4 -C -R).
 TESTSSL_IDS = {"POODLE_SSL": "poodle", "SWEET32": "sweet32", "FREAK": "freak",
                "LOGJAM": "logjam", "BEAST": "beast", "LUCKY13": "lucky13", "RC4": "rc4",
@@ -215,12 +211,9 @@ def test_same_verdicts_as_testssl(modern, tmp_path):
     if not TESTSSL:
         pytest.fail("testssl.sh is not installed (scripts/install-deps installs it)")
     srv, ep = modern
-    out = tmp_path / "t.json"
-    subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "-O", "-W", "-F",
-                    "-J", "-A", "-L", "-4", "-C", "-R", "--jsonfile", str(out), srv.hostport],
-                   stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
     theirs = {}
-    for item in json.loads(out.read_text()):
+    for item in run_testssl_json(srv.hostport, ["-O", "-W", "-F", "-J", "-A", "-L", "-4", "-C",
+                                                "-R"], tmp_path):
         if item["id"] in TESTSSL_IDS:
             theirs[TESTSSL_IDS[item["id"]]] = safe_or_vulnerable(item["severity"])
     assert set(theirs) == set(TESTSSL_IDS.values()), sorted(theirs)

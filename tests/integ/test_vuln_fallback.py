@@ -13,9 +13,6 @@ and must agree: its "OK" is our not-vulnerable or not-applicable.
 Each probe costs one connection.
 """
 
-import json
-import shutil
-import subprocess
 import sys
 
 import pytest
@@ -23,11 +20,11 @@ import pytest
 import postfix
 from conftest import FIXTURES, endpoint
 from postfix import Postfix
+from test_enum_openssl import TESTSSL, run_testssl_json
 
 sys.path.insert(0, str(FIXTURES))
 import fake_vuln_tls  # noqa: E402
 
-TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
 
 
 def vulns(ep):
@@ -168,12 +165,10 @@ TESTSSL_IDS = {"fallback_SCSV": "fallback-scsv", "ticketbleed": "ticketbleed"}
 
 
 def run_testssl(srv, tmp_path, name):
-    out = tmp_path / ("%s.json" % name)
-    subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "-Z", "-T",
-                    "--jsonfile", str(out), srv.hostport],
-                   stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+    out = tmp_path / name
+    out.mkdir()
     found = {}
-    for item in json.loads(out.read_text()):
+    for item in run_testssl_json(srv.hostport, ["-Z", "-T"], out, timeout=600):
         if item["id"] in TESTSSL_IDS:
             found[TESTSSL_IDS[item["id"]]] = (item["severity"], item["finding"])
     return found

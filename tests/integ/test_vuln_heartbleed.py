@@ -12,19 +12,16 @@ run on the s_server and on both fakes, implicit and STARTTLS (`-t smtp`), and
 must give the same verdicts.
 """
 
-import json
 import re
-import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 import postfix
 from conftest import FIXTURES, endpoint
 from postfix import Postfix
-from test_enum_openssl import TESTSSL, _walk_findings
+from test_enum_openssl import TESTSSL, run_testssl_json
 
 sys.path.insert(0, str(FIXTURES))
 import fake_heartbleed  # noqa: E402
@@ -213,17 +210,9 @@ def test_postfix_not_vulnerable(pki, run_json):
 
 def run_testssl_vulns(hostport, starttls, out_dir):
     """testssl.sh -H -I [-t smtp] -> {"heartbleed": finding, "CCS": finding}."""
-    path = Path(out_dir) / "testssl.json"
-    argv = [TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "-H", "-I",
-            "--jsonfile", str(path)]
-    if starttls:
-        argv += ["-t", "smtp"]
-    argv.append(hostport)
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
-    (Path(out_dir) / "testssl.out").write_bytes(p.stdout + p.stderr)
-    assert path.exists(), "testssl.sh wrote no JSON:\n" + (p.stdout + p.stderr).decode(
-        errors="replace")[-3000:]
-    found = {f["id"]: str(f["finding"]) for f in _walk_findings(json.loads(path.read_text()))
+    found = {f["id"]: str(f["finding"])
+             for f in run_testssl_json(hostport, ["-H", "-I"], out_dir,
+                                       starttls="smtp" if starttls else None)
              if f["id"] in ("heartbleed", "CCS")}
     assert set(found) == {"heartbleed", "CCS"}, found
     return found

@@ -13,18 +13,15 @@ testssl.sh (`-BB`, Debian's 3.0) runs on the s_servers and the two
 oracles and must give the same verdicts (and the same strength).
 """
 
-import json
-import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 import postfix
 from conftest import FIXTURES, endpoint
 from postfix import Postfix
-from test_enum_openssl import TESTSSL, _walk_findings
+from test_enum_openssl import TESTSSL, run_testssl_json
 
 sys.path.insert(0, str(FIXTURES))
 import fake_robot  # noqa: E402
@@ -216,14 +213,7 @@ def test_postfix_not_vulnerable(pki, run_json):
 
 def run_testssl_robot(hostport, out_dir):
     """testssl.sh -BB -> its ROBOT entry (severity, finding)."""
-    path = Path(out_dir) / "testssl.json"
-    argv = [TESTSSL, "--quiet", "--color", "0", "--warnings", "off", "-BB",
-            "--jsonfile", str(path), hostport]
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
-    (Path(out_dir) / "testssl.out").write_bytes(p.stdout + p.stderr)
-    assert path.exists(), "testssl.sh wrote no JSON:\n" + (p.stdout + p.stderr).decode(
-        errors="replace")[-3000:]
-    found = [f for f in _walk_findings(json.loads(path.read_text())) if f["id"] == "ROBOT"]
+    found = [f for f in run_testssl_json(hostport, ["-BB"], out_dir) if f["id"] == "ROBOT"]
     assert len(found) == 1, found
     return found[0]
 
